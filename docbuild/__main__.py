@@ -1,0 +1,56 @@
+"""python -m docbuild COMMAND ...  (also the `docbuild` console script)
+
+  configure [options]   scan a Sphinx project and write build.ninja (as configure.py)
+  deps FILE             what FILE includes, and what includes it
+"""
+
+import sys
+
+USAGE = __doc__.split("\n", 1)[1].strip("\n")
+
+
+def deps(argv):
+    import argparse
+    import json
+    import os
+
+    from docbuild.errors import UserError
+    from docbuild.graph import describe
+
+    p = argparse.ArgumentParser(prog="python -m docbuild deps",
+                                description="Show what FILE includes and what includes it.")
+    p.add_argument("file")
+    p.add_argument("--build-dir", default="build", help="the build dir configure used (default: build)")
+    args = p.parse_args(argv)
+    path = os.path.join(args.build_dir, ".docbuild", "graph.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            graph = json.load(f)
+        print(describe(graph, args.file))
+    except FileNotFoundError:
+        print(f"docbuild: error: {path} not found\n  hint: run `python configure.py` first "
+              "(or pass --build-dir)", file=sys.stderr)
+        return 1
+    except UserError as exc:
+        print(f"docbuild: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print("usage: python -m docbuild COMMAND ...\n\n" + USAGE)
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command == "configure":
+        from docbuild.configure import main as configure_main
+        return configure_main(rest)
+    if command == "deps":
+        return deps(rest)
+    print(f"docbuild: error: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""docbuild.yaml: every key, its default, and its check.
+
+The file is optional.  It is found beside the project's conf.py, or named
+with `--config`.  Every key has a default; an unknown key or a value of the
+wrong kind is an error naming file and line.
+"""
+
+import difflib
+import os
+from dataclasses import dataclass, field
+
+from docbuild import yamlfile
+from docbuild.errors import UserError
+from docbuild.formats import DEFAULT_FORMATS, FORMATS
+
+CONFIG_NAME = "docbuild.yaml"
+
+# key: (default, what it is).  The table is the documentation too: `python
+# -m docbuild configure --help-config` prints it, and docs/ quotes it.
+KEYS = {
+    "formats": (DEFAULT_FORMATS, "formats that `ninja all` builds (list of format names)"),
+    "default": (["html"], "targets that plain `ninja` builds (list of target names)"),
+    "build_dir": ("build", "where every output goes, relative to the folder build.ninja is in"),
+    "sphinx_pool_depth": ("auto", "how many Sphinx builds may run at once (number or auto)"),
+    "sphinx_jobs": ("auto", "-j for each sphinx-build (number or auto)"),
+    "sphinx_options": ([], "extra sphinx-build options for every format (list of strings)"),
+}
+
+
+@dataclass
+class Config:
+    path: str = None  # the docbuild.yaml read, or None
+    formats: list = field(default_factory=lambda: list(DEFAULT_FORMATS))
+    default: list = field(default_factory=lambda: ["html"])
+    build_dir: str = "build"
+    sphinx_pool_depth: int = 1
+    sphinx_jobs: int = 1
+    sphinx_options: list = field(default_factory=list)
+
+
+def machine():
+    """(cores, memory in GiB) of this machine, as far as this process may use."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    try:
+        mem_gib = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
+    except (ValueError, OSError):  # pragma: no cover
+        mem_gib = 4
+    return cores, mem_gib
+
+
+def auto_parallelism(cores, mem_gib):
+    """(pool depth, -j) so that depth * j never exceeds the cores.
+
+    A large Sphinx build holds about 2 GiB, so memory bounds the depth too.
+    """
+    depth = max(1, min(cores, int(mem_gib // 2)))
+    return depth, max(1, cores // depth)
+
+
+def find_config(confdir, explicit=None):
+    if explicit:
+        if not os.path.isfile(explicit):
+            raise UserError(f"the config file {explicit} does not exist",
+                            hint="check the path given to --config")
+        return explicit
+    candidate = os.path.join(confdir, CONFIG_NAME)
+    return candidate if os.path.isfile(candidate) else None
+
+
+def _names(value, path, line, key, allowed, what):
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UserError(f"`{key}` must be a list of {what} names", where=(path, line))
+    for name in value:
+        if name not in allowed:
+            close = difflib.get_close_matches(name, allowed, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise UserError(f"unknown {what} {name!r} in `{key}`", where=(path, line),
+                            hint=hint + "known: " + ", ".join(allowed))
+    return value
+
+
+def _count(value, path, line, key):
+    if value == "auto":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UserError(f"`{key}` must be a whole number of at least 1, or auto", where=(path, line))
+    return value
+
+
+def load(path):
+    """The Config for docbuild.yaml at `path` (or the defaults when None)."""
+    data, lines = yamlfile.load_mapping(path) if path else ({}, yamlfile.Lines(1))
+    for key in data:
+        if key not in KEYS:
+            close = difflib.get_close_matches(str(key), KEYS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise UserError(f"unknown key {key!r}", where=(path, lines.of(key)),
+                            hint=hint + "known keys: " + ", ".join(KEYS))
+    config = Config(path=path)
+    if "formats" in data:
+        config.formats = _names(data["formats"], path, lines.of("formats"), "formats",
+                                list(FORMATS), "format")
+    if "default" in data:
+        config.default = _names(data["default"], path, lines.of("default"), "default",
+                                [*FORMATS, "all"], "target")
+    if "build_dir" in data:
+        value = data["build_dir"]
+        if not isinstance(value, str) or not value.strip():
+            raise UserError("`build_dir` must be a folder name", where=(path, lines.of("build_dir")))
+        config.build_dir = value
+    if "sphinx_options" in data:
+        value = data["sphinx_options"]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise UserError("`sphinx_options` must be a list of strings, one option or value each",
+                            where=(path, lines.of("sphinx_options")),
+                            hint='for example: sphinx_options: ["-W", "--keep-going", "-t", "draft"]')
+        config.sphinx_options = value
+    cores, mem_gib = machine()
+    depth, jobs = auto_parallelism(cores, mem_gib)
+    config.sphinx_pool_depth = _count(data.get("sphinx_pool_depth", "auto"), path,
+                                      lines.of("sphinx_pool_depth"), "sphinx_pool_depth") or depth
+    config.sphinx_jobs = _count(data.get("sphinx_jobs", "auto"), path,
+                                lines.of("sphinx_jobs"), "sphinx_jobs") or max(1, cores // config.sphinx_pool_depth)
+    return config

@@ -1,0 +1,242 @@
+"""`python configure.py`: config -> scan -> graph -> build.ninja.
+
+Runs on every regeneration, so it stays cheap: conf.py is evaluated only
+when it changed (sphinxconf caches it), and every file it writes is written
+only when its bytes change, so that an unchanged result triggers nothing.
+"""
+
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+
+from docbuild import config as config_mod
+from docbuild import sphinxconf
+from docbuild.errors import UserError, UserErrors
+from docbuild.formats import FORMATS, NOT_IN_ALL
+from docbuild.graph import Graph
+from docbuild.ninja_file import TEMPLATE, render
+from docbuild.paths import check_name, spell, write_if_changed
+from docbuild.scan import find_sources
+
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+OWN_DOCS = os.path.join(os.path.dirname(PACKAGE_DIR), "docs")
+# Where configure looks for a project when --source is not given.
+SOURCE_GUESSES = [".", "docs", "doc", "source", "docs/source", "doc/source"]
+
+
+def parser():
+    p = argparse.ArgumentParser(
+        prog="python configure.py",
+        description="Scan a Sphinx project and write build.ninja in the current folder; "
+                    "then run `ninja` to build.",
+        epilog="Targets: run `ninja help` after configuring. Settings: docbuild.yaml beside "
+               "conf.py (see the manual's configuration reference).",
+    )
+    p.add_argument("--source", metavar="DIR",
+                   help="the Sphinx project: the folder that holds conf.py "
+                        "(default: ./docs, ./doc, ... or docbuild's own manual)")
+    p.add_argument("--config", metavar="FILE",
+                   help="the docbuild.yaml to use (default: docbuild.yaml beside conf.py, if any)")
+    p.add_argument("--build-dir", metavar="DIR",
+                   help="where outputs go (default: build_dir from docbuild.yaml, else build)")
+    p.add_argument("--regenerate", action="store_true", help=argparse.SUPPRESS)
+    return p
+
+
+def find_source(given):
+    if given is not None:
+        if not os.path.isdir(given):
+            raise UserError(f"the source folder {given} does not exist",
+                            hint="pass --source the folder that holds your conf.py")
+        if not os.path.isfile(os.path.join(given, "conf.py")):
+            raise UserError(f"{given} has no conf.py, so it is not a Sphinx project",
+                            hint="pass --source the folder that holds conf.py "
+                                 "(often docs/ or docs/source/)")
+        return os.path.abspath(given)
+    for guess in SOURCE_GUESSES:
+        if os.path.isfile(os.path.join(guess, "conf.py")):
+            return os.path.abspath(guess)
+    if os.path.isfile(os.path.join(OWN_DOCS, "conf.py")):
+        return OWN_DOCS
+    raise UserError("no Sphinx project (conf.py) found here",
+                    hint="pass --source DIR, the folder that holds conf.py")
+
+
+def prepare_build_dir(build_dir):
+    """Create the build dir's folders, or say clearly why it cannot be written."""
+    try:
+        for sub in ("", "logs", "stamps", ".docbuild"):
+            os.makedirs(os.path.join(build_dir, sub), exist_ok=True)
+        probe = os.path.join(build_dir, ".docbuild", f"probe{os.getpid()}")
+        with open(probe, "w"):
+            pass
+        os.unlink(probe)
+    except OSError as exc:
+        raise UserError(f"cannot write to the build dir {build_dir}: {exc.strerror}",
+                        hint="choose another with --build-dir, or `build_dir:` in docbuild.yaml")
+
+
+def asset_dirs(confdir, values):
+    """Folders of templates, static and extra files that conf.py names."""
+    dirs = []
+    for key in ("templates_path", "html_static_path", "html_extra_path", "html_theme_path"):
+        for entry in values.get(key) or []:
+            if isinstance(entry, str):
+                path = os.path.normpath(os.path.join(confdir, entry))
+                if os.path.isdir(path):
+                    dirs.append(path)
+    return dirs
+
+
+def walk_files(dirs):
+    """(folders, files) below each of `dirs`, hidden ones left out."""
+    folders, files = [], []
+    for top in dirs:
+        for root, subdirs, names in os.walk(top):
+            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+            folders.append(root)
+            files += [os.path.join(root, n) for n in sorted(names) if not n.startswith(".")]
+    return folders, files
+
+
+def format_rows(cfg, top, srcdir, build_dir, inputs):
+    rows = []
+    b = lambda *parts: spell(os.path.join(build_dir, *parts), top)  # noqa: E731
+    for name, fmt in FORMATS.items():
+        row = {
+            "name": name,
+            "builder": fmt.builder,
+            "stamp": b("stamps", f"{name}.stamp"),
+            "log": b("logs", f"{name}.log"),
+        }
+        if fmt.builder:
+            row["depfile"] = b("stamps", f"{name}.d")
+            row["inputs"] = inputs
+            row["sphinx_args"] = [
+                "--srcdir", spell(srcdir, top), "--confdir", spell(srcdir, top),
+                "--outdir", b(name), "--doctreedir", b("doctrees", name),
+                "--build-dir", spell(build_dir, top), "--jobs", str(cfg.sphinx_jobs),
+                "--", *cfg.sphinx_options,
+            ]
+        else:
+            row["after_stamp"] = b("stamps", f"{fmt.after}.stamp")
+            row["dir"] = b(fmt.after)
+        rows.append(row)
+    return rows
+
+
+def help_text(cfg, project_name):
+    lines = [f"Targets for {project_name} (ninja TARGET):"]
+    for name, fmt in FORMATS.items():
+        marks = []
+        if name in cfg.default:
+            marks.append("default")
+        if name in cfg.formats:
+            marks.append("in all")
+        suffix = f"  [{', '.join(marks)}]" if marks else ""
+        lines.append(f"  {name:12} {fmt.help}{suffix}")
+    lines.append(f"  {'all':12} every format in `formats`: {', '.join(cfg.formats)}")
+    lines.append(f"  {'help':12} this list")
+    lines.append("")
+    lines.append("Also: python -m docbuild deps FILE   (what FILE includes, and what includes it)")
+    lines.append("      Logs of every step are in the build dir's logs/ folder.")
+    return "\n".join(lines) + "\n"
+
+
+def restat(top, outputs):
+    """After configure ran by hand, record the new mtimes in ninja's log.
+
+    Otherwise ninja believes the regeneration edge is out of date and runs
+    configure once more on the next build (see shared/ninja-sphinx-facts).
+    """
+    from docbuild.ninja_tool import ninja_binary
+
+    subprocess.call([ninja_binary(), "-t", "restat", *outputs], cwd=top,
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def configure(args):
+    top = os.getcwd()
+    srcdir = find_source(args.source)
+    cfg = config_mod.load(config_mod.find_config(srcdir, args.config))
+    build_dir = os.path.abspath(args.build_dir or cfg.build_dir)
+    check_name(build_dir, where=cfg.path)
+    prepare_build_dir(build_dir)
+
+    values, conf_error = sphinxconf.read(srcdir, build_dir)
+    project = find_sources(srcdir, values["source_suffix"], values["exclude_patterns"],
+                           values["include_patterns"], skip=[build_dir])
+    graph = Graph(srcdir, project.docs, values["source_suffix"])
+    if graph.problems:
+        raise UserErrors(graph.problems)
+
+    asset_folders, asset_files = walk_files(asset_dirs(srcdir, values))
+    sources = sorted({os.path.join(srcdir, d) for d in project.docs} | set(asset_files))
+    for path in sources + project.dirs:
+        check_name(path, where=path)
+    meta = os.path.join(build_dir, ".docbuild")
+    sources_list = os.path.join(meta, "sources.list")
+    conf_py = os.path.join(srcdir, "conf.py")
+
+    regen_inputs = [conf_py, TEMPLATE, *sorted(glob.glob(os.path.join(PACKAGE_DIR, "*.py")))]
+    if cfg.path:
+        regen_inputs.append(cfg.path)
+    regen_inputs += project.dirs + asset_folders
+    inputs = [sources_list, conf_py, *sorted(graph.used_generated)]
+
+    configure_args = ["--source", spell(srcdir, top)]
+    if args.config:
+        configure_args += ["--config", spell(args.config, top)]
+    if args.build_dir:
+        configure_args += ["--build-dir", spell(args.build_dir, top)]
+
+    help_file = os.path.join(meta, "help.txt")
+    project_name = values.get("project") or os.path.basename(srcdir)
+    all_targets = [n for n in FORMATS if n in cfg.formats]
+    text = render(
+        project=project_name,
+        build_dir=spell(build_dir, top),
+        python=sys.executable,
+        pool_depth=cfg.sphinx_pool_depth,
+        jobs=cfg.sphinx_jobs,
+        configure_args=configure_args,
+        sources_list=spell(sources_list, top),
+        regen_inputs=[spell(p, top) for p in regen_inputs],
+        formats=format_rows(cfg, top, srcdir, build_dir, [spell(p, top) for p in inputs]),
+        all_targets=all_targets,
+        default_targets=cfg.default,
+        help_file=spell(help_file, top),
+    )
+    # The sources list changes exactly when a document is added or removed:
+    # the Sphinx edges depend on it, so new pages appear without a manual step.
+    write_if_changed(sources_list, "".join(spell(p, top) + "\n" for p in sources))
+    write_if_changed(help_file, help_text(cfg, project_name))
+    write_if_changed(os.path.join(meta, "graph.json"), json.dumps(graph.to_json(), indent=0))
+    changed = write_if_changed(os.path.join(top, "build.ninja"), text)
+    if not args.regenerate and os.path.exists(os.path.join(build_dir, ".ninja_log")):
+        restat(top, ["build.ninja", spell(sources_list, top)])
+    return {
+        "srcdir": srcdir, "docs": len(project.docs), "changed": changed,
+        "conf_error": conf_error, "build_dir": build_dir,
+    }
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        result = configure(args)
+    except UserError as exc:
+        print(f"docbuild: {exc}", file=sys.stderr)
+        return 1
+    if result["conf_error"]:
+        print(f"docbuild: note: conf.py failed when read for scanning; using Sphinx's defaults. "
+              f"The build will show the error (details: {spell(result['conf_error'])})",
+              file=sys.stderr)
+    if not args.regenerate:
+        state = "written" if result["changed"] else "unchanged"
+        print(f"docbuild: {result['docs']} documents in {spell(result['srcdir'])}; "
+              f"build.ninja {state}. Now run `ninja` (or `ninja help` for the targets).")
+    return 0

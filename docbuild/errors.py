@@ -1,0 +1,34 @@
+"""The one error type users see: where, what, and what to do about it."""
+
+
+class UserError(Exception):
+    """Bad input.  Printed as `file:line: error: message` plus a hint; exit 1.
+
+    `where` is a file name, or a (file, line) pair; line numbers start at 1.
+    """
+
+    def __init__(self, message, where=None, hint=None):
+        super().__init__(message)
+        self.message = message
+        self.where = where
+        self.hint = hint
+
+    def __str__(self):
+        where = self.where
+        if isinstance(where, tuple):
+            where = ":".join(str(part) for part in where if part is not None)
+        text = f"{where}: error: {self.message}" if where else f"error: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class UserErrors(UserError):
+    """Several problems found in one pass, reported together."""
+
+    def __init__(self, errors):
+        super().__init__(errors[0].message, errors[0].where, errors[0].hint)
+        self.errors = errors
+
+    def __str__(self):
+        return "\n".join(str(e) for e in self.errors)

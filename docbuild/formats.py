@@ -1,0 +1,51 @@
+"""The output formats: one row each, named as in Sphinx's make mode.
+
+A format is either a Sphinx builder run (`builder`), or a tool run on another
+format's output (`after` + `tool`): latexpdf runs latexmk on the latex output,
+info runs makeinfo on the texinfo output.
+"""
+
+from collections import namedtuple
+
+Format = namedtuple("Format", "name builder after tool install help")
+
+FORMATS = {f.name: f for f in [
+    Format("html", "html", None, None, None, "standalone HTML pages"),
+    Format("dirhtml", "dirhtml", None, None, None, "HTML pages, one folder per page (index.html)"),
+    Format("singlehtml", "singlehtml", None, None, None, "one single large HTML page"),
+    Format("epub", "epub", None, None, None, "an EPUB e-book"),
+    Format("latex", "latex", None, None, None, "LaTeX sources (for PDF)"),
+    Format("latexpdf", None, "latex", "latexmk",
+           "latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended tex-gyre",
+           "PDF, by running latexmk on the LaTeX sources"),
+    Format("man", "man", None, None, None, "manual pages"),
+    Format("texinfo", "texinfo", None, None, None, "Texinfo sources (for info)"),
+    Format("info", None, "texinfo", "makeinfo", "texinfo",
+           "Info files, by running makeinfo on the Texinfo sources"),
+    Format("text", "text", None, None, None, "plain text files"),
+    Format("json", "json", None, None, None, "JSON files (serialized HTML fragments)"),
+    Format("xml", "xml", None, None, None, "Docutils-native XML files"),
+    Format("gettext", "gettext", None, None, None, "message catalogs (.pot) for translation"),
+    Format("linkcheck", "linkcheck", None, None, None,
+           "check every external link (needs the network; never part of `all`)"),
+]}
+
+# Formats that `ninja all` leaves out unless they are listed in `formats:`.
+NOT_IN_ALL = {"linkcheck"}
+
+DEFAULT_FORMATS = [name for name in FORMATS if name not in NOT_IN_ALL]
+
+
+def builder_of(name):
+    """The Sphinx builder whose output the format needs."""
+    fmt = FORMATS[name]
+    return fmt.builder or FORMATS[fmt.after].builder
+
+
+def closure(names):
+    """`names` plus the formats they are built from, in table order."""
+    wanted = set(names)
+    for name in names:
+        if FORMATS[name].after:
+            wanted.add(FORMATS[name].after)
+    return [name for name in FORMATS if name in wanted]

@@ -1,0 +1,102 @@
+"""The dependency graph between documents and the files they pull in.
+
+Built at configure time from the scan, so that (a) files that a generator
+writes are known to ninja before the Sphinx runs that read them, and (b) a
+missing include target is an error at configure time, with file and line,
+instead of a warning lost in a long Sphinx log.  Sphinx itself reports the
+exact set of files it read after each run (the depfile); this graph is the
+advance knowledge ninja needs for ordering.
+"""
+
+import os
+from collections import defaultdict
+
+from docbuild.errors import UserError
+from docbuild.scan import parse_refs
+
+FILE_KINDS = {"include", "literalinclude", "image", "figure", "download"}
+
+
+class Graph:
+    def __init__(self, srcdir, docs, suffixes, generated=()):
+        self.srcdir = srcdir
+        self.suffixes = tuple(suffixes)
+        self.generated = set(generated)  # absolute paths some edge writes
+        self.doc_files = {os.path.join(srcdir, d) for d in docs}
+        self.edges = defaultdict(list)  # file -> [(kind, target, line)]
+        self.problems = []  # UserError, one per missing include target
+        self.used_generated = set()  # generated files that documents read
+        self._refs = {}
+        for doc in sorted(self.doc_files):
+            self._walk(doc, os.path.dirname(doc), set())
+
+    def refs(self, path):
+        if path not in self._refs:
+            self._refs[path] = parse_refs(path)
+        return self._refs[path]
+
+    def resolve(self, target, base):
+        """The absolute file a path in a directive names (Sphinx's relfn2path)."""
+        if target.startswith("/"):
+            return os.path.normpath(os.path.join(self.srcdir, target.lstrip("/")))
+        return os.path.normpath(os.path.join(base, target))
+
+    def _walk(self, path, base, seen):
+        seen.add(path)
+        for ref in self.refs(path):
+            target = ref.target
+            if ref.kind == "toctree":
+                doc = self._toctree_doc(target, base)
+                if doc:
+                    self._edge(path, "toctree", doc, ref.line)
+                continue
+            if (target.startswith("<") and target.endswith(">")) or "://" in target:
+                continue  # docutils' standard includes, and URLs
+            if ref.kind in ("image", "figure") and "*" in target:
+                continue  # Sphinx picks the best candidate; nothing to check
+            resolved = self.resolve(target, base)
+            self._edge(path, ref.kind, resolved, ref.line)
+            exists = os.path.isfile(resolved)
+            if resolved in self.generated:
+                self.used_generated.add(resolved)
+            elif ref.kind == "include" and not exists:
+                self.problems.append(UserError(
+                    f"the included file {target} does not exist (looked for {resolved})",
+                    where=(path, ref.line),
+                    hint="fix the path (a leading / means the source folder), or create the file",
+                ))
+            if ref.kind == "include" and exists and resolved not in seen:
+                self._walk(resolved, base, seen)
+
+    def _toctree_doc(self, entry, base):
+        if entry == "self" or "://" in entry or any(c in entry for c in "*?["):
+            return None
+        stem = self.resolve(entry, base)
+        for suffix in self.suffixes:
+            if stem + suffix in self.doc_files:
+                return stem + suffix
+        return None
+
+    def _edge(self, source, kind, target, line):
+        edge = (kind, target, line)
+        if edge not in self.edges[source]:
+            self.edges[source].append(edge)
+
+    def to_json(self):
+        return {src: [list(e) for e in edges] for src, edges in sorted(self.edges.items())}
+
+
+def describe(graph_json, path):
+    """Text for `docbuild deps FILE`: what FILE pulls in, and what pulls it in."""
+    path = os.path.abspath(path)
+    if not any(path == src or any(e[1] == path for e in edges) for src, edges in graph_json.items()):
+        raise UserError(f"{path} is not part of the documentation graph",
+                        hint="check the path; run configure again if the file is new")
+    out = [f"{path}", "  includes:"]
+    own = graph_json.get(path, [])
+    out += [f"    {kind:15} {target}  (line {line})" for kind, target, line in own] or ["    (nothing)"]
+    out.append("  included by:")
+    users = [(src, kind, line) for src, edges in graph_json.items()
+             for kind, target, line in edges if target == path]
+    out += [f"    {kind:15} {src}:{line}" for src, kind, line in users] or ["    (nothing)"]
+    return "\n".join(out)

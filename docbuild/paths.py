@@ -1,0 +1,95 @@
+"""Path spelling, escaping and atomic writes, shared by configure and every step.
+
+Ninja compares paths as spelled, so configure (writing build.ninja) and the
+steps (writing depfiles) must spell a file the same way: `spell` is the one
+place that decides.  Files under the top directory (where build.ninja lives,
+ninja's working directory) are relative to it; everything else is absolute.
+"""
+
+import os
+import shlex
+
+from docbuild.errors import UserError
+
+
+def spell(path, top=None):
+    """The one spelling of `path` used in build.ninja and depfiles."""
+    top = top or os.getcwd()
+    path = os.path.normpath(os.path.join(top, os.fspath(path)))
+    rel = os.path.relpath(path, top)
+    if rel == os.curdir:
+        return rel
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        return path
+    return rel
+
+
+def check_name(path, where=None):
+    """Ninja files are line based: a newline in a path cannot be expressed."""
+    if "\n" in path or "\r" in path:
+        raise UserError(
+            f"the file name {path!r} contains a line break",
+            where=where,
+            hint="rename the file; build.ninja cannot name it",
+        )
+    return path
+
+
+def ninja_path(path):
+    """Escape a path for a `build` line: `$`, space and colon are special."""
+    check_name(path)
+    return path.replace("$", "$$").replace(" ", "$ ").replace(":", "$:")
+
+
+def ninja_value(text):
+    """Escape text for the right-hand side of a ninja variable."""
+    check_name(text)
+    return text.replace("$", "$$")
+
+
+def shell_arg(text):
+    """A shell word for a command line in build.ninja (quoted, then $-escaped)."""
+    return ninja_value(shlex.quote(os.fspath(text)))
+
+
+def depfile_path(path):
+    """Escape a path for a Makefile-style depfile, as ninja's parser reads it."""
+    out = []
+    for ch in path:
+        if ch in " \\#*[|":
+            out.append("\\" + ch)
+        elif ch == "$":
+            out.append("$$")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def write_if_changed(path, data):
+    """Write `data` (str or bytes) atomically, and only if the bytes differ.
+
+    Returns True when the file was written.  A reader never sees a half
+    written file: the data goes to a temporary file in the same folder,
+    which is then renamed over the target.
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    try:
+        with open(path, "rb") as f:
+            if f.read() == data:
+                return False
+    except FileNotFoundError:
+        pass
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return True

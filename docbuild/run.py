@@ -1,0 +1,212 @@
+"""The step runner: every external tool that ninja starts runs under it.
+
+    python -m docbuild.run --step NAME --log FILE [--stamp FILE]
+                           [--timeout S] [--idle S] -- COMMAND...
+
+Why it exists: the scripts docbuild replaces hung when a child's output
+filled a pipe nobody read, or when a worker hung and its parent waited
+forever.  Here the child
+  * reads /dev/null and writes only to the log file (never a pipe),
+  * runs in a session (process group) of its own, so the whole group can be
+    stopped: on a timeout, on inactivity, on Ctrl-C, and after it exits (a
+    grandchild left running would otherwise outlive the step),
+and the stamp is written only when the child succeeded.  On failure the
+runner prints the step, the reason, the last lines of the log and its path.
+No threads: one process waits on a pidfd with a timeout.
+"""
+
+import os
+import select
+import signal
+import sys
+import time
+
+TAIL_LINES = 30
+GRACE = 5.0  # seconds between TERM and KILL
+WARNING_MARKS = (b": WARNING:", b": ERROR:", b": CRITICAL:", b": SEVERE:")
+
+
+class Interrupted(Exception):
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum, frame):
+    raise Interrupted(signum)
+
+
+def parse(argv):
+    opts = {"step": "step", "log": None, "stamp": None, "timeout": 0.0, "idle": 0.0}
+    if "--" not in argv:
+        raise SystemExit("usage: python -m docbuild.run --step NAME --log FILE "
+                         "[--stamp FILE] [--timeout S] [--idle S] -- COMMAND...")
+    split = argv.index("--")
+    own, command = argv[:split], argv[split + 1:]
+    for name, value in zip(own[::2], own[1::2]):
+        key = name.lstrip("-")
+        if key not in opts:
+            raise SystemExit(f"docbuild.run: unknown option {name}")
+        opts[key] = float(value) if key in ("timeout", "idle") else value
+    if not opts["log"] or not command:
+        raise SystemExit("docbuild.run: --log and a command are required")
+    return opts, command
+
+
+def spawn(command, logfd):
+    """Start `command` in a new session, stdin /dev/null, output to logfd."""
+    return os.posix_spawnp(
+        command[0], command, os.environ,
+        file_actions=[
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_DUP2, logfd, 1),
+            (os.POSIX_SPAWN_DUP2, logfd, 2),
+        ],
+        setsid=True,
+    )
+
+
+def signal_group(pgid, signum):
+    try:
+        os.killpg(pgid, signum)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+def reap(pid, timeout):
+    """Wait up to `timeout` seconds for `pid`; its wait status, or None."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.02)
+
+
+def stop_group(pgid, first=signal.SIGTERM, pid=None):
+    """Signal the group, give it GRACE seconds, then KILL what is left.
+
+    Returns the main child's wait status when `pid` is given.
+    """
+    signal_group(pgid, first)
+    status = None
+    deadline = time.monotonic() + GRACE
+    if pid is not None:
+        status = reap(pid, GRACE)
+    while signal_group(pgid, 0) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    signal_group(pgid, signal.SIGKILL)
+    if pid is not None and status is None:
+        _, status = os.waitpid(pid, 0)
+    return status
+
+
+def supervise(pid, logfd, timeout, idle):
+    """Wait for the child; (wait status, reason or None)."""
+    pidfd = os.pidfd_open(pid)
+    poller = select.poll()
+    poller.register(pidfd, select.POLLIN)
+    start = last_change = time.monotonic()
+    last_size = 0
+    try:
+        while not poller.poll(250 if (timeout or idle) else 60000):
+            now = time.monotonic()
+            size = os.fstat(logfd).st_size
+            if size != last_size:
+                last_size, last_change = size, now
+            if timeout and now - start > timeout:
+                return stop_group(pid, pid=pid), f"timed out after {timeout:g} s"
+            if idle and now - last_change > idle:
+                return stop_group(pid, pid=pid), f"no output for {idle:g} s (hung?)"
+    finally:
+        os.close(pidfd)
+    _, status = os.waitpid(pid, 0)
+    return status, None
+
+
+def describe(status):
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        return 128 + sig, f"killed by signal {signal.Signals(sig).name}"
+    code = os.WEXITSTATUS(status)
+    return code, f"exited with status {code}"
+
+
+def read_tail(path, lines=TAIL_LINES):
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        f.seek(max(0, f.tell() - 65536))
+        data = f.read()
+    return [line.decode("utf-8", "replace") for line in data.splitlines()[-lines:]]
+
+
+def warnings_in(path, limit=20):
+    """The warning lines of a log (Sphinx and docutils style), at most `limit`."""
+    found, count = [], 0
+    if os.path.getsize(path) > 64 * 2**20:
+        return found, count
+    with open(path, "rb") as f:
+        for line in f:
+            if any(mark in line for mark in WARNING_MARKS):
+                count += 1
+                if len(found) < limit:
+                    found.append(line.decode("utf-8", "replace").rstrip())
+    return found, count
+
+
+def report_failure(step, reason, log):
+    out = [f"docbuild: step {step!r} failed: {reason}", f"--- last lines of {log} ---"]
+    out += ["  " + line for line in read_tail(log)]
+    out.append(f"--- full log: {log}")
+    print("\n".join(out), file=sys.stderr, flush=True)
+
+
+def main(argv=None):
+    opts, command = parse(sys.argv[1:] if argv is None else argv)
+    step, log, stamp = opts["step"], opts["log"], opts["stamp"]
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
+    os.makedirs(os.path.dirname(log) or ".", exist_ok=True)
+    if stamp:  # a failed or interrupted step must leave no stamp behind
+        try:
+            os.unlink(stamp)
+        except FileNotFoundError:
+            pass
+    logfd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
+    pid = None
+    try:
+        try:
+            pid = spawn(command, logfd)
+        except OSError as exc:
+            os.write(logfd, f"docbuild: cannot run {command[0]}: {exc.strerror}\n".encode())
+            report_failure(step, f"cannot run {command[0]}: {exc.strerror}", log)
+            return 127
+        status, reason = supervise(pid, logfd, opts["timeout"], opts["idle"])
+        stop_group(pid)  # grandchildren that outlived the step
+    except Interrupted as exc:
+        if pid is not None:
+            stop_group(pid, first=exc.signum, pid=pid)
+        print(f"docbuild: step {step!r} interrupted; log: {log}", file=sys.stderr, flush=True)
+        return 128 + exc.signum
+    finally:
+        os.close(logfd)
+    code, what = describe(status)
+    if reason or code:
+        report_failure(step, reason or what, log)
+        return code or 1
+    if stamp:
+        with open(stamp, "wb"):
+            pass
+    found, count = warnings_in(log)
+    if count:
+        more = f" (first {len(found)} shown)" if count > len(found) else ""
+        print(f"docbuild: {step}: {count} warning(s){more}; log: {log}", file=sys.stderr)
+        print("\n".join("  " + line for line in found), file=sys.stderr, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

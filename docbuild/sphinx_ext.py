@@ -1,0 +1,131 @@
+"""docbuild's Sphinx extension, loaded by docbuild.sphinx_step into every build.
+
+It is added to Sphinx's list of built-in extensions, so no conf.py needs to
+name it.  It does nothing unless sphinx_step filled SETTINGS.
+  * config-inited: keeps a build dir that lies inside the source dir out of
+    the documents;
+  * build-finished: writes the depfile that tells ninja every file this
+    build read.
+"""
+
+import json
+import os
+import site
+import sys
+
+SETTINGS = {}  # from sphinx_step's command line
+OPENED = set()  # every file opened for reading in this process
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def audit(event, args):
+    """Python audit hook: note every file opened for reading."""
+    if event == "open" and isinstance(args[0], str):
+        mode, flags = args[1], args[2]
+        if mode is None:
+            reading = flags & os.O_ACCMODE == os.O_RDONLY
+        else:
+            reading = not any(c in mode for c in "wax+")
+        if reading:
+            OPENED.add(args[0])
+
+
+def setup(app):
+    if SETTINGS:
+        app.connect("config-inited", exclude_build_dir)
+        app.connect("build-finished", write_depfile, priority=900)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+def _inside(path, folder):
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def exclude_build_dir(app, config):
+    build_dir = os.path.abspath(SETTINGS["build_dir"])
+    srcdir = os.path.abspath(app.srcdir)
+    if _inside(build_dir, srcdir) and build_dir != srcdir:
+        rel = os.path.relpath(build_dir, srcdir).replace(os.sep, "/")
+        config.exclude_patterns = [*config.exclude_patterns, rel, rel + "/**"]
+
+
+def _walk(folder):
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            yield os.path.join(root, name)
+
+
+def declared_files(app):
+    """Files the build depends on by its configuration and environment."""
+    env, config = app.env, app.config
+    srcdir, confdir = str(app.srcdir), str(app.confdir)
+    files = {os.path.join(confdir, "conf.py"), os.path.join(confdir, "docutils.conf")}
+    files.update(str(env.doc2path(doc)) for doc in env.found_docs)
+    for deps in env.dependencies.values():
+        files.update(os.path.join(srcdir, str(d)) for d in deps)
+    for table in (env.images, env.dlfiles):
+        files.update(os.path.join(srcdir, str(name)) for name in table)
+    for key in ("templates_path", "html_static_path", "html_extra_path", "html_theme_path"):
+        for entry in getattr(config, key, None) or []:
+            folder = os.path.join(confdir, str(entry))
+            if os.path.isdir(folder):
+                files.update(_walk(folder))
+            else:
+                files.add(folder)
+    for key in ("html_logo", "html_favicon", "latex_logo", "epub_cover"):
+        value = getattr(config, key, None)
+        if isinstance(value, str) and value and "://" not in value:
+            files.add(os.path.join(confdir, value))
+    return files
+
+
+def _python_roots():
+    """Python's own installation: opened by every import, never a source."""
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, PACKAGE_DIR,
+             "/dev", "/proc", "/sys", "/etc", "/usr/share/zoneinfo"}
+    roots.update(site.getsitepackages())
+    roots.add(site.getusersitepackages())
+    return tuple(os.path.normpath(r) for r in roots)
+
+
+def _output_roots():
+    """What docbuild and this build write: never an input."""
+    build_dir = SETTINGS["build_dir"]
+    return tuple(os.path.abspath(p) for p in (
+        SETTINGS["outdir"], SETTINGS["doctreedir"],
+        os.path.join(build_dir, "logs"), os.path.join(build_dir, "stamps"),
+        os.path.join(build_dir, ".docbuild")))
+
+
+def _metadata(path):
+    """Package metadata and bytecode that imports read: not documentation."""
+    return path.endswith(".pyc") or ".egg-info" + os.sep in path or ".dist-info" + os.sep in path
+
+
+def write_depfile(app, exception):
+    if exception is not None:
+        return
+    from docbuild.paths import depfile_path, spell, write_if_changed
+
+    top = SETTINGS["top"]
+    depfile = SETTINGS["depfile"]
+    record = depfile + ".opened"
+    # Files opened in earlier runs: an incremental run opens fewer (an
+    # unchanged page does not re-read its template), yet still depends on them.
+    try:
+        with open(record, encoding="utf-8") as f:
+            opened = set(json.load(f))
+    except (OSError, ValueError):
+        opened = set()
+    opened.update(os.path.abspath(p) for p in OPENED)
+    outputs, python = _output_roots(), _python_roots()
+    opened = {p for p in opened
+              if not any(_inside(p, r) for r in python + outputs) and not _metadata(p)}
+    files = {os.path.normpath(os.path.abspath(p)) for p in declared_files(app)} | opened
+    files = {p for p in files if not any(_inside(p, r) for r in outputs) and os.path.isfile(p)}
+    opened = {p for p in opened if os.path.isfile(p)}
+    write_if_changed(record, json.dumps(sorted(opened), indent=0))
+    lines = [depfile_path(spell(SETTINGS["target"], top)) + ":"]
+    lines += [depfile_path(spell(p, top)) for p in sorted(files)]
+    write_if_changed(depfile, " \\\n  ".join(lines) + "\n")

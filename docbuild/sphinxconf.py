@@ -1,0 +1,130 @@
+"""The few conf.py values configure needs, read the way Sphinx reads them.
+
+conf.py is a program: it may import the project, add to sys.path or fail.
+So it is evaluated in a child process (`python -m docbuild.sphinxconf`),
+whose output goes to build/logs/conf.py.log, and the values are cached in
+the build dir until conf.py changes.  When conf.py fails, configure goes on
+with Sphinx's defaults: the Sphinx step will then show the real error.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+from docbuild.paths import write_if_changed
+
+DEFAULTS = {
+    "source_suffix": [".rst"],
+    "exclude_patterns": [],
+    "include_patterns": ["**"],
+    "root_doc": "index",
+    "templates_path": [],
+    "html_static_path": [],
+    "html_extra_path": [],
+    "html_theme_path": [],
+    "locale_dirs": ["locales"],
+    "language": "en",
+    "latex_engine": "pdflatex",
+    "latex_documents": [],
+    "texinfo_documents": [],
+    "project": "Project",
+    "version": "",
+    "release": "",
+    "extensions": [],
+}
+
+# Extensions that register source suffixes of their own in setup().
+EXTRA_SUFFIXES = {
+    "myst_parser": [".md"],
+    "myst_nb": [".md", ".ipynb"],
+    "recommonmark": [".md"],
+    "nbsphinx": [".ipynb"],
+}
+
+
+def _plain(value):
+    """Keep what JSON can carry; drop the rest (classes, functions, paths as str)."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return None
+
+
+def _suffixes(value):
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return list(value)
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if isinstance(v, str)]
+    return [".rst"]
+
+
+def evaluate(confdir):
+    """Run conf.py and return the values configure needs (in this process)."""
+    from pathlib import Path
+
+    from sphinx.config import eval_config_file
+    from sphinx.util.tags import Tags
+
+    sys.path.insert(0, confdir)
+    namespace = eval_config_file(Path(confdir, "conf.py"), Tags())
+    values = {}
+    for key, default in DEFAULTS.items():
+        values[key] = _plain(namespace.get(key, default))
+    if "root_doc" not in namespace and "master_doc" in namespace:
+        values["root_doc"] = namespace["master_doc"]
+    values["source_suffix"] = _suffixes(namespace.get("source_suffix", ".rst"))
+    for ext in values["extensions"] or []:
+        for suffix in EXTRA_SUFFIXES.get(ext, []):
+            if suffix not in values["source_suffix"]:
+                values["source_suffix"].append(suffix)
+    return values
+
+
+def read(confdir, build_dir):
+    """(values, error): conf.py's values, cached under build_dir; error is a log path."""
+    conf = os.path.join(confdir, "conf.py")
+    st = os.stat(conf)
+    key = [os.path.abspath(conf), st.st_mtime_ns, st.st_size, sys.executable]
+    cache = os.path.join(build_dir, ".docbuild", "conf.json")
+    try:
+        with open(cache, encoding="utf-8") as f:
+            cached = json.load(f)
+        if cached["key"] == key:
+            return cached["values"], cached["error"]
+    except (OSError, ValueError, KeyError):
+        pass
+    log = os.path.join(build_dir, "logs", "conf.py.log")
+    out = os.path.join(build_dir, ".docbuild", "conf.values.json")
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    with open(log, "wb") as logf:
+        code = subprocess.call(
+            [sys.executable, "-m", "docbuild.sphinxconf", confdir, out],
+            stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
+        )
+    values, error = dict(DEFAULTS), None
+    if code == 0:
+        with open(out, encoding="utf-8") as f:
+            values.update(json.load(f))
+    else:
+        error = log
+    write_if_changed(cache, json.dumps({"key": key, "values": values, "error": error}))
+    return values, error
+
+
+def main(argv):
+    confdir, out = argv
+    values = evaluate(confdir)
+    write_if_changed(out, json.dumps(values, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
