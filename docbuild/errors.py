@@ -1,5 +1,17 @@
 """The one error type users see: where, what, and what to do about it."""
 
+import os
+
+
+def _short(path):
+    """A path as the user would type it from here."""
+    path = str(path)
+    if os.path.isabs(path):
+        rel = os.path.relpath(path)
+        if not rel.startswith(os.pardir):
+            return rel
+    return path
+
 
 class UserError(Exception):
     """Bad input.  Printed as `file:line: error: message` plus a hint; exit 1.
@@ -16,7 +28,9 @@ class UserError(Exception):
     def __str__(self):
         where = self.where
         if isinstance(where, tuple):
-            where = ":".join(str(part) for part in where if part is not None)
+            where = ":".join(str(part) for part in (_short(where[0]), *where[1:]) if part is not None)
+        elif where:
+            where = _short(where)
         text = f"{where}: error: {self.message}" if where else f"error: {self.message}"
         if self.hint:
             text += f"\n  hint: {self.hint}"

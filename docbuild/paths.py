@@ -52,17 +52,21 @@ def shell_arg(text):
     return ninja_value(shlex.quote(os.fspath(text)))
 
 
+# Characters ninja's depfile parser cannot take back from a depfile, escaped
+# or not (measured on ninja 1.13 with every printable ASCII character).
+DEPFILE_UNSAFE = set("*;<>[\\^`|") | {chr(c) for c in range(32)} | {chr(127)}
+
+
+def depfile_safe(path):
+    return not any(ch in DEPFILE_UNSAFE for ch in path)
+
+
 def depfile_path(path):
-    """Escape a path for a Makefile-style depfile, as ninja's parser reads it."""
-    out = []
-    for ch in path:
-        if ch in " \\#*[|":
-            out.append("\\" + ch)
-        elif ch == "$":
-            out.append("$$")
-        else:
-            out.append(ch)
-    return "".join(out)
+    """Escape a path for a Makefile-style depfile, as ninja's parser reads it.
+
+    Only space, `#` and `$` can be escaped; check `depfile_safe` first.
+    """
+    return path.replace("$", "$$").replace(" ", "\\ ").replace("#", "\\#")
 
 
 def write_if_changed(path, data):

@@ -8,10 +8,13 @@ name it.  It does nothing unless sphinx_step filled SETTINGS.
     build read.
 """
 
+import hashlib
 import json
 import os
 import site
 import sys
+
+from docbuild.paths import depfile_path, depfile_safe, spell, write_if_changed
 
 SETTINGS = {}  # from sphinx_step's command line
 OPENED = set()  # every file opened for reading in this process
@@ -106,8 +109,6 @@ def _metadata(path):
 def write_depfile(app, exception):
     if exception is not None:
         return
-    from docbuild.paths import depfile_path, spell, write_if_changed
-
     top = SETTINGS["top"]
     depfile = SETTINGS["depfile"]
     record = depfile + ".opened"
@@ -127,5 +128,23 @@ def write_depfile(app, exception):
     opened = {p for p in opened if os.path.isfile(p)}
     write_if_changed(record, json.dumps(sorted(opened), indent=0))
     lines = [depfile_path(spell(SETTINGS["target"], top)) + ":"]
-    lines += [depfile_path(spell(p, top)) for p in sorted(files)]
+    lines += [depfile_path(spell(alias(p), top)) for p in sorted(files)]
     write_if_changed(depfile, " \\\n  ".join(lines) + "\n")
+
+
+def alias(path):
+    """`path`, or a symlink to it when ninja's depfile parser cannot spell it.
+
+    ninja follows symlinks when it checks mtimes, so an edit of the file
+    dirties the link, and a deleted file leaves a dangling link: dirty too.
+    """
+    if depfile_safe(spell(path, SETTINGS["top"])):
+        return path
+    folder = os.path.join(os.path.abspath(SETTINGS["build_dir"]), ".docbuild", "aliases")
+    link = os.path.join(folder, hashlib.sha1(path.encode("utf-8", "surrogateescape")).hexdigest())
+    if not os.path.islink(link) or os.readlink(link) != path:
+        os.makedirs(folder, exist_ok=True)
+        tmp = f"{link}.tmp{os.getpid()}"
+        os.symlink(path, tmp)
+        os.replace(tmp, link)
+    return link

@@ -1,0 +1,467 @@
+#!/usr/bin/env python3
+"""Benchmark docbuild (`ninja html`) against plain `sphinx-build` on a real project.
+
+    python benchmarks/sphinx_docs.py [--corpus DIR] [--reps N] [--json FILE]
+
+By default the corpus is Sphinx's own documentation: the sphinx==9.0.4 sdist
+is downloaded with pip and unpacked into benchmarks/work/ (git-ignored), and
+its doc/ folder is used unchanged.
+
+The source tree is copied twice into benchmarks/work/run/, one copy per
+tool, so that both read identical files and the originals are never edited.
+After a first full build with each tool (timed once, for information), the
+script measures, alternating the two tools and their order in every
+repetition:
+
+  no-op          nothing changed: `ninja html` vs `sphinx-build -b html SRC OUT -d DOCTREES`
+  one-page edit  a line of text appended to one page (the same in both copies)
+
+and prints the median of each with the ratio docbuild / sphinx-build.
+Every command's stdout and stderr go to a log file in benchmarks/work/run/logs/.
+
+Checks made on the way (a failed check is reported, and stops the run when
+the numbers would be meaningless): every build succeeds; docbuild's no-op
+says "no work to do"; sphinx-build's no-op reads no document; the edited
+text reaches the page's HTML in both outputs; and the incremental build
+gives the edited page no warning or error that the full build did not (some
+pages break when rebuilt alone: usage/extensions/duration.rst of Sphinx's
+docs uses a role that only another page defines).
+"""
+
+import argparse
+import glob
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_WORK = os.path.join(HERE, "work")
+DEFAULT_SDIST = "sphinx==9.0.4"
+# A plain page of Sphinx's docs: it uses only roles that conf.py registers,
+# so rebuilding it alone gives the same result as a full build.
+DEFAULT_PAGE = "usage/markdown.rst"
+TOOLS = ("docbuild", "sphinx-build")
+IGNORED_NAMES = {".git", ".hg", ".tox", ".nox", ".venv", "venv", "__pycache__",
+                 "node_modules", "_build", ".pytest_cache"}
+
+
+class BenchError(Exception):
+    pass
+
+
+# --- setup ------------------------------------------------------------------
+
+def run_logged(cmd, cwd, log):
+    """Run `cmd` with stdin from /dev/null and its output appended to `log`.
+
+    Returns (seconds, exit status).  Timing covers only the subprocess.
+    """
+    with open(log, "a", encoding="utf-8") as f:
+        f.write(f"$ cd {cwd} && {' '.join(cmd)}\n")
+        f.flush()
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=f,
+                              stderr=subprocess.STDOUT)
+        elapsed = time.perf_counter() - start
+    with open(log, "a", encoding="utf-8") as f:
+        f.write(f"\n# exit status {proc.returncode}, {elapsed:.3f} s\n")
+    return elapsed, proc.returncode
+
+
+def fetch_default_corpus(work, spec):
+    """Download and unpack the sdist `spec` into work/download; (root, corpus)."""
+    download = os.path.join(work, "download")
+    os.makedirs(download, exist_ok=True)
+    name, _, version = spec.partition("==")
+    unpacked = os.path.join(download, f"{name}-{version}")
+    if not os.path.isfile(os.path.join(unpacked, "doc", "conf.py")):
+        tarballs = glob.glob(os.path.join(download, f"{name}-{version}.tar.gz"))
+        if not tarballs:
+            print(f"downloading the {spec} sdist into {download} ...", flush=True)
+            secs, rc = run_logged([sys.executable, "-m", "pip", "download", "--no-deps",
+                                   "--no-binary", ":all:", spec, "-d", download],
+                                  download, os.path.join(download, "pip.log"))
+            tarballs = glob.glob(os.path.join(download, f"{name}-{version}.tar.gz"))
+            if rc or not tarballs:
+                raise BenchError(f"pip download {spec} failed; see {download}/pip.log")
+        with tarfile.open(tarballs[0]) as tar:
+            kwargs = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+            tar.extractall(download, **kwargs)
+    corpus = os.path.join(unpacked, "doc")
+    if not os.path.isfile(os.path.join(corpus, "conf.py")):
+        raise BenchError(f"{corpus} has no conf.py after unpacking {spec}")
+    return unpacked, corpus
+
+
+def default_root(corpus):
+    """The folder to copy: the corpus, or its parent when that is a project root.
+
+    Docs often include files beside them (Sphinx's doc/ includes ../CHANGES.rst),
+    which a copy of the corpus alone would lose.
+    """
+    parent = os.path.dirname(corpus)
+    markers = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
+    if any(os.path.exists(os.path.join(parent, m)) for m in markers):
+        return parent
+    return corpus
+
+
+def copy_tree(root, dest, work):
+    """Copy `root` to `dest`, leaving out VCS/tool folders, build dirs and the work dir."""
+    work = os.path.abspath(work)
+    # The work dir holds the copies; when the corpus itself lies in it (the
+    # default download), only the copies' folder must be left out.
+    inside = root == work or root.startswith(work + os.sep)
+    excluded = os.path.dirname(os.path.abspath(dest)) if inside else work
+
+    def ignore(folder, names):
+        skip = set()
+        for name in names:
+            path = os.path.abspath(os.path.join(folder, name))
+            if name in IGNORED_NAMES or path == excluded or path.startswith(excluded + os.sep):
+                skip.add(name)
+            elif os.path.isdir(os.path.join(path, ".docbuild")):  # a docbuild build dir
+                skip.add(name)
+        return skip
+
+    shutil.copytree(root, dest, symlinks=True, ignore=ignore)
+
+
+# --- checks -----------------------------------------------------------------
+
+def read(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+def page_problems(log_text, page_path):
+    """Warning/error lines of a Sphinx log that name the page (line numbers kept)."""
+    marks = ("WARNING", "ERROR", "SEVERE", "CRITICAL")
+    return {line.strip() for line in log_text.splitlines()
+            if page_path in line and any(m in line for m in marks)}
+
+
+def sphinx_read_nothing(log_text):
+    return bool(re.search(r"updating environment: (\[[^\]]*\] )?0 added, 0 changed, 0 removed",
+                          log_text))
+
+
+# --- the two tools ----------------------------------------------------------
+
+class Tool:
+    def __init__(self, name, run_dir, src_root, rel_corpus, logs):
+        self.name = name
+        self.src_root = src_root
+        self.srcdir = os.path.join(src_root, rel_corpus)
+        self.logs = logs
+        self.count = 0
+
+    def log(self, kind):
+        self.count += 1
+        return os.path.join(self.logs, f"{self.name}-{self.count:02d}-{kind}.log")
+
+
+class DocBuild(Tool):
+    def __init__(self, run_dir, src_root, rel_corpus, logs, ninja):
+        super().__init__("docbuild", run_dir, src_root, rel_corpus, logs)
+        self.top = os.path.join(run_dir, "docbuild")
+        os.makedirs(self.top)
+        self.ninja = ninja
+        self.outdir = os.path.join(self.top, "build", "html")
+        self.sphinx_log = os.path.join(self.top, "build", "logs", "html.log")
+        self.jobs = None
+
+    def configure(self):
+        log = self.log("configure")
+        secs, rc = run_logged([sys.executable, "-m", "docbuild", "configure",
+                               "--source", self.srcdir], self.top, log)
+        if rc:
+            raise BenchError(f"docbuild configure failed; see {log}")
+        m = re.search(r"--jobs (\d+)", read(os.path.join(self.top, "build.ninja")))
+        self.jobs = int(m.group(1)) if m else 1
+        return secs
+
+    def build(self, kind):
+        log = self.log(kind)
+        secs, rc = run_logged([self.ninja, "html"], self.top, log)
+        text = read(log)
+        if rc:
+            raise BenchError(f"docbuild: `ninja html` ({kind}) failed; see {log} "
+                             f"and {self.sphinx_log}")
+        noop = "ninja: no work to do." in text
+        # The Sphinx log is rewritten by every run that starts Sphinx: keep a copy.
+        sphinx_text = "" if noop else read(self.sphinx_log)
+        if not noop:
+            shutil.copyfile(self.sphinx_log, log[:-4] + ".sphinx.log")
+        return secs, noop, sphinx_text
+
+
+class SphinxBuild(Tool):
+    def __init__(self, run_dir, src_root, rel_corpus, logs, sphinx_build, jobs):
+        super().__init__("sphinx-build", run_dir, src_root, rel_corpus, logs)
+        self.top = os.path.join(run_dir, "sphinx-build")
+        os.makedirs(self.top)
+        self.outdir = os.path.join(self.top, "html")
+        self.doctrees = os.path.join(self.top, "doctrees")
+        self.cmd = [*sphinx_build, "-b", "html", self.srcdir, self.outdir, "-d", self.doctrees]
+        if jobs > 1:  # the same parallelism as docbuild's Sphinx run
+            self.cmd += ["-j", str(jobs)]
+
+    def build(self, kind):
+        log = self.log(kind)
+        secs, rc = run_logged(self.cmd, self.top, log)
+        text = read(log)
+        if rc:
+            raise BenchError(f"sphinx-build ({kind}) failed; see {log}")
+        return secs, sphinx_read_nothing(text), text
+
+
+# --- measurement --------------------------------------------------------------
+
+def version_of(cmd):
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def machine_info(ninja, sphinx_build):
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    cpu = ""
+    try:
+        for line in read("/proc/cpuinfo").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import docbuild
+        docbuild_version = docbuild.__version__
+    except ImportError:
+        docbuild_version = "not importable"
+    return {
+        "nproc": usable,
+        "cpu": cpu or platform.processor() or "unknown",
+        "platform": platform.platform(),
+        "python": f"{platform.python_version()} ({sys.executable})",
+        "sphinx": version_of([*sphinx_build, "--version"]),
+        "ninja": version_of([ninja, "--version"]),
+        "docbuild": docbuild_version,
+    }
+
+
+def find_sphinx_build():
+    """sphinx-build of the Python that runs this script (and docbuild)."""
+    beside = os.path.join(os.path.dirname(sys.executable), "sphinx-build")
+    if os.path.isfile(beside) and os.access(beside, os.X_OK):
+        return [beside]
+    found = shutil.which("sphinx-build")
+    return [found] if found else [sys.executable, "-m", "sphinx"]
+
+
+def find_ninja():
+    found = shutil.which("ninja")
+    if found:
+        return found
+    from docbuild.ninja_tool import ninja_binary
+    return ninja_binary()
+
+
+def append_edit(path, rep):
+    marker = f"Benchmark edit number {rep}, appended by benchmarks/sphinx_docs.py."
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(f"\n\n{marker}\n")
+    return marker
+
+
+def out_page(outdir, page):
+    return os.path.join(outdir, os.path.splitext(page)[0] + ".html")
+
+
+def summarize(samples):
+    return {
+        "median": statistics.median(samples),
+        "min": min(samples),
+        "max": max(samples),
+        "samples": samples,
+    }
+
+
+def benchmark(args):
+    work = os.path.abspath(args.work)
+    os.makedirs(work, exist_ok=True)
+    if args.corpus:
+        corpus = os.path.abspath(args.corpus)
+        if not os.path.isfile(os.path.join(corpus, "conf.py")):
+            raise BenchError(f"{corpus} has no conf.py: --corpus must be a Sphinx source dir")
+        root = os.path.abspath(args.root) if args.root else default_root(corpus)
+    else:
+        root, corpus = fetch_default_corpus(work, DEFAULT_SDIST)
+        if args.root:
+            root = os.path.abspath(args.root)
+    if corpus != root and not corpus.startswith(root + os.sep):
+        raise BenchError(f"--root {root} does not contain the corpus {corpus}")
+    rel_corpus = os.path.relpath(corpus, root)
+    if not os.path.isfile(os.path.join(corpus, args.page)):
+        raise BenchError(f"the page {args.page} is not in {corpus}; choose one with --page")
+
+    run_dir = os.path.join(work, "run")
+    if os.path.exists(run_dir):
+        shutil.rmtree(run_dir)
+    logs = os.path.join(run_dir, "logs")
+    os.makedirs(logs)
+    print(f"copying {root} twice into {run_dir} ...", flush=True)
+    copies = {}
+    for name in TOOLS:
+        copies[name] = os.path.join(run_dir, f"src-{name}")
+        copy_tree(root, copies[name], work)
+
+    ninja, sphinx_build = find_ninja(), find_sphinx_build()
+    db = DocBuild(run_dir, copies["docbuild"], rel_corpus, logs, ninja)
+    db.configure()
+    sb = SphinxBuild(run_dir, copies["sphinx-build"], rel_corpus, logs, sphinx_build, db.jobs)
+    tools = {"docbuild": db, "sphinx-build": sb}
+    info = machine_info(ninja, sphinx_build)
+    info["sphinx_jobs"] = db.jobs
+    notes = []
+
+    # Full builds: one each, for information and as the baseline state.
+    full, full_problems = {}, {}
+    for name in TOOLS:
+        print(f"full build with {name} ...", flush=True)
+        secs, _, text = tools[name].build("full")
+        full[name] = secs
+        full_problems[name] = page_problems(text, os.path.join(tools[name].srcdir, args.page))
+        print(f"  {secs:.1f} s", flush=True)
+    # One untimed no-op each: a tool that does work here is reported, not hidden.
+    for name in TOOLS:
+        _, noop, _ = tools[name].build("warmup-noop")
+        if not noop:
+            notes.append(f"{name}: the first run after the full build was not a no-op")
+
+    samples = {kind: {name: [] for name in TOOLS} for kind in ("noop", "edit")}
+    for rep in range(1, args.reps + 1):
+        order = TOOLS if rep % 2 else TOOLS[::-1]
+        for name in order:
+            secs, noop, _ = tools[name].build(f"noop{rep}")
+            samples["noop"][name].append(secs)
+            if not noop:
+                notes.append(f"{name}: no-op run {rep} did work (see its log)")
+        marker = None
+        for name in TOOLS:  # the same edit in both copies, before either builds
+            marker = append_edit(os.path.join(tools[name].srcdir, args.page), rep)
+        for name in order:
+            secs, nothing_read, text = tools[name].build(f"edit{rep}")
+            samples["edit"][name].append(secs)
+            page_path = os.path.join(tools[name].srcdir, args.page)
+            new = page_problems(text, page_path) - full_problems[name]
+            if new:
+                raise BenchError(
+                    f"{name}: the incremental build of {args.page} gives problems the full "
+                    f"build did not, so the page breaks when rebuilt alone; choose another "
+                    f"with --page.  First: {sorted(new)[0]}")
+            html = out_page(tools[name].outdir, args.page)
+            if not os.path.isfile(html) or marker not in read(html):
+                raise BenchError(f"{name}: after edit {rep}, {html} lacks the appended text")
+        print(f"  rep {rep}/{args.reps}: no-op db {samples['noop']['docbuild'][-1]:.2f} s, "
+              f"sb {samples['noop']['sphinx-build'][-1]:.2f} s; edit db "
+              f"{samples['edit']['docbuild'][-1]:.2f} s, sb "
+              f"{samples['edit']['sphinx-build'][-1]:.2f} s", flush=True)
+
+    results = {
+        "full build (1 run)": {name: summarize([full[name]]) for name in TOOLS},
+        "no-op": {name: summarize(samples["noop"][name]) for name in TOOLS},
+        f"one-page edit ({args.page})": {name: summarize(samples["edit"][name]) for name in TOOLS},
+    }
+    for row in results.values():
+        row["ratio"] = row["docbuild"]["median"] / row["sphinx-build"]["median"]
+    return {
+        "machine": info,
+        "corpus": corpus,
+        "copied_root": root,
+        "page": args.page,
+        "reps": args.reps,
+        "commands": {
+            "docbuild": f"python -m docbuild configure --source SRC; {ninja} html",
+            "sphinx-build": " ".join(sb.cmd),
+        },
+        "logs": logs,
+        "results": results,
+        "notes": notes,
+    }
+
+
+def table(report):
+    m = report["machine"]
+    lines = [
+        f"machine: nproc {m['nproc']}, {m['cpu']}; {m['platform']}",
+        f"python {m['python']}; {m['sphinx']}; ninja {m['ninja']}; docbuild {m['docbuild']}",
+        f"corpus: {report['corpus']} (copied from {report['copied_root']}); "
+        f"reps: {report['reps']}; Sphinx -j {m['sphinx_jobs']} for both",
+        "",
+        f"{'measurement':40} {'docbuild s':>11} {'sphinx-build s':>15} {'ratio db/sb':>12}",
+        f"{'':40} {'median':>11} {'median':>15}",
+    ]
+    for name, row in report["results"].items():
+        lines.append(f"{name:40} {row['docbuild']['median']:11.3f} "
+                     f"{row['sphinx-build']['median']:15.3f} {row['ratio']:12.3f}")
+    lines.append("")
+    for name, row in report["results"].items():
+        if len(row["docbuild"]["samples"]) > 1:
+            for tool in TOOLS:
+                s = ", ".join(f"{x:.3f}" for x in row[tool]["samples"])
+                lines.append(f"  {name} / {tool}: [{s}]")
+    for note in report["notes"]:
+        lines.append(f"note: {note}")
+    lines.append(f"logs: {report['logs']}")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog=__doc__.split("\n\n", 2)[2])
+    p.add_argument("--corpus", metavar="DIR",
+                   help=f"a Sphinx source dir (holding conf.py); default: the {DEFAULT_SDIST} "
+                        "sdist's doc/, downloaded into the work dir")
+    p.add_argument("--root", metavar="DIR",
+                   help="the folder copied for each tool (must contain the corpus); default: "
+                        "the corpus's parent if it is a project root (pyproject.toml, setup.py, "
+                        "setup.cfg or .git), else the corpus")
+    p.add_argument("--page", default=DEFAULT_PAGE,
+                   help=f"the page edited, relative to the corpus (default: {DEFAULT_PAGE})")
+    p.add_argument("--reps", type=int, default=5, help="repetitions of each measurement (default: 5)")
+    p.add_argument("--work", default=DEFAULT_WORK,
+                   help="work dir; its run/ folder is recreated (default: benchmarks/work)")
+    p.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
+    args = p.parse_args(argv)
+    if args.reps < 1:
+        p.error("--reps must be at least 1")
+    try:
+        report = benchmark(args)
+    except BenchError as exc:
+        print(f"sphinx_docs: error: {exc}", file=sys.stderr)
+        return 1
+    print()
+    print(table(report))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=2)
+            f.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Real ninja, real sphinx-build, small real projects in temporary folders."""
+
+import os
+import re
+import struct
+import subprocess
+import sys
+import textwrap
+import zlib
+
+import pytest
+
+from docbuild.ninja_tool import ninja_binary
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NINJA = ninja_binary()
+# Where CI installed every tool; elsewhere tests of external tools may skip.
+IN_CI = os.environ.get("CI") == "true"
+
+
+def write(folder, files):
+    for name, text in files.items():
+        path = os.path.join(folder, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        mode = "wb" if isinstance(text, bytes) else "w"
+        with open(path, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as f:
+            f.write(text if isinstance(text, bytes) else textwrap.dedent(text))
+
+
+def png(width=2, height=2):
+    """A small valid PNG (grey pixels), made here so no binary file is committed."""
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+PNG = png()
+
+BASIC = {
+    "conf.py": 'project = "Demo"\nexclude_patterns = ["_build"]\n',
+    "index.rst": """\
+        Demo
+        ====
+
+        .. toctree::
+
+           intro
+           guide/usage
+
+        .. literalinclude:: ../shared/example.py
+        """,
+    "intro.rst": """\
+        Introduction
+        ============
+
+        Hello.
+
+        .. include:: snippets/note.inc
+
+        .. image:: pic.png
+        """,
+    "snippets/note.inc": "A note pulled in by include.\n",
+    "guide/usage.rst": "Usage\n=====\n\nUse it.\n",
+    "pic.png": PNG,
+    "unread.txt": "no build reads this file\n",
+}
+
+
+class Project:
+    """A Sphinx project in tmp/work/proj, configured and built from tmp/work."""
+
+    def __init__(self, root, files=None, shared=None, src="proj"):
+        self.work = str(root)
+        self.src = os.path.join(self.work, src)
+        write(self.src, BASIC if files is None else files)
+        if shared is None and files is None:
+            shared = {"example.py": "print('hello')\n"}
+        write(os.path.join(self.work, "shared"), shared or {})
+
+    def path(self, *parts):
+        return os.path.join(self.work, *parts)
+
+    def configure(self, *args, check=True, env=None):
+        result = run([sys.executable, "-m", "docbuild", "configure",
+                      "--source", os.path.relpath(self.src, self.work), *args],
+                     cwd=self.work, env=env)
+        if check:
+            assert result.returncode == 0, result.stdout + result.stderr
+        return result
+
+    def ninja(self, *targets, check=True, env=None):
+        result = run([NINJA, *targets], cwd=self.work, env=env)
+        if check:
+            assert result.returncode == 0, result.stdout + result.stderr
+        return result
+
+    def log(self, step):
+        with open(self.path("build", "logs", f"{step}.log"), encoding="utf-8") as f:
+            return f.read()
+
+    def edit(self, name, text="\nMore text.\n", folder=None):
+        with open(os.path.join(folder or self.src, name), "a", encoding="utf-8") as f:
+            f.write(text)
+
+
+def run(command, cwd, env=None):
+    full_env = dict(os.environ, **(env or {}))
+    return subprocess.run(command, cwd=cwd, env=full_env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=600)
+
+
+def steps_run(result):
+    """The descriptions of the edges ninja ran, e.g. ['sphinx html']."""
+    return re.findall(r"^\[\d+/\d+\] (.+)$", result.stdout, re.M)
+
+
+def reread(log):
+    """(added, changed, removed) from Sphinx's 'updating environment' line."""
+    match = re.search(r"updating environment: .*?(\d+) added, (\d+) changed, (\d+) removed", log)
+    assert match, log
+    return tuple(int(n) for n in match.groups())
+
+
+@pytest.fixture
+def project(tmp_path):
+    return Project(tmp_path / "work")

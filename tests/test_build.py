@@ -1,0 +1,199 @@
+"""Incremental behaviour of configure + ninja on a real Sphinx project."""
+
+import os
+import time
+
+from conftest import NINJA, reread, run, steps_run
+
+
+def wait_tick():
+    # Make sure an edit gets a newer mtime than the outputs of the last build.
+    time.sleep(0.01)
+
+
+def test_html_builds_and_second_ninja_does_nothing(project):
+    project.configure()
+    first = project.ninja("html")
+    assert steps_run(first) == ["sphinx html"]
+    assert os.path.isfile(project.path("build", "html", "intro.html"))
+    assert os.path.isfile(project.path("build", "html", "guide", "usage.html"))
+    second = project.ninja()
+    assert "no work to do" in second.stdout
+
+
+def test_depfile_lists_what_sphinx_read(project):
+    project.configure()
+    project.ninja("html")
+    deps = run([NINJA, "-t", "deps", "build/stamps/html.stamp"], cwd=project.work).stdout
+    for name in ["proj/conf.py", "proj/index.rst", "proj/intro.rst", "proj/guide/usage.rst",
+                 "proj/snippets/note.inc", "proj/pic.png", "shared/example.py"]:
+        assert f"    {name}\n" in deps, deps
+    assert "unread.txt" not in deps
+    assert "site-packages" not in deps
+
+
+def test_editing_one_page_rebuilds_built_formats_and_rereads_one_document(project):
+    project.configure()
+    project.ninja("html", "text")
+    wait_tick()
+    project.edit("intro.rst")
+    result = project.ninja("html", "text")
+    assert sorted(steps_run(result)) == ["sphinx html", "sphinx text"]
+    assert reread(project.log("html")) == (0, 1, 0)
+    assert reread(project.log("text")) == (0, 1, 0)
+    assert "no work to do" in project.ninja("html", "text").stdout
+    # Formats never asked for were not built behind our back.
+    assert not os.path.exists(project.path("build", "epub"))
+
+
+def test_editing_an_included_file_rebuilds(project):
+    project.configure()
+    project.ninja("html")
+    wait_tick()
+    project.edit("note.inc", folder=os.path.join(project.src, "snippets"))
+    assert steps_run(project.ninja("html")) == ["sphinx html"]
+    assert reread(project.log("html")) == (0, 1, 0)
+
+
+def test_editing_a_literalinclude_outside_the_source_dir_rebuilds(project):
+    project.configure()
+    project.ninja("html")
+    wait_tick()
+    project.edit("example.py", "print('again')\n", folder=project.path("shared"))
+    assert steps_run(project.ninja("html")) == ["sphinx html"]
+    with open(project.path("build", "html", "index.html"), encoding="utf-8") as f:
+        assert "again" in f.read()
+
+
+def test_touching_a_file_no_build_reads_runs_nothing(project):
+    project.configure()
+    project.ninja("html")
+    wait_tick()
+    os.utime(os.path.join(project.src, "unread.txt"))
+    assert "no work to do" in project.ninja("html").stdout
+
+
+def test_editing_conf_py_reruns_sphinx(project):
+    project.configure()
+    project.ninja("html")
+    wait_tick()
+    project.edit("conf.py", 'html_title = "Changed title"\n')
+    result = project.ninja("html")
+    assert "sphinx html" in steps_run(result)
+    with open(project.path("build", "html", "index.html"), encoding="utf-8") as f:
+        assert "Changed title" in f.read()
+    assert "no work to do" in project.ninja("html").stdout
+
+
+def test_adding_a_page_reconfigures_and_the_page_appears(project):
+    project.configure()
+    project.ninja("html")
+    wait_tick()
+    project.edit("index.rst", "\n.. toctree::\n\n   added\n")
+    with open(os.path.join(project.src, "added.rst"), "w", encoding="utf-8") as f:
+        f.write("Added\n=====\n\nNew page.\n")
+    result = project.ninja("html")
+    assert steps_run(result)[0].startswith("configure")
+    assert "sphinx html" in steps_run(result)
+    assert os.path.isfile(project.path("build", "html", "added.html"))
+    assert "no work to do" in project.ninja("html").stdout
+
+
+def test_removing_a_page_reconfigures(project):
+    project.configure()
+    project.ninja("html")
+    wait_tick()
+    os.unlink(os.path.join(project.src, "guide", "usage.rst"))
+    result = project.ninja("html")
+    assert steps_run(result)[0].startswith("configure")
+    assert "sphinx html" in steps_run(result)
+    assert reread(project.log("html"))[2] == 1
+    with open(project.path("build", ".docbuild", "sources.list"), encoding="utf-8") as f:
+        assert "usage.rst" not in f.read()
+    assert "no work to do" in project.ninja("html").stdout
+
+
+def test_adding_a_file_that_is_not_a_document_does_not_rebuild(project):
+    project.configure()
+    project.ninja("html")
+    wait_tick()
+    with open(os.path.join(project.src, "notes.txt"), "w", encoding="utf-8") as f:
+        f.write("scratch\n")
+    result = project.ninja("html")
+    assert steps_run(result) == ["configure (sources or settings changed)"]
+
+
+def test_configure_by_hand_afterwards_causes_no_rebuild(project):
+    project.configure()
+    project.ninja("html")
+    wait_tick()
+    project.edit("index.rst", "\n.. toctree::\n\n   added\n")
+    with open(os.path.join(project.src, "added.rst"), "w", encoding="utf-8") as f:
+        f.write("Added\n=====\n")
+    project.ninja("html")  # regenerates once
+    result = project.configure()
+    assert "unchanged" in result.stdout
+    assert "no work to do" in project.ninja("html").stdout
+
+
+def test_changed_sphinx_options_rerun_only_sphinx(project):
+    project.configure()
+    project.ninja("html")
+    with open(os.path.join(project.src, "docbuild.yaml"), "w", encoding="utf-8") as f:
+        f.write('sphinx_options: ["-D", "html_title=From options"]\n')
+    result = project.ninja("html")
+    assert steps_run(result) == ["configure (sources or settings changed)", "sphinx html"]
+    with open(project.path("build", "html", "index.html"), encoding="utf-8") as f:
+        assert "From options" in f.read()
+
+
+def test_default_targets_and_all_from_docbuild_yaml(project):
+    with open(os.path.join(project.src, "docbuild.yaml"), "w", encoding="utf-8") as f:
+        f.write("formats: [text, xml]\ndefault: [text]\n")
+    project.configure()
+    assert steps_run(project.ninja()) == ["sphinx text"]
+    assert sorted(steps_run(project.ninja("all"))) == ["sphinx xml"]
+    help_text = project.ninja("help").stdout
+    assert "linkcheck" in help_text and "[default, in all]" in help_text
+
+
+def test_build_dir_option_and_regeneration_keep_it(project):
+    project.configure("--build-dir", "out dir")
+    project.ninja("html")
+    assert os.path.isfile(project.path("out dir", "html", "index.html"))
+    assert os.path.isfile(project.path("out dir", ".ninja_log"))
+    wait_tick()
+    with open(os.path.join(project.src, "extra.rst"), "w", encoding="utf-8") as f:
+        f.write(":orphan:\n\nExtra\n=====\n")
+    project.ninja("html")
+    assert os.path.isfile(project.path("out dir", "html", "extra.html"))
+    assert not os.path.exists(project.path("build"))
+
+
+def test_deps_command_shows_both_directions(project):
+    project.configure()
+    inc = os.path.join(project.src, "snippets", "note.inc")
+    result = run(["python", "-m", "docbuild", "deps", inc], cwd=project.work)
+    assert result.returncode == 0, result.stderr
+    assert "included by:" in result.stdout
+    assert "intro.rst:6" in result.stdout
+    intro = run(["python", "-m", "docbuild", "deps", os.path.join(project.src, "intro.rst")],
+                cwd=project.work)
+    assert "note.inc" in intro.stdout and "pic.png" in intro.stdout
+    assert "index.rst" in intro.stdout  # the toctree that lists it
+
+
+def test_source_tree_is_never_written(project):
+    before = snapshot(project.src)
+    project.configure()
+    project.ninja("html", "text", "man")
+    assert snapshot(project.src) == before
+
+
+def snapshot(folder):
+    out = {}
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            st = os.stat(os.path.join(root, name))
+            out[os.path.relpath(os.path.join(root, name), folder)] = (st.st_mtime_ns, st.st_size)
+    return out
