@@ -158,6 +158,14 @@ def restat(top, outputs):
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def load_json(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
 def configure(args):
     top = os.getcwd()
     srcdir = find_source(args.source)
@@ -169,7 +177,10 @@ def configure(args):
     values, conf_error = sphinxconf.read(srcdir, build_dir)
     project = find_sources(srcdir, values["source_suffix"], values["exclude_patterns"],
                            values["include_patterns"], skip=[build_dir])
-    graph = Graph(srcdir, project.docs, values["source_suffix"])
+    meta = os.path.join(build_dir, ".docbuild")
+    cache_file = os.path.join(meta, "scan-cache.json")
+    graph = Graph(srcdir, project.docs, values["source_suffix"], cache=load_json(cache_file))
+    write_if_changed(cache_file, json.dumps(graph.cache))
     if graph.problems:
         raise UserErrors(graph.problems)
 
@@ -177,7 +188,6 @@ def configure(args):
     sources = sorted({os.path.join(srcdir, d) for d in project.docs} | set(asset_files))
     for path in sources + project.dirs:
         check_name(path, where=path)
-    meta = os.path.join(build_dir, ".docbuild")
     sources_list = os.path.join(meta, "sources.list")
     conf_py = os.path.join(srcdir, "conf.py")
 
@@ -214,7 +224,7 @@ def configure(args):
     # the Sphinx edges depend on it, so new pages appear without a manual step.
     write_if_changed(sources_list, "".join(spell(p, top) + "\n" for p in sources))
     write_if_changed(help_file, help_text(cfg, project_name))
-    write_if_changed(os.path.join(meta, "graph.json"), json.dumps(graph.to_json(), indent=0))
+    write_if_changed(os.path.join(meta, "graph.json"), json.dumps(graph.to_json()))
     changed = write_if_changed(os.path.join(top, "build.ninja"), text)
     if not args.regenerate and os.path.exists(os.path.join(build_dir, ".ninja_log")):
         restat(top, ["build.ninja", spell(sources_list, top)])

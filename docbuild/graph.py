@@ -12,13 +12,13 @@ import os
 from collections import defaultdict
 
 from docbuild.errors import UserError
-from docbuild.scan import parse_refs
+from docbuild.scan import Ref, parse_refs
 
 FILE_KINDS = {"include", "literalinclude", "image", "figure", "download"}
 
 
 class Graph:
-    def __init__(self, srcdir, docs, suffixes, generated=()):
+    def __init__(self, srcdir, docs, suffixes, generated=(), cache=None):
         self.srcdir = srcdir
         self.suffixes = tuple(suffixes)
         self.generated = set(generated)  # absolute paths some edge writes
@@ -27,13 +27,31 @@ class Graph:
         self.problems = []  # UserError, one per missing include target
         self.used_generated = set()  # generated files that documents read
         self._refs = {}
+        # path -> [mtime_ns, size, refs]: parsing is most of configure's time,
+        # and between two runs almost no file changed.
+        self._cache = cache or {}
+        self.cache = {}  # what this run used: the next run's cache
         for doc in sorted(self.doc_files):
             self._walk(doc, os.path.dirname(doc), set())
 
     def refs(self, path):
-        if path not in self._refs:
-            self._refs[path] = parse_refs(path)
-        return self._refs[path]
+        if path in self._refs:
+            return self._refs[path]
+        try:
+            st = os.stat(path)
+            key = [st.st_mtime_ns, st.st_size]
+        except OSError:
+            key = None
+        entry = self._cache.get(path)
+        if key and entry and entry[:2] == key:
+            refs = [Ref(*r) for r in entry[2]]
+        else:
+            refs = parse_refs(path)
+            entry = [*key, [[r.kind, r.target, r.line] for r in refs]] if key else None
+        if entry:
+            self.cache[path] = entry
+        self._refs[path] = refs
+        return refs
 
     def resolve(self, target, base):
         """The absolute file a path in a directive names (Sphinx's relfn2path)."""

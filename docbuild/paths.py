@@ -16,6 +16,8 @@ def spell(path, top=None):
     """The one spelling of `path` used in build.ninja and depfiles."""
     top = top or os.getcwd()
     path = os.path.normpath(os.path.join(top, os.fspath(path)))
+    if path.startswith(top + os.sep):  # the common case, without relpath's cost
+        return path[len(top) + 1:]
     rel = os.path.relpath(path, top)
     if rel == os.curdir:
         return rel

@@ -128,3 +128,10 @@ def test_newline_in_a_folder_name_is_a_clear_error(project):
     # ninja has no way to write a line break in a path.
     os.mkdir(os.path.join(project.src, "bad\nname"))
     assert_clean_error(project.configure(check=False), "line break")
+
+
+def test_scan_cache_sees_an_edited_page(project):
+    project.configure()
+    with open(os.path.join(project.src, "intro.rst"), "a", encoding="utf-8") as f:
+        f.write("\n.. include:: later-missing.inc\n")
+    assert_clean_error(project.configure(check=False), "intro.rst:10:", "later-missing.inc")
