@@ -45,7 +45,7 @@ def main(argv=None):
     command, rest = argv[0], argv[1:]
     if command == "configure":
         from docbuild.configure import main as configure_main
-        return configure_main(rest)
+        return configure_main(rest, prog="python -m docbuild configure")
     if command == "deps":
         return deps(rest)
     print(f"docbuild: error: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)

@@ -15,8 +15,7 @@ from docbuild.formats import DEFAULT_FORMATS, FORMATS
 
 CONFIG_NAME = "docbuild.yaml"
 
-# key: (default, what it is).  The table is the documentation too: `python
-# -m docbuild configure --help-config` prints it, and docs/ quotes it.
+# key: (default, what it is).  docs/config.rst documents each one.
 KEYS = {
     "formats": (DEFAULT_FORMATS, "formats that `ninja all` builds (list of format names)"),
     "default": (["html"], "targets that plain `ninja` builds (list of target names)"),
@@ -106,6 +105,9 @@ def load(path):
     if "default" in data:
         config.default = _names(data["default"], path, lines.of("default"), "default",
                                 [*FORMATS, "all"], "target")
+        if not config.default:
+            raise UserError("`default` must name at least one target", where=(path, lines.of("default")),
+                            hint="for example: default: [html]")
     if "build_dir" in data:
         value = data["build_dir"]
         if not isinstance(value, str) or not value.strip():
@@ -120,8 +122,14 @@ def load(path):
         config.sphinx_options = value
     cores, mem_gib = machine()
     depth, jobs = auto_parallelism(cores, mem_gib)
-    config.sphinx_pool_depth = _count(data.get("sphinx_pool_depth", "auto"), path,
-                                      lines.of("sphinx_pool_depth"), "sphinx_pool_depth") or depth
-    config.sphinx_jobs = _count(data.get("sphinx_jobs", "auto"), path,
-                                lines.of("sphinx_jobs"), "sphinx_jobs") or max(1, cores // config.sphinx_pool_depth)
+    depth_set = _count(data.get("sphinx_pool_depth", "auto"), path,
+                       lines.of("sphinx_pool_depth"), "sphinx_pool_depth")
+    jobs_set = _count(data.get("sphinx_jobs", "auto"), path, lines.of("sphinx_jobs"), "sphinx_jobs")
+    if depth_set and not jobs_set:
+        depth, jobs = depth_set, max(1, cores // depth_set)
+    elif jobs_set and not depth_set:
+        depth, jobs = max(1, min(depth, cores // jobs_set)), jobs_set
+    elif depth_set and jobs_set:  # the user's explicit choice, even if it oversubscribes
+        depth, jobs = depth_set, jobs_set
+    config.sphinx_pool_depth, config.sphinx_jobs = depth, jobs
     return config

@@ -15,10 +15,10 @@ import sys
 from docbuild import config as config_mod
 from docbuild import sphinxconf
 from docbuild.errors import UserError, UserErrors
-from docbuild.formats import FORMATS, NOT_IN_ALL
+from docbuild.formats import FORMATS
 from docbuild.graph import Graph
 from docbuild.ninja_file import TEMPLATE, render
-from docbuild.paths import check_name, spell, write_if_changed
+from docbuild.paths import check_name, spell, write_atomic, write_if_changed
 from docbuild.scan import find_sources
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -27,9 +27,9 @@ OWN_DOCS = os.path.join(os.path.dirname(PACKAGE_DIR), "docs")
 SOURCE_GUESSES = [".", "docs", "doc", "source", "docs/source", "doc/source"]
 
 
-def parser():
+def parser(prog):
     p = argparse.ArgumentParser(
-        prog="python configure.py",
+        prog=prog,
         description="Scan a Sphinx project and write build.ninja in the current folder; "
                     "then run `ninja` to build.",
         epilog="Targets: run `ninja help` after configuring. Settings: docbuild.yaml beside "
@@ -60,6 +60,9 @@ def find_source(given):
         if os.path.isfile(os.path.join(guess, "conf.py")):
             return os.path.abspath(guess)
     if os.path.isfile(os.path.join(OWN_DOCS, "conf.py")):
+        if os.path.abspath(os.path.dirname(OWN_DOCS)) != os.getcwd():
+            print(f"docbuild: no conf.py here or in docs/, doc/, source/: configuring "
+                  f"docbuild's own manual ({OWN_DOCS}); pass --source DIR for yours", file=sys.stderr)
         return OWN_DOCS
     raise UserError("no Sphinx project (conf.py) found here",
                     hint="pass --source DIR, the folder that holds conf.py")
@@ -225,7 +228,13 @@ def configure(args):
     write_if_changed(sources_list, "".join(spell(p, top) + "\n" for p in sources))
     write_if_changed(help_file, help_text(cfg, project_name))
     write_if_changed(os.path.join(meta, "graph.json"), json.dumps(graph.to_json()))
-    changed = write_if_changed(os.path.join(top, "build.ninja"), text)
+    build_ninja = os.path.join(top, "build.ninja")
+    changed = write_if_changed(build_ninja, text)
+    if not changed and not args.regenerate:
+        # Run by hand: give build.ninja a fresh mtime (by rewriting it), so
+        # that it is newer than the inputs that changed since the last run and
+        # ninja does not run configure again.
+        write_atomic(build_ninja, text)
     if not args.regenerate and os.path.exists(os.path.join(build_dir, ".ninja_log")):
         restat(top, ["build.ninja", spell(sources_list, top)])
     return {
@@ -234,8 +243,8 @@ def configure(args):
     }
 
 
-def main(argv=None):
-    args = parser().parse_args(argv)
+def main(argv=None, prog="python configure.py"):
+    args = parser(prog).parse_args(argv)
     try:
         result = configure(args)
     except UserError as exc:

@@ -34,18 +34,3 @@ FORMATS = {f.name: f for f in [
 NOT_IN_ALL = {"linkcheck"}
 
 DEFAULT_FORMATS = [name for name in FORMATS if name not in NOT_IN_ALL]
-
-
-def builder_of(name):
-    """The Sphinx builder whose output the format needs."""
-    fmt = FORMATS[name]
-    return fmt.builder or FORMATS[fmt.after].builder
-
-
-def closure(names):
-    """`names` plus the formats they are built from, in table order."""
-    wanted = set(names)
-    for name in names:
-        if FORMATS[name].after:
-            wanted.add(FORMATS[name].after)
-    return [name for name in FORMATS if name in wanted]

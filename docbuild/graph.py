@@ -14,9 +14,6 @@ from collections import defaultdict
 from docbuild.errors import UserError
 from docbuild.scan import Ref, parse_refs
 
-FILE_KINDS = {"include", "literalinclude", "image", "figure", "download"}
-
-
 class Graph:
     def __init__(self, srcdir, docs, suffixes, generated=(), cache=None):
         self.srcdir = srcdir

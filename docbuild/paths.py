@@ -74,9 +74,7 @@ def depfile_path(path):
 def write_if_changed(path, data):
     """Write `data` (str or bytes) atomically, and only if the bytes differ.
 
-    Returns True when the file was written.  A reader never sees a half
-    written file: the data goes to a temporary file in the same folder,
-    which is then renamed over the target.
+    Returns True when the file was written.
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -86,6 +84,16 @@ def write_if_changed(path, data):
                 return False
     except FileNotFoundError:
         pass
+    write_atomic(path, data)
+    return True
+
+
+def write_atomic(path, data):
+    """Write `data`: a reader never sees a half-written file, because the
+    data goes to a temporary file in the same folder that is then renamed
+    over the target."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     tmp = f"{path}.tmp{os.getpid()}"
     try:
@@ -98,4 +106,3 @@ def write_if_changed(path, data):
         except OSError:
             pass
         raise
-    return True

@@ -158,7 +158,12 @@ def warnings_in(path, limit=20):
 
 
 def report_failure(step, reason, log):
-    out = [f"docbuild: step {step!r} failed: {reason}", f"--- last lines of {log} ---"]
+    out = [f"docbuild: step {step!r} failed: {reason}"]
+    found, count = warnings_in(log)
+    if count:  # under -W the cause is a warning far above the tail
+        out.append(f"--- {count} warning(s) in the log" + (f", first {len(found)}:" if count > len(found) else ":"))
+        out += ["  " + line for line in found]
+    out.append(f"--- last lines of {log} ---")
     out += ["  " + line for line in read_tail(log)]
     out.append(f"--- full log: {log}")
     print("\n".join(out), file=sys.stderr, flush=True)

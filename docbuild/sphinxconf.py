@@ -97,8 +97,8 @@ def read(confdir, build_dir):
     try:
         with open(cache, encoding="utf-8") as f:
             cached = json.load(f)
-        if cached["key"] == key:
-            return cached["values"], cached["error"]
+        if cached["key"] == key and not cached["error"]:
+            return cached["values"], None
     except (OSError, ValueError, KeyError):
         pass
     log = os.path.join(build_dir, "logs", "conf.py.log")

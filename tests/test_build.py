@@ -197,3 +197,30 @@ def snapshot(folder):
             st = os.stat(os.path.join(root, name))
             out[os.path.relpath(os.path.join(root, name), folder)] = (st.st_mtime_ns, st.st_size)
     return out
+
+
+def test_deleting_docbuild_yaml_or_a_folder_regenerates(project):
+    with open(os.path.join(project.src, "docbuild.yaml"), "w", encoding="utf-8") as f:
+        f.write("default: [text]\n")
+    project.configure()
+    assert steps_run(project.ninja()) == ["sphinx text"]
+    os.unlink(os.path.join(project.src, "docbuild.yaml"))
+    result = project.ninja()  # back to the defaults: html
+    assert steps_run(result) == ["configure (sources or settings changed)", "sphinx html"]
+    wait_tick()
+    project.edit("index.rst", "\n.. a comment instead of the guide\n")
+    for name in os.listdir(os.path.join(project.src, "guide")):
+        os.unlink(os.path.join(project.src, "guide", name))
+    os.rmdir(os.path.join(project.src, "guide"))
+    assert steps_run(project.ninja())[0].startswith("configure")
+    assert "no work to do" in project.ninja().stdout
+
+
+def test_configure_by_hand_after_an_added_file_needs_no_second_configure(project):
+    project.configure()
+    project.ninja("html")
+    wait_tick()
+    with open(os.path.join(project.src, "scratch.txt"), "w", encoding="utf-8") as f:
+        f.write("not a document\n")
+    project.configure()
+    assert "no work to do" in project.ninja("html").stdout

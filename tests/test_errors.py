@@ -135,3 +135,19 @@ def test_scan_cache_sees_an_edited_page(project):
     with open(os.path.join(project.src, "intro.rst"), "a", encoding="utf-8") as f:
         f.write("\n.. include:: later-missing.inc\n")
     assert_clean_error(project.configure(check=False), "intro.rst:10:", "later-missing.inc")
+
+
+def test_empty_default_is_refused(project):
+    with open(os.path.join(project.src, "docbuild.yaml"), "w", encoding="utf-8") as f:
+        f.write("default: []\n")
+    assert_clean_error(project.configure(check=False), "docbuild.yaml:1:", "at least one target")
+
+
+def test_warnings_that_fail_a_build_are_shown(project):
+    with open(os.path.join(project.src, "docbuild.yaml"), "w", encoding="utf-8") as f:
+        f.write('sphinx_options: ["-W", "--keep-going"]\n')
+    with open(os.path.join(project.src, "orphan.rst"), "w", encoding="utf-8") as f:
+        f.write("Orphan\n======\n\nIn no toctree.\n")
+    project.configure()
+    result = project.ninja("html", check=False)
+    assert_clean_error(result, "1 warning(s) in the log", "orphan.rst: WARNING: document isn't included")
