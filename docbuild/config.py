@@ -23,6 +23,10 @@ KEYS = {
     "sphinx_pool_depth": ("auto", "how many Sphinx builds may run at once (number or auto)"),
     "sphinx_jobs": ("auto", "-j for each sphinx-build (number or auto)"),
     "sphinx_options": ([], "extra sphinx-build options for every format (list of strings)"),
+    "templates": (None, "a folder of templates that override docbuild's content templates"),
+    "replacements": ({}, "global {{name}} replacements for structured content (mapping)"),
+    "version": (None, "the version for {{version}} (default: conf.py's version)"),
+    "branch": (None, "the branch for {{branch}} (default: the git branch, if any)"),
 }
 
 
@@ -35,6 +39,10 @@ class Config:
     sphinx_pool_depth: int = 1
     sphinx_jobs: int = 1
     sphinx_options: list = field(default_factory=list)
+    templates: str = None  # absolute
+    replacements: dict = field(default_factory=dict)
+    version: str = None
+    branch: str = None
 
 
 def machine():
@@ -120,6 +128,25 @@ def load(path):
                             where=(path, lines.of("sphinx_options")),
                             hint='for example: sphinx_options: ["-W", "--keep-going", "-t", "draft"]')
         config.sphinx_options = value
+    if "templates" in data:
+        value = data["templates"]
+        folder = os.path.join(os.path.dirname(path), value) if isinstance(value, str) else None
+        if not folder or not os.path.isdir(folder):
+            raise UserError(f"`templates` must name an existing folder (relative to {CONFIG_NAME})",
+                            where=(path, lines.of("templates")))
+        config.templates = os.path.abspath(folder)
+    if "replacements" in data:
+        value = data["replacements"]
+        if not isinstance(value, dict) or not all(
+                isinstance(k, str) and isinstance(v, (str, int, float)) for k, v in value.items()):
+            raise UserError("`replacements` must map names to strings",
+                            where=(path, lines.of("replacements")), hint='for example: product: "Example DB"')
+        config.replacements = {k: str(v) for k, v in value.items()}
+    for key in ("version", "branch"):
+        if key in data:
+            if not isinstance(data[key], (str, int, float)) or isinstance(data[key], bool):
+                raise UserError(f"`{key}` must be a string", where=(path, lines.of(key)))
+            setattr(config, key, str(data[key]))
     cores, mem_gib = machine()
     depth, jobs = auto_parallelism(cores, mem_gib)
     depth_set = _count(data.get("sphinx_pool_depth", "auto"), path,

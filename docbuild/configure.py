@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 from docbuild import config as config_mod
-from docbuild import sphinxconf
+from docbuild import content, sphinxconf
 from docbuild.errors import UserError, UserErrors
 from docbuild.formats import FORMATS
 from docbuild.graph import Graph
@@ -105,7 +105,45 @@ def walk_files(dirs):
     return folders, files
 
 
-def format_rows(cfg, top, srcdir, build_dir, inputs):
+def build_values(cfg, values, srcdir):
+    """The values {{name}} can take in structured content: globals, then build values."""
+    out = {"version": cfg.version or str(values.get("version") or values.get("release") or ""),
+           "branch": cfg.branch or git_branch(srcdir) or ""}
+    out.update(cfg.replacements)
+    return out
+
+
+def git_branch(folder):
+    """The checked-out branch, read from .git/HEAD (no git process needed)."""
+    folder = os.path.abspath(folder)
+    while True:
+        head = os.path.join(folder, ".git", "HEAD")
+        if os.path.isfile(head):
+            with open(head, encoding="utf-8") as f:
+                text = f.read().strip()
+            return text.rsplit("/", 1)[-1] if text.startswith("ref:") else None
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def generator_rows(plan, top, srcdir, gen_dir, meta, globals_file):
+    """One generate edge per structured source file, with its exact outputs."""
+    rows = []
+    for source, outs in sorted(plan.items()):
+        stem = os.path.join(meta, "gen", os.path.relpath(source, srcdir))
+        rows.append({
+            "source": spell(source, top),
+            "names": spell(stem + ".names", top),
+            "depfile": spell(stem + ".d", top),
+            "outputs": [spell(os.path.join(gen_dir, o), top) for o in outs],
+            "globals": spell(globals_file, top),
+        })
+    return rows
+
+
+def format_rows(cfg, top, srcdir, build_dir, inputs, order_only, gen_dir):
     rows = []
     b = lambda *parts: spell(os.path.join(build_dir, *parts), top)  # noqa: E731
     for name, fmt in FORMATS.items():
@@ -118,10 +156,12 @@ def format_rows(cfg, top, srcdir, build_dir, inputs):
         if fmt.builder:
             row["depfile"] = b("stamps", f"{name}.d")
             row["inputs"] = inputs
+            row["order_only"] = order_only
             row["sphinx_args"] = [
                 "--srcdir", spell(srcdir, top), "--confdir", spell(srcdir, top),
                 "--outdir", b(name), "--doctreedir", b("doctrees", name),
-                "--build-dir", spell(build_dir, top), "--jobs", str(cfg.sphinx_jobs),
+                "--build-dir", spell(build_dir, top), "--gen", spell(gen_dir, top),
+                "--jobs", str(cfg.sphinx_jobs),
                 "--", *cfg.sphinx_options,
             ]
         else:
@@ -181,8 +221,18 @@ def configure(args):
     project = find_sources(srcdir, values["source_suffix"], values["exclude_patterns"],
                            values["include_patterns"], skip=[build_dir])
     meta = os.path.join(build_dir, ".docbuild")
+    gen_dir = os.path.join(build_dir, "gen")
+    root = top if srcdir.startswith(top + os.sep) else os.path.dirname(srcdir)
+    globals_ = build_values(cfg, values, srcdir)
+    content_cache = os.path.join(meta, "content-cache.json")
+    plan, next_cache = content.plan(srcdir, root, globals_, load_json(content_cache))
+    write_if_changed(content_cache, json.dumps(next_cache))
+    generated = {os.path.join(srcdir, out): os.path.join(gen_dir, out)
+                 for outs in plan.values() for out in outs}
+
     cache_file = os.path.join(meta, "scan-cache.json")
-    graph = Graph(srcdir, project.docs, values["source_suffix"], cache=load_json(cache_file))
+    graph = Graph(srcdir, project.docs, values["source_suffix"], generated=generated,
+                  cache=load_json(cache_file))
     write_if_changed(cache_file, json.dumps(graph.cache))
     if graph.problems:
         raise UserErrors(graph.problems)
@@ -198,7 +248,15 @@ def configure(args):
     if cfg.path:
         regen_inputs.append(cfg.path)
     regen_inputs += project.dirs + asset_folders
-    inputs = [sources_list, conf_py, *sorted(graph.used_generated)]
+    if cfg.templates:
+        regen_inputs.append(cfg.templates)
+    inputs = [sources_list, conf_py, *sorted(generated[p] for p in graph.used_generated)]
+    globals_file = os.path.join(meta, "content-globals.json")
+    generators = generator_rows(plan, top, srcdir, gen_dir, meta, globals_file)
+    generate_args = ["--srcdir", spell(srcdir, top), "--root", spell(root, top),
+                     "--gen", spell(gen_dir, top), "--globals", spell(globals_file, top)]
+    if cfg.templates:
+        generate_args += ["--templates", spell(cfg.templates, top)]
 
     configure_args = ["--source", spell(srcdir, top)]
     if args.config:
@@ -218,7 +276,10 @@ def configure(args):
         configure_args=configure_args,
         sources_list=spell(sources_list, top),
         regen_inputs=[spell(p, top) for p in regen_inputs],
-        formats=format_rows(cfg, top, srcdir, build_dir, [spell(p, top) for p in inputs]),
+        formats=format_rows(cfg, top, srcdir, build_dir, [spell(p, top) for p in inputs],
+                            [g["names"] for g in generators], gen_dir),
+        generators=generators,
+        generate_args=generate_args,
         all_targets=all_targets,
         default_targets=cfg.default,
         help_file=spell(help_file, top),
@@ -227,6 +288,7 @@ def configure(args):
     # the Sphinx edges depend on it, so new pages appear without a manual step.
     write_if_changed(sources_list, "".join(spell(p, top) + "\n" for p in sources))
     write_if_changed(help_file, help_text(cfg, project_name))
+    write_if_changed(globals_file, json.dumps(globals_, sort_keys=True))
     write_if_changed(os.path.join(meta, "graph.json"), json.dumps(graph.to_json()))
     build_ninja = os.path.join(top, "build.ninja")
     changed = write_if_changed(build_ninja, text)
@@ -235,7 +297,7 @@ def configure(args):
         # that it is newer than the inputs that changed since the last run and
         # ninja does not run configure again.
         write_atomic(build_ninja, text)
-    if not args.regenerate and os.path.exists(os.path.join(build_dir, ".ninja_log")):
+    if not args.regenerate and os.path.exists(os.path.join(top, ".ninja_log")):
         restat(top, ["build.ninja", spell(sources_list, top)])
     return {
         "srcdir": srcdir, "docs": len(project.docs), "changed": changed,

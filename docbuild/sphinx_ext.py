@@ -4,6 +4,9 @@ It is added to Sphinx's list of built-in extensions, so no conf.py needs to
 name it.  It does nothing unless sphinx_step filled SETTINGS.
   * config-inited: keeps a build dir that lies inside the source dir out of
     the documents;
+  * the include directive: `.. include:: /includes/steps/x.rst` finds the
+    file docbuild generated in the build dir when the source dir has none
+    (docutils records it, so Sphinx re-reads the page when it changes);
   * build-finished: writes the depfile that tells ninja every file this
     build read.
 """
@@ -35,6 +38,8 @@ def audit(event, args):
 
 def setup(app):
     if SETTINGS:
+        if SETTINGS.get("gen"):
+            app.add_directive("include", generated_include(), override=True)
         app.connect("config-inited", exclude_build_dir)
         app.connect("build-finished", write_depfile, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
@@ -50,6 +55,27 @@ def exclude_build_dir(app, config):
     if _inside(build_dir, srcdir) and build_dir != srcdir:
         rel = os.path.relpath(build_dir, srcdir).replace(os.sep, "/")
         config.exclude_patterns = [*config.exclude_patterns, rel, rel + "/**"]
+
+
+def generated_include():
+    from docutils.parsers.rst.directives.misc import Include as BaseInclude
+    from sphinx.directives.other import Include
+
+    gen = os.path.abspath(SETTINGS["gen"])
+
+    class GeneratedInclude(Include):
+        def run(self):
+            target = self.arguments[0]
+            if not (target.startswith("<") and target.endswith(">")):
+                rel, path = self.env.relfn2path(target)
+                candidate = os.path.normpath(os.path.join(gen, rel))
+                if not os.path.exists(path) and os.path.isfile(candidate):
+                    # An absolute path: docutils takes it as it is.
+                    self.arguments[0] = candidate
+                    return BaseInclude.run(self)
+            return super().run()
+
+    return GeneratedInclude
 
 
 def _walk(folder):

@@ -161,7 +161,6 @@ def test_build_dir_option_and_regeneration_keep_it(project):
     project.configure("--build-dir", "out dir")
     project.ninja("html")
     assert os.path.isfile(project.path("out dir", "html", "index.html"))
-    assert os.path.isfile(project.path("out dir", ".ninja_log"))
     wait_tick()
     with open(os.path.join(project.src, "extra.rst"), "w", encoding="utf-8") as f:
         f.write(":orphan:\n\nExtra\n=====\n")
@@ -219,6 +218,10 @@ def test_deleting_docbuild_yaml_or_a_folder_regenerates(project):
 def test_configure_by_hand_after_an_added_file_needs_no_second_configure(project):
     project.configure()
     project.ninja("html")
+    wait_tick()
+    with open(os.path.join(project.src, "first.txt"), "w", encoding="utf-8") as f:
+        f.write("not a document\n")
+    project.ninja("html")  # ninja itself regenerates once, so the log has an entry
     wait_tick()
     with open(os.path.join(project.src, "scratch.txt"), "w", encoding="utf-8") as f:
         f.write("not a document\n")

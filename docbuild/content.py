@@ -1,0 +1,315 @@
+"""Structured content: YAML sources -> checked, inherited, substituted documents.
+
+configure uses it to learn each source file's outputs and the files it
+inherits from; the generator step (generate.py) uses it to render them.
+Every error names the YAML file, the document's line and the field.
+"""
+
+import difflib
+import os
+import re
+
+from docbuild import yamlfile
+from docbuild.errors import UserError
+from docbuild.kinds import KINDS, TYPES, ACTION_FIELDS, COMMON, is_abstract, key_of, kind_of
+
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}")
+MAX_PASSES = 10  # replacement is repeated until stable; more passes means a loop
+NOT_SUBSTITUTED = {"inherit", "source", "replacement", "ref", "file", "program", "name"}
+SAFE_NAME = re.compile(r"^[^/\\\x00-\x1f]+$")
+
+
+class Doc:
+    """One YAML document of a source file, as written."""
+
+    def __init__(self, path, kind, data, lines):
+        self.path, self.kind, self.data, self.lines = path, kind, data, lines
+
+    def where(self, field=None):
+        return (self.path, self.lines.of(field) if field else self.lines.line)
+
+    def error(self, message, field=None, hint=None):
+        label = f"field `{field}`: " if field else ""
+        return UserError(label + message, where=self.where(field), hint=hint)
+
+
+def _type_ok(value, spec):
+    names = spec if isinstance(spec, tuple) else (spec,)
+    return any(isinstance(value, TYPES[n]) and not (n != "bool" and isinstance(value, bool))
+               for n in names) or (isinstance(value, bool) and "bool" in names)
+
+
+def _type_name(spec):
+    names = spec if isinstance(spec, tuple) else (spec,)
+    words = {"str": "a string", "int": "a whole number", "bool": "true or false",
+             "list": "a list", "map": "a mapping", "num": "a number"}
+    return " or ".join(words[n] for n in names)
+
+
+def check_fields(doc, data, fields, lines, prefix=""):
+    for field, value in data.items():
+        spec = fields.get(field)
+        where = (doc.path, lines.of(field))
+        if spec is None:
+            close = difflib.get_close_matches(str(field), list(fields), n=1)
+            hint = f"did you mean `{prefix}{close[0]}`?" if close else \
+                "known fields: " + ", ".join(sorted(fields))
+            raise UserError(f"unknown field `{prefix}{field}` in a {doc.kind} document",
+                            where=where, hint=hint)
+        if value is not None and not _type_ok(value, spec):
+            raise UserError(f"field `{prefix}{field}` must be {_type_name(spec)}, "
+                            f"not {type(value).__name__}", where=where)
+
+
+def check_doc(doc):
+    kind = KINDS[doc.kind]
+    check_fields(doc, doc.data, {**COMMON, **kind.fields}, doc.lines)
+    for field in ("inherit", "source"):
+        ref = doc.data.get(field)
+        if ref is not None and "file" not in ref:
+            raise doc.error("needs `file:` (the YAML file to inherit from)", field)
+    if "inherit" in doc.data and "source" in doc.data:
+        raise doc.error("use either `inherit:` or `source:`, not both", "source")
+    for name, value in (doc.data.get("replacement") or {}).items():
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise doc.error(f"replacement `{name}` must be a string", "replacement")
+    if doc.kind == "steps":
+        actions = doc.data.get("action")
+        items = actions if isinstance(actions, list) else [actions] if actions else []
+        action_lines = doc.lines.child("action")
+        for i, action in enumerate(items):
+            sub = action_lines.child(i) if isinstance(actions, list) else action_lines
+            if not isinstance(action, dict):
+                raise UserError("each `action` must be a mapping", where=(doc.path, sub.line))
+            check_fields(doc, action, ACTION_FIELDS, sub, prefix="action.")
+    for field in kind.key:
+        value = doc.data.get(field)
+        if isinstance(value, str) and not SAFE_NAME.match(value) and kind.per_doc:
+            raise doc.error(f"{value!r} cannot name a file (no `/`, `\\` or control characters)",
+                            field)
+
+
+def load_file(path):
+    """[Doc] for every non-empty document of a source file, checked."""
+    found = kind_of(os.path.basename(path))
+    if not found:
+        raise UserError("unknown kind of structured source", where=path,
+                        hint="name it <kind>-<name>.yaml with a kind from: " + ", ".join(KINDS))
+    kind = found[0]
+    docs = []
+    for data, lines in yamlfile.load_documents(path):
+        doc = Doc(path, kind, data, lines)
+        if not isinstance(data, dict):
+            raise UserError(f"a {kind} document must be a mapping of fields", where=doc.where())
+        check_doc(doc)
+        docs.append(doc)
+    return docs
+
+
+class Project:
+    """Every source file loaded so far, and the rules for finding more."""
+
+    def __init__(self, srcdir, root, globals_=None):
+        self.srcdir = os.path.abspath(srcdir)
+        self.root = os.path.abspath(root)
+        self.includes = os.path.join(self.srcdir, "includes")
+        self.globals = globals_ or {}
+        self.files = {}  # path -> [Doc]
+        self.read = set()  # every file loaded (for depfiles)
+
+    def load(self, path):
+        if path not in self.files:
+            self.files[path] = load_file(path)
+            self.read.add(path)
+        return self.files[path]
+
+    def find(self, doc, field, name):
+        """The file an `inherit: {file: name}` means: includes/, source dir, project root."""
+        if not isinstance(name, str) or not name:
+            raise doc.error("`file:` must be a YAML file name", field)
+        for base in (self.includes, self.srcdir, self.root):
+            path = os.path.normpath(os.path.join(base, name.lstrip("/")))
+            if not (path == self.root or path.startswith(self.root + os.sep)):
+                raise doc.error(f"`file: {name}` points outside the project ({self.root})", field,
+                                hint="inherit only from YAML files inside the project")
+            if os.path.isfile(path):
+                return path
+        raise doc.error(f"`file: {name}` does not exist", field,
+                        hint=f"looked in {self.includes}, {self.srcdir} and {self.root}")
+
+    def parent(self, doc):
+        field = "inherit" if "inherit" in doc.data else "source"
+        ref = doc.data[field]
+        path = self.find(doc, field, ref["file"])
+        target_kind = kind_of(os.path.basename(path))
+        if not target_kind:
+            raise doc.error(f"`file: {ref['file']}` is not a structured source "
+                            "(<kind>-<name>.yaml)", field)
+        target_kind = target_kind[0]
+        key_fields = KINDS[target_kind].key
+        if len(key_fields) == 1:
+            wanted = (str(ref.get("ref", ref.get(key_fields[0], ""))),)
+        else:
+            wanted = tuple(str(ref.get(f, "")) for f in key_fields)
+        if not any(wanted):
+            raise doc.error("must name the document to inherit: `ref:` (or "
+                            + ", ".join(f"`{f}:`" for f in key_fields) + ")", field)
+        for candidate in self.load(path):
+            if key_of(target_kind, self.resolve_key(candidate)) == wanted:
+                return candidate
+        raise doc.error(f"no document {' '.join(wanted)!r} in {os.path.relpath(path)}", field,
+                        hint="check the `ref:` (for toc kinds: the target's `file:`)")
+
+    def resolve_key(self, doc):
+        """The identifying fields of a document, inherited ones included."""
+        if all(f in doc.data for f in KINDS[doc.kind].key) or not (
+                "inherit" in doc.data or "source" in doc.data):
+            return doc.data
+        return self.resolve(doc)
+
+    def resolve(self, doc, chain=()):
+        """The document's fields after inheritance (replacements merged)."""
+        if doc in chain:
+            names = " -> ".join(f"{os.path.relpath(d.path)}:{d.lines.line}" for d in (*chain, doc))
+            raise UserError(f"inheritance cycle: {names}", where=doc.where(),
+                            hint="break the cycle: one of these must not inherit")
+        if "inherit" not in doc.data and "source" not in doc.data:
+            return dict(doc.data)
+        base = self.resolve(self.parent(doc), (*chain, doc))
+        merged = {**base, **{k: v for k, v in doc.data.items() if k not in ("inherit", "source")}}
+        merged.pop("inherit", None)
+        merged.pop("source", None)
+        merged["replacement"] = {**(base.get("replacement") or {}),
+                                 **(doc.data.get("replacement") or {})}
+        return merged
+
+    def documents(self, path):
+        """[(Doc, fields)] of a file: inherited, checked, substituted; abstract ones left out."""
+        out = []
+        seen = {}
+        for doc in self.load(path):
+            fields = self.resolve(doc)
+            kind = KINDS[doc.kind]
+            for field in kind.required:
+                if fields.get(field) in (None, ""):
+                    raise doc.error(f"a {doc.kind} document needs `{field}:`"
+                                    + (" (directly or inherited)" if "inherit" in doc.data
+                                       or "source" in doc.data else ""))
+            key = key_of(doc.kind, fields)
+            if kind.key and any(key):
+                if key in seen:
+                    raise doc.error(f"duplicate {'/'.join(kind.key)} {' '.join(key)!r} "
+                                    f"(first at line {seen[key]})", kind.key[-1])
+                seen[key] = doc.lines.line
+            if is_abstract(doc.kind, fields):
+                continue
+            out.append((doc, substitute_all(doc, fields, self.globals)))
+        return out
+
+
+def substitute_all(doc, fields, globals_):
+    """Replace {{name}} in every text field (document, then global, then build values)."""
+    values = dict(globals_)
+    if doc.kind == "options":
+        values["program"] = str(fields.get("program", ""))
+        values["role"] = f":option:`{fields.get('program', '')} {option_label(fields)}`"
+    values.update({str(k): str(v) for k, v in (fields.get("replacement") or {}).items()})
+    return {k: (v if k in NOT_SUBSTITUTED else _substitute(doc, k, v, values))
+            for k, v in fields.items()}
+
+
+def _substitute(doc, field, value, values):
+    if isinstance(value, str):
+        text = value
+        for _ in range(MAX_PASSES):
+            new = PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+            if new == text:
+                return text
+            text = new
+        loop = sorted(set(PLACEHOLDER.findall(text)))
+        raise doc.error("replacement loop: " + ", ".join("{{%s}}" % n for n in loop)
+                        + " keep expanding", field,
+                        hint="a replacement must not (indirectly) contain itself")
+    if isinstance(value, list):
+        return [_substitute(doc, field, v, values) for v in value]
+    if isinstance(value, dict):
+        return {k: _substitute(doc, field, v, values) for k, v in value.items()}
+    return value
+
+
+def option_label(fields):
+    """How an option is written: `--name`, unless it already looks like `-x` or `<arg>`."""
+    name = str(fields.get("name", ""))
+    prefix = "" if name.startswith(("-", "<")) or fields.get("directive", "option") != "option" else "--"
+    return f"{prefix}{name}"
+
+
+def outputs(kind, name, docs):
+    """The generated files of a source file, relative to its folder's generated twin."""
+    return KINDS[kind].outputs(name, [fields for _, fields in docs])
+
+
+def discover(srcdir):
+    """Every structured source file under the source dir's includes/ folder."""
+    found = []
+    for root, dirs, files in os.walk(os.path.join(srcdir, "includes")):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [os.path.join(root, f) for f in sorted(files) if kind_of(f)]
+    return found
+
+
+def plan(srcdir, root, globals_, cache=None):
+    """{source file: [output paths relative to the source dir]}, and the next cache.
+
+    The cache maps a source file to its outputs and the stat of every file
+    it read (itself and what it inherits from): while none changed, the
+    outputs are known without loading any YAML.
+    """
+    cache = cache or {}
+    project = Project(srcdir, root, globals_)
+    result, next_cache = {}, {}
+    for path in discover(project.srcdir):
+        entry = cache.get(path)
+        if entry and entry["globals"] == globals_ and all(
+                _stat(p) == st for p, st in entry["read"].items()):
+            outs = entry["outputs"]
+        else:
+            before = set(project.read)
+            kind, name = kind_of(os.path.basename(path))
+            outs = outputs(kind, name, project.documents(path))
+            folder = os.path.relpath(os.path.dirname(path), project.srcdir)
+            outs = [os.path.normpath(os.path.join(folder, o)) for o in outs]
+            read = (project.read - before) | {path} | _inherited(project, path)
+            entry = {"outputs": outs, "globals": globals_, "read": {p: _stat(p) for p in sorted(read)}}
+        result[path] = outs
+        next_cache[path] = entry
+    owners = {}
+    for path, outs in result.items():
+        for out in outs:
+            if out in owners:
+                raise UserError(f"generates {out}, which {os.path.relpath(owners[out])} "
+                                "generates too", where=path, hint="rename one of the two files")
+            owners[out] = path
+    return result, next_cache
+
+
+def _inherited(project, path):
+    """Files `path` inherits from, directly or not (already loaded)."""
+    found, todo = set(), [path]
+    while todo:
+        for doc in project.files.get(todo.pop(), []):
+            for field in ("inherit", "source"):
+                if field in doc.data:
+                    parent = project.parent(doc).path
+                    if parent not in found:
+                        found.add(parent)
+                        todo.append(parent)
+    return found
+
+
+def _stat(path):
+    try:
+        st = os.stat(path)
+        return [st.st_mtime_ns, st.st_size]
+    except OSError:
+        return None

@@ -1,0 +1,163 @@
+"""The generator step: one structured YAML source file -> reStructuredText files.
+
+    python -m docbuild.generate --srcdir S --root R --gen G --names N
+        --depfile D --globals J [--templates T] FILE
+
+Writes FILE's outputs under G (the generated twin of the source dir), each
+atomically and only when its bytes change; deletes outputs FILE no longer
+produces; writes N, the list of outputs (only when it changed: ninja's
+restat), and D, the depfile: FILE, every file it inherits from, the
+templates used and the global values.  Everything is checked before
+anything is written, so an error leaves the previous outputs as they were.
+A user can run it by hand; ninja runs it once per changed source file.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import jinja2
+
+from docbuild import content
+from docbuild.errors import UserError
+from docbuild.kinds import ARG_NAMES, KINDS, kind_of
+from docbuild.paths import depfile_path, spell, write_if_changed
+
+BUILTIN_TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                 "templates")
+HEADING = {1: "=", 2: "-", 3: "~", 4: "`", 5: "^", 6: "'"}
+
+
+def heading(title, level, default_char="~"):
+    """(text, underline) for a title given as a string or {text, character}."""
+    if isinstance(title, dict):
+        text, char = str(title.get("text", "")), str(title.get("character") or default_char)
+    else:
+        text, char = str(title), HEADING.get(level, default_char)
+    return text, char[:1] * max(len(text), 1)
+
+
+def environment(project_templates=None):
+    loaders = [jinja2.FileSystemLoader(project_templates)] if project_templates else []
+    loaders.append(jinja2.FileSystemLoader(BUILTIN_TEMPLATES))
+    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True,
+                             autoescape=False)
+    env.filters["text"] = lambda v: "" if v is None else str(v).strip("\n")
+    env.filters["heading"] = lambda title, level=3: "\n".join(heading(title, level))
+    env.filters["option_label"] = content.option_label
+    env.globals["ARG_NAMES"] = ARG_NAMES
+    return env
+
+
+def prepare(kind, docs):
+    """Order and normalise a file's documents for its templates."""
+    if kind == "steps":
+        numbered = sorted(enumerate(docs), key=lambda p: (p[1].get("stepnum") or p[0] + 1, p[0]))
+        out = []
+        for number, (index, doc) in enumerate(numbered, 1):
+            action = doc.get("action") or []
+            level = doc.get("level") or 3
+            title = doc.get("title")
+            text = title.get("text", "") if isinstance(title, dict) else title
+            prefix = f"{'Optional ' if doc.get('optional') else ''}Step {doc.get('stepnum') or number}: "
+            title = {**title, "text": prefix + str(text)} if isinstance(title, dict) else prefix + str(text)
+            out.append({**doc, "level": level, "heading": "\n".join(heading(title, level)),
+                        "actions": action if isinstance(action, list) else [action]})
+        return out
+    if kind == "apiargs":
+        ordered = sorted(enumerate(docs), key=lambda p: (p[1].get("position") is None,
+                                                         p[1].get("position") or 0, p[0]))
+        return [{**doc, "type": " or ".join(map(str, doc["type"])) if isinstance(doc.get("type"), list)
+                 else doc.get("type")} for _, doc in ordered]
+    if kind == "glossary":
+        return sorted(docs, key=lambda d: (str(d["term"]).casefold(), str(d["term"])))
+    return docs
+
+
+def render(kind, name, docs, env):
+    """{relative output path: text} for one source file's documents."""
+    spec = KINDS[kind]
+    fields = [f for _, f in docs]
+    paths = spec.outputs(name, fields)
+    if spec.per_doc:
+        template = env.get_template(spec.templates[0])
+        texts = [template.render(doc=f, name=name, kind=kind) for f in fields]
+    else:
+        ready = prepare(kind, fields)
+        texts = [env.get_template(t).render(docs=ready, name=name, kind=kind)
+                 for t in spec.templates]
+    return {path: text.rstrip("\n") + "\n" for path, text in zip(paths, texts)}
+
+
+def generate(path, project, env):
+    """(outputs {relpath: text}, files read) for one source file; writes nothing."""
+    kind, name = kind_of(os.path.basename(path))
+    docs = project.documents(path)
+    try:
+        return render(kind, name, docs, env)
+    except jinja2.TemplateError as exc:
+        where = getattr(exc, "filename", None) or "template"
+        raise UserError(f"template error while rendering {os.path.relpath(path)}: {exc}",
+                        where=(where, getattr(exc, "lineno", None))) from None
+
+
+def parse(argv):
+    p = argparse.ArgumentParser(prog="python -m docbuild.generate",
+                                description="Generate reStructuredText from one structured YAML file.")
+    p.add_argument("file")
+    p.add_argument("--srcdir", required=True, help="the Sphinx source dir")
+    p.add_argument("--root", help="the project root (inherit may not leave it); default: srcdir/..")
+    p.add_argument("--gen", required=True, help="the generated twin of the source dir")
+    p.add_argument("--names", help="write the list of outputs here")
+    p.add_argument("--depfile", help="write a depfile for ninja here")
+    p.add_argument("--globals", help="JSON file of global replacements and build values")
+    p.add_argument("--templates", help="a folder whose templates override the built-in ones")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse(sys.argv[1:] if argv is None else argv)
+    top = os.getcwd()
+    srcdir = os.path.abspath(args.srcdir)
+    source = os.path.abspath(args.file)
+    values = {}
+    if args.globals:
+        with open(args.globals, encoding="utf-8") as f:
+            values = json.load(f)
+    project = content.Project(srcdir, args.root or os.path.dirname(srcdir), values)
+    env = environment(args.templates)
+    try:
+        outputs = generate(source, project, env)
+    except UserError as exc:
+        print(f"docbuild: {exc}", file=sys.stderr)
+        return 1
+    folder = os.path.join(os.path.abspath(args.gen), os.path.relpath(os.path.dirname(source), srcdir))
+    written = {spell(os.path.join(folder, rel), top): text for rel, text in outputs.items()}
+    previous = []
+    if args.names and os.path.exists(args.names):
+        with open(args.names, encoding="utf-8") as f:
+            previous = f.read().splitlines()
+    for path, text in written.items():
+        write_if_changed(path, text)
+    for stale in set(previous) - set(written):
+        try:
+            os.unlink(stale)
+        except FileNotFoundError:
+            pass
+    if args.depfile and args.names:
+        templates = {os.path.join(BUILTIN_TEMPLATES, t) for t in KINDS[kind_of(source)[0]].templates}
+        if args.templates:
+            templates |= {os.path.join(args.templates, t) for t in KINDS[kind_of(source)[0]].templates
+                          if os.path.isfile(os.path.join(args.templates, t))}
+        deps = sorted(project.read | templates | ({os.path.abspath(args.globals)} if args.globals else set()))
+        write_if_changed(args.depfile, depfile_path(spell(args.names, top)) + ": " + " \\\n  ".join(
+            depfile_path(spell(d, top)) for d in deps) + "\n")
+    if args.names:
+        write_if_changed(args.names, "".join(p + "\n" for p in sorted(written)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
