@@ -25,6 +25,7 @@ KEYS = {
     "sphinx_options": ([], "extra sphinx-build options for every format (list of strings)"),
     "templates": (None, "a folder of templates that override docbuild's content templates"),
     "replacements": ({}, "global {{name}} replacements for structured content (mapping)"),
+    "redirects": (None, "a YAML file of redirects (from, to, code, ...), relative to docbuild.yaml"),
     "version": (None, "the version for {{version}} (default: conf.py's version)"),
     "branch": (None, "the branch for {{branch}} (default: the git branch, if any)"),
 }
@@ -40,6 +41,7 @@ class Config:
     sphinx_jobs: int = 1
     sphinx_options: list = field(default_factory=list)
     templates: str = None  # absolute
+    redirects: str = None  # absolute
     replacements: dict = field(default_factory=dict)
     version: str = None
     branch: str = None
@@ -135,6 +137,13 @@ def load(path):
             raise UserError(f"`templates` must name an existing folder (relative to {CONFIG_NAME})",
                             where=(path, lines.of("templates")))
         config.templates = os.path.abspath(folder)
+    if "redirects" in data:
+        value = data["redirects"]
+        target = os.path.join(os.path.dirname(path), value) if isinstance(value, str) else None
+        if not target or not os.path.isfile(target):
+            raise UserError(f"`redirects` must name an existing YAML file (relative to {CONFIG_NAME})",
+                            where=(path, lines.of("redirects")))
+        config.redirects = os.path.abspath(target)
     if "replacements" in data:
         value = data["replacements"]
         if not isinstance(value, dict) or not all(

@@ -139,6 +139,7 @@ def generator_rows(plan, top, srcdir, gen_dir, meta, globals_file):
             "depfile": spell(stem + ".d", top),
             "outputs": [spell(os.path.join(gen_dir, o), top) for o in outs],
             "globals": spell(globals_file, top),
+            "extra": [],
         })
     return rows
 
@@ -226,6 +227,11 @@ def configure(args):
     globals_ = build_values(cfg, values, srcdir)
     content_cache = os.path.join(meta, "content-cache.json")
     plan, next_cache = content.plan(srcdir, root, globals_, load_json(content_cache))
+    redirect_outputs = []
+    if cfg.redirects:
+        project_content = content.Project(srcdir, root, globals_)
+        redirect_outputs = content.outputs("redirects", "", project_content.documents(
+            cfg.redirects, "redirects"))
     write_if_changed(content_cache, json.dumps(next_cache))
     generated = {os.path.join(srcdir, out): os.path.join(gen_dir, out)
                  for outs in plan.values() for out in outs}
@@ -253,6 +259,15 @@ def configure(args):
     inputs = [sources_list, conf_py, *sorted(generated[p] for p in graph.used_generated)]
     globals_file = os.path.join(meta, "content-globals.json")
     generators = generator_rows(plan, top, srcdir, gen_dir, meta, globals_file)
+    if cfg.redirects:
+        redirects_dir = os.path.join(build_dir, "redirects")
+        stem = os.path.join(meta, "redirects")
+        generators.append({
+            "source": spell(cfg.redirects, top), "names": spell(stem + ".names", top),
+            "depfile": spell(stem + ".d", top), "globals": spell(globals_file, top),
+            "outputs": [spell(os.path.join(redirects_dir, o), top) for o in redirect_outputs],
+            "extra": ["--kind", "redirects", "--out", spell(redirects_dir, top)],
+        })
     generate_args = ["--srcdir", spell(srcdir, top), "--root", spell(root, top),
                      "--gen", spell(gen_dir, top), "--globals", spell(globals_file, top)]
     if cfg.templates:

@@ -73,6 +73,8 @@ def check_doc(doc):
     for name, value in (doc.data.get("replacement") or {}).items():
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise doc.error(f"replacement `{name}` must be a string", "replacement")
+    if doc.kind == "redirects":
+        check_redirect(doc)
     if doc.kind == "steps":
         actions = doc.data.get("action")
         items = actions if isinstance(actions, list) else [actions] if actions else []
@@ -89,12 +91,43 @@ def check_doc(doc):
                             field)
 
 
-def load_file(path):
+URL_SAFE = re.compile(r"^[A-Za-z0-9/._~!&()*+,=@%:-]+$")
+
+
+def check_redirect(doc):
+    """Redirect rules end up in web server configuration: allow plain paths only."""
+    from docbuild.kinds import REDIRECT_CODES
+
+    for field in ("from", "to"):
+        value = doc.data.get(field)
+        if not isinstance(value, str):
+            continue
+        external = field == "to" and doc.data.get("external")
+        if external and not re.match(r"^https?://", value):
+            raise doc.error("an external redirect must go to an http:// or https:// address", field)
+        if not external and not value.startswith("/"):
+            raise doc.error(f"{value!r} must be a path starting with /", field)
+        rest = value.split("://", 1)[-1]
+        if not URL_SAFE.match(rest) or "/../" in rest + "/" or "/./" in rest + "/":
+            raise doc.error(f"{value!r} is not a plain URL path", field,
+                            hint="use letters, digits and / . _ ~ - (percent-encode the rest); "
+                                 "no spaces, quotes, ;, {, } or ..")
+    code = doc.data.get("code")
+    if code is not None and code not in REDIRECT_CODES:
+        raise doc.error(f"{code} is not a redirect status", "code",
+                        hint="use one of " + ", ".join(map(str, REDIRECT_CODES)))
+
+
+def load_file(path, kind=None):
     """[Doc] for every non-empty document of a source file, checked."""
-    found = kind_of(os.path.basename(path))
+    found = (kind, "") if kind else kind_of(os.path.basename(path))
     if not found:
-        raise UserError("unknown kind of structured source", where=path,
-                        hint="name it <kind>-<name>.yaml with a kind from: " + ", ".join(KINDS))
+        prefix = os.path.basename(path).split("-", 1)[0]
+        close = difflib.get_close_matches(prefix, list(KINDS), n=1)
+        raise UserError(f"unknown kind {prefix!r} of structured source", where=path,
+                        hint=(f"did you mean {close[0]!r}? " if close else "")
+                        + "name it <kind>-<name>.yaml with a kind from: "
+                        + ", ".join(k for k in KINDS if k != "redirects"))
     kind = found[0]
     docs = []
     for data, lines in yamlfile.load_documents(path):
@@ -117,9 +150,9 @@ class Project:
         self.files = {}  # path -> [Doc]
         self.read = set()  # every file loaded (for depfiles)
 
-    def load(self, path):
+    def load(self, path, kind=None):
         if path not in self.files:
-            self.files[path] = load_file(path)
+            self.files[path] = load_file(path, kind)
             self.read.add(path)
         return self.files[path]
 
@@ -183,11 +216,11 @@ class Project:
                                  **(doc.data.get("replacement") or {})}
         return merged
 
-    def documents(self, path):
+    def documents(self, path, kind=None):
         """[(Doc, fields)] of a file: inherited, checked, substituted; abstract ones left out."""
         out = []
         seen = {}
-        for doc in self.load(path):
+        for doc in self.load(path, kind):
             fields = self.resolve(doc)
             kind = KINDS[doc.kind]
             for field in kind.required:
@@ -203,6 +236,9 @@ class Project:
                 seen[key] = doc.lines.line
             if is_abstract(doc.kind, fields):
                 continue
+            if doc.kind == "redirects" and fields.get("outputs") and \
+                    self.globals.get("version") not in map(str, fields["outputs"]):
+                continue  # a redirect for other versions
             out.append((doc, substitute_all(doc, fields, self.globals)))
         return out
 
@@ -254,7 +290,7 @@ def discover(srcdir):
     found = []
     for root, dirs, files in os.walk(os.path.join(srcdir, "includes")):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [os.path.join(root, f) for f in sorted(files) if kind_of(f)]
+        found += [os.path.join(root, f) for f in sorted(files) if f.endswith(".yaml")]
     return found
 
 
@@ -275,8 +311,9 @@ def plan(srcdir, root, globals_, cache=None):
             outs = entry["outputs"]
         else:
             before = set(project.read)
+            docs = project.documents(path)  # first: it reports a file of unknown kind
             kind, name = kind_of(os.path.basename(path))
-            outs = outputs(kind, name, project.documents(path))
+            outs = outputs(kind, name, docs)
             folder = os.path.relpath(os.path.dirname(path), project.srcdir)
             outs = [os.path.normpath(os.path.join(folder, o)) for o in outs]
             read = (project.read - before) | {path} | _inherited(project, path)

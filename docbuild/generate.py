@@ -81,7 +81,12 @@ def render(kind, name, docs, env):
     spec = KINDS[kind]
     fields = [f for _, f in docs]
     paths = spec.outputs(name, fields)
-    if spec.per_doc:
+    if kind == "redirects":  # two rule files, then one page per redirect
+        rules = [env.get_template(t).render(docs=fields, name=name, kind=kind)
+                 for t in spec.templates[:2]]
+        page = env.get_template(spec.templates[2])
+        texts = rules + [page.render(doc=f, name=name, kind=kind) for f in fields]
+    elif spec.per_doc:
         template = env.get_template(spec.templates[0])
         texts = [template.render(doc=f, name=name, kind=kind) for f in fields]
     else:
@@ -91,10 +96,10 @@ def render(kind, name, docs, env):
     return {path: text.rstrip("\n") + "\n" for path, text in zip(paths, texts)}
 
 
-def generate(path, project, env):
-    """(outputs {relpath: text}, files read) for one source file; writes nothing."""
-    kind, name = kind_of(os.path.basename(path))
-    docs = project.documents(path)
+def generate(path, project, env, kind=None):
+    """{relpath: text} for one source file; writes nothing."""
+    kind, name = (kind, "") if kind else kind_of(os.path.basename(path)) or (None, None)
+    docs = project.documents(path, kind)
     try:
         return render(kind, name, docs, env)
     except jinja2.TemplateError as exc:
@@ -109,11 +114,14 @@ def parse(argv):
     p.add_argument("file")
     p.add_argument("--srcdir", required=True, help="the Sphinx source dir")
     p.add_argument("--root", help="the project root (inherit may not leave it); default: srcdir/..")
-    p.add_argument("--gen", required=True, help="the generated twin of the source dir")
+    p.add_argument("--gen", help="the generated twin of the source dir (or give --out)")
     p.add_argument("--names", help="write the list of outputs here")
     p.add_argument("--depfile", help="write a depfile for ninja here")
     p.add_argument("--globals", help="JSON file of global replacements and build values")
     p.add_argument("--templates", help="a folder whose templates override the built-in ones")
+    p.add_argument("--kind", choices=["redirects"],
+                   help="the kind, for a file not named <kind>-<name>.yaml (redirects)")
+    p.add_argument("--out", help="write the outputs here instead of the generated twin of FILE's folder")
     return p.parse_args(argv)
 
 
@@ -129,11 +137,14 @@ def main(argv=None):
     project = content.Project(srcdir, args.root or os.path.dirname(srcdir), values)
     env = environment(args.templates)
     try:
-        outputs = generate(source, project, env)
+        outputs = generate(source, project, env, args.kind)
     except UserError as exc:
         print(f"docbuild: {exc}", file=sys.stderr)
         return 1
-    folder = os.path.join(os.path.abspath(args.gen), os.path.relpath(os.path.dirname(source), srcdir))
+    if args.out:
+        folder = os.path.abspath(args.out)
+    else:
+        folder = os.path.join(os.path.abspath(args.gen), os.path.relpath(os.path.dirname(source), srcdir))
     written = {spell(os.path.join(folder, rel), top): text for rel, text in outputs.items()}
     previous = []
     if args.names and os.path.exists(args.names):
@@ -147,9 +158,10 @@ def main(argv=None):
         except FileNotFoundError:
             pass
     if args.depfile and args.names:
-        templates = {os.path.join(BUILTIN_TEMPLATES, t) for t in KINDS[kind_of(source)[0]].templates}
+        names = KINDS[args.kind or kind_of(os.path.basename(source))[0]].templates
+        templates = {os.path.join(BUILTIN_TEMPLATES, t) for t in names}
         if args.templates:
-            templates |= {os.path.join(args.templates, t) for t in KINDS[kind_of(source)[0]].templates
+            templates |= {os.path.join(args.templates, t) for t in names
                           if os.path.isfile(os.path.join(args.templates, t))}
         deps = sorted(project.read | templates | ({os.path.abspath(args.globals)} if args.globals else set()))
         write_if_changed(args.depfile, depfile_path(spell(args.names, top)) + ": " + " \\\n  ".join(

@@ -62,13 +62,29 @@ KINDS = {k.name: k for k in [
          {"ref": "str", "title": TEXT, "code": TEXT, "language": "str", **FRAGMENTS},
          ("ref",), True, lambda name, docs: [f"release/{d['ref']}.rst" for d in docs],
          ("release.rst",)),
+    Kind("redirects", ("from",),
+         {"from": "str", "to": "str", "code": "int", "outputs": "list", "external": "bool"},
+         ("from", "to"), False,
+         lambda name, docs: [".htaccess", "nginx.conf", *(redirect_page(d["from"]) for d in docs)],
+         ("redirects.htaccess", "redirects.nginx", "redirect.html")),
     Kind("glossary", ("term",), {"term": "str", "definition": TEXT}, ("term", "definition"),
          False, lambda name, docs: [f"glossary/{name}.rst"], ("glossary.rst",)),
 ]}
 
+REDIRECT_CODES = (301, 302, 303, 307, 308)
+
+
+def redirect_page(source):
+    """The HTML page that stands at a redirect's old address."""
+    path = source.strip("/")
+    if not path or source.endswith("/"):
+        path = (path + "/index.html").lstrip("/")
+    return "pages/" + path
+
+
 # File name prefixes, longest first: `ref-toc-x.yaml` is ref-toc, not toc.
 # `toc-spec-x.yaml` is a toc named `spec-x` whose entries are all references.
-PREFIXES = sorted(KINDS, key=len, reverse=True)
+PREFIXES = sorted((k for k in KINDS if k != "redirects"), key=len, reverse=True)
 
 # apiargs' arg_name values and the column heading each gets.
 ARG_NAMES = {"param": "Parameter", "field": "Field", "arg": "Argument", "option": "Option",
