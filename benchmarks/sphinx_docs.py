@@ -262,6 +262,14 @@ def machine_info(ninja, sphinx_build):
     }
 
 
+def loadavg():
+    """The 1/5/15-minute load averages: other work on the machine skews timings."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def find_sphinx_build():
     """sphinx-build of the Python that runs this script (and docbuild)."""
     beside = os.path.join(os.path.dirname(sys.executable), "sphinx-build")
@@ -335,6 +343,7 @@ def benchmark(args):
     tools = {"docbuild": db, "sphinx-build": sb}
     info = machine_info(ninja, sphinx_build)
     info["sphinx_jobs"] = db.jobs
+    info["loadavg_start"] = loadavg()
     notes = []
 
     # Full builds: one each, for information and as the baseline state.
@@ -363,7 +372,12 @@ def benchmark(args):
         for name in TOOLS:  # the same edit in both copies, before either builds
             marker = append_edit(os.path.join(tools[name].srcdir, args.page), rep)
         for name in order:
-            secs, nothing_read, text = tools[name].build(f"edit{rep}")
+            try:
+                secs, _, text = tools[name].build(f"edit{rep}")
+            except BenchError as exc:
+                raise BenchError(f"{exc}\n  The full build succeeded, so {args.page} probably "
+                                 f"breaks when rebuilt alone (usage/extensions/duration.rst "
+                                 f"of Sphinx's docs does); choose another page with --page")
             samples["edit"][name].append(secs)
             page_path = os.path.join(tools[name].srcdir, args.page)
             new = page_problems(text, page_path) - full_problems[name]
@@ -385,6 +399,7 @@ def benchmark(args):
         "no-op": {name: summarize(samples["noop"][name]) for name in TOOLS},
         f"one-page edit ({args.page})": {name: summarize(samples["edit"][name]) for name in TOOLS},
     }
+    info["loadavg_end"] = loadavg()
     for row in results.values():
         row["ratio"] = row["docbuild"]["median"] / row["sphinx-build"]["median"]
     return {
@@ -410,6 +425,7 @@ def table(report):
         f"python {m['python']}; {m['sphinx']}; ninja {m['ninja']}; docbuild {m['docbuild']}",
         f"corpus: {report['corpus']} (copied from {report['copied_root']}); "
         f"reps: {report['reps']}; Sphinx -j {m['sphinx_jobs']} for both",
+        f"load average (1/5/15 min) at start {m['loadavg_start']}, at end {m['loadavg_end']}",
         "",
         f"{'measurement':40} {'docbuild s':>11} {'sphinx-build s':>15} {'ratio db/sb':>12}",
         f"{'':40} {'median':>11} {'median':>15}",

@@ -25,6 +25,7 @@ KEYS = {
     "sphinx_options": ([], "extra sphinx-build options for every format (list of strings)"),
     "templates": (None, "a folder of templates that override docbuild's content templates"),
     "replacements": ({}, "global {{name}} replacements for structured content (mapping)"),
+    "content_group_size": (20, "structured YAML files generated per process (see benchmarks)"),
     "redirects": (None, "a YAML file of redirects (from, to, code, ...), relative to docbuild.yaml"),
     "version": (None, "the version for {{version}} (default: conf.py's version)"),
     "branch": (None, "the branch for {{branch}} (default: the git branch, if any)"),
@@ -42,6 +43,7 @@ class Config:
     sphinx_options: list = field(default_factory=list)
     templates: str = None  # absolute
     redirects: str = None  # absolute
+    content_group_size: int = 20
     replacements: dict = field(default_factory=dict)
     version: str = None
     branch: str = None
@@ -156,6 +158,9 @@ def load(path):
             if not isinstance(data[key], (str, int, float)) or isinstance(data[key], bool):
                 raise UserError(f"`{key}` must be a string", where=(path, lines.of(key)))
             setattr(config, key, str(data[key]))
+    if "content_group_size" in data:
+        config.content_group_size = _count(data["content_group_size"], path,
+                                           lines.of("content_group_size"), "content_group_size") or 20
     cores, mem_gib = machine()
     depth, jobs = auto_parallelism(cores, mem_gib)
     depth_set = _count(data.get("sphinx_pool_depth", "auto"), path,

@@ -128,20 +128,37 @@ def git_branch(folder):
         folder = parent
 
 
-def generator_rows(plan, top, srcdir, gen_dir, meta, globals_file):
-    """One generate edge per structured source file, with its exact outputs."""
+def generator_rows(plan, group_size, top, gen_dir, meta, globals_file):
+    """Generate edges with their exact outputs, one per group of source files.
+
+    A process per file costs more in start-up than the work it does (see
+    benchmarks/content.py), so files are generated `group_size` at a time:
+    an edit regenerates its group, and restat keeps the rest idle.
+    """
     rows = []
-    for source, outs in sorted(plan.items()):
-        stem = os.path.join(meta, "gen", os.path.relpath(source, srcdir))
+    sources = sorted(plan)
+    for number, start in enumerate(range(0, len(sources), group_size)):
+        group = sources[start:start + group_size]
+        stem = os.path.join(meta, "gen", f"group-{number:04d}")
         rows.append({
-            "source": spell(source, top),
+            "sources": [spell(s, top) for s in group],
             "names": spell(stem + ".names", top),
             "depfile": spell(stem + ".d", top),
-            "outputs": [spell(os.path.join(gen_dir, o), top) for o in outs],
+            "outputs": [spell(os.path.join(gen_dir, o), top) for s in group for o in plan[s]],
             "globals": spell(globals_file, top),
             "extra": [],
         })
     return rows
+
+
+def remove_stale(gen_dir, plan):
+    """Delete generated files that no source produces any more (a removed file)."""
+    wanted = {os.path.normpath(os.path.join(gen_dir, o)) for outs in plan.values() for o in outs}
+    for root, _, files in os.walk(gen_dir):
+        for name in files:
+            path = os.path.join(root, name)
+            if path not in wanted:
+                os.unlink(path)
 
 
 def format_rows(cfg, top, srcdir, build_dir, inputs, order_only, gen_dir):
@@ -256,14 +273,16 @@ def configure(args):
     regen_inputs += project.dirs + asset_folders
     if cfg.templates:
         regen_inputs.append(cfg.templates)
+    # _static and _templates are asset folders and source folders at once.
+    regen_inputs = list(dict.fromkeys(regen_inputs))
     inputs = [sources_list, conf_py, *sorted(generated[p] for p in graph.used_generated)]
     globals_file = os.path.join(meta, "content-globals.json")
-    generators = generator_rows(plan, top, srcdir, gen_dir, meta, globals_file)
+    generators = generator_rows(plan, cfg.content_group_size, top, gen_dir, meta, globals_file)
     if cfg.redirects:
         redirects_dir = os.path.join(build_dir, "redirects")
         stem = os.path.join(meta, "redirects")
         generators.append({
-            "source": spell(cfg.redirects, top), "names": spell(stem + ".names", top),
+            "sources": [spell(cfg.redirects, top)], "names": spell(stem + ".names", top),
             "depfile": spell(stem + ".d", top), "globals": spell(globals_file, top),
             "outputs": [spell(os.path.join(redirects_dir, o), top) for o in redirect_outputs],
             "extra": ["--kind", "redirects", "--out", spell(redirects_dir, top)],
@@ -291,6 +310,9 @@ def configure(args):
         configure_args=configure_args,
         sources_list=spell(sources_list, top),
         regen_inputs=[spell(p, top) for p in regen_inputs],
+        # A source that disappears must make its edges dirty, not stop ninja.
+        may_vanish=list(dict.fromkeys([spell(p, top) for p in regen_inputs]
+                                      + [s for g in generators for s in g["sources"]])),
         formats=format_rows(cfg, top, srcdir, build_dir, [spell(p, top) for p in inputs],
                             [g["names"] for g in generators], gen_dir),
         generators=generators,
@@ -304,6 +326,7 @@ def configure(args):
     write_if_changed(sources_list, "".join(spell(p, top) + "\n" for p in sources))
     write_if_changed(help_file, help_text(cfg, project_name))
     write_if_changed(globals_file, json.dumps(globals_, sort_keys=True))
+    remove_stale(gen_dir, plan)
     write_if_changed(os.path.join(meta, "graph.json"), json.dumps(graph.to_json()))
     build_ninja = os.path.join(top, "build.ninja")
     changed = write_if_changed(build_ninja, text)

@@ -248,7 +248,9 @@ def substitute_all(doc, fields, globals_):
     values = dict(globals_)
     if doc.kind == "options":
         values["program"] = str(fields.get("program", ""))
-        values["role"] = f":option:`{fields.get('program', '')} {option_label(fields)}`"
+        # `<` would start an explicit target in a role: escape it.
+        label = option_label(fields).replace("<", "\\<")
+        values["role"] = f":option:`{fields.get('program', '')} {label}`"
     values.update({str(k): str(v) for k, v in (fields.get("replacement") or {}).items()})
     return {k: (v if k in NOT_SUBSTITUTED else _substitute(doc, k, v, values))
             for k, v in fields.items()}

@@ -18,6 +18,7 @@ import os
 import sys
 
 import jinja2
+from docutils.utils import column_width
 
 from docbuild import content
 from docbuild.errors import UserError
@@ -32,10 +33,21 @@ HEADING = {1: "=", 2: "-", 3: "~", 4: "`", 5: "^", 6: "'"}
 def heading(title, level, default_char="~"):
     """(text, underline) for a title given as a string or {text, character}."""
     if isinstance(title, dict):
-        text, char = str(title.get("text", "")), str(title.get("character") or default_char)
+        text = str(title.get("text", ""))
+        char = str(title.get("character") or HEADING.get(level, default_char))
     else:
         text, char = str(title), HEADING.get(level, default_char)
-    return text, char[:1] * max(len(text), 1)
+    # docutils counts East Asian wide characters as two columns.
+    return text, char[:1] * max(column_width(text), 1)
+
+
+def text(value):
+    """A YAML scalar as the author wrote it: booleans as true/false, None as nothing."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).strip("\n")
 
 
 def environment(project_templates=None):
@@ -44,7 +56,7 @@ def environment(project_templates=None):
     env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True,
                              autoescape=False)
-    env.filters["text"] = lambda v: "" if v is None else str(v).strip("\n")
+    env.filters["text"] = text
     env.filters["heading"] = lambda title, level=3: "\n".join(heading(title, level))
     env.filters["option_label"] = content.option_label
     env.globals["ARG_NAMES"] = ARG_NAMES
@@ -110,13 +122,13 @@ def generate(path, project, env, kind=None):
 
 def parse(argv):
     p = argparse.ArgumentParser(prog="python -m docbuild.generate",
-                                description="Generate reStructuredText from one structured YAML file.")
-    p.add_argument("file")
+                                description="Generate reStructuredText from structured YAML files.")
+    p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--srcdir", required=True, help="the Sphinx source dir")
     p.add_argument("--root", help="the project root (inherit may not leave it); default: srcdir/..")
     p.add_argument("--gen", help="the generated twin of the source dir (or give --out)")
     p.add_argument("--names", help="write the list of outputs here")
-    p.add_argument("--depfile", help="write a depfile for ninja here")
+    p.add_argument("--depfile", help="write a depfile for ninja here (needs --names)")
     p.add_argument("--globals", help="JSON file of global replacements and build values")
     p.add_argument("--templates", help="a folder whose templates override the built-in ones")
     p.add_argument("--kind", choices=["redirects"],
@@ -125,49 +137,76 @@ def parse(argv):
     return p.parse_args(argv)
 
 
+def read_names(path):
+    """{output: source} from a names file (lines `source<TAB>output`)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return {out: src for src, out in (line.split("\t", 1) for line in f.read().splitlines())}
+    except FileNotFoundError:
+        return {}
+
+
+def template_files(kind, project_templates):
+    names = KINDS[kind].templates
+    found = {os.path.join(BUILTIN_TEMPLATES, t) for t in names}
+    if project_templates:
+        found |= {os.path.join(project_templates, t) for t in names
+                  if os.path.isfile(os.path.join(project_templates, t))}
+    return found
+
+
 def main(argv=None):
     args = parse(sys.argv[1:] if argv is None else argv)
     top = os.getcwd()
     srcdir = os.path.abspath(args.srcdir)
-    source = os.path.abspath(args.file)
     values = {}
     if args.globals:
         with open(args.globals, encoding="utf-8") as f:
             values = json.load(f)
     project = content.Project(srcdir, args.root or os.path.dirname(srcdir), values)
     env = environment(args.templates)
+    # Render everything first: an error in any file leaves every output as it was.
+    written, templates = {}, set()
     try:
-        outputs = generate(source, project, env, args.kind)
+        for name in args.files:
+            source = os.path.abspath(name)
+            if not os.path.exists(source):
+                # Removed since configure ran: its outputs go below, and the
+                # changed names file makes ninja run configure again.
+                print(f"docbuild: note: {name} no longer exists; removing what it generated",
+                      file=sys.stderr)
+                continue
+            outputs = generate(source, project, env, args.kind)
+            if args.out:
+                folder = os.path.abspath(args.out)
+            else:
+                folder = os.path.join(os.path.abspath(args.gen or "gen"),
+                                      os.path.relpath(os.path.dirname(source), srcdir))
+            for rel, text in outputs.items():
+                written[spell(os.path.join(folder, rel), top)] = (spell(source, top), text)
+            templates |= template_files(args.kind or kind_of(os.path.basename(source))[0],
+                                        args.templates)
     except UserError as exc:
         print(f"docbuild: {exc}", file=sys.stderr)
         return 1
-    if args.out:
-        folder = os.path.abspath(args.out)
-    else:
-        folder = os.path.join(os.path.abspath(args.gen), os.path.relpath(os.path.dirname(source), srcdir))
-    written = {spell(os.path.join(folder, rel), top): text for rel, text in outputs.items()}
-    previous = []
-    if args.names and os.path.exists(args.names):
-        with open(args.names, encoding="utf-8") as f:
-            previous = f.read().splitlines()
-    for path, text in written.items():
+    for path, (_, text) in written.items():
         write_if_changed(path, text)
-    for stale in set(previous) - set(written):
-        try:
-            os.unlink(stale)
-        except FileNotFoundError:
-            pass
-    if args.depfile and args.names:
-        names = KINDS[args.kind or kind_of(os.path.basename(source))[0]].templates
-        templates = {os.path.join(BUILTIN_TEMPLATES, t) for t in names}
-        if args.templates:
-            templates |= {os.path.join(args.templates, t) for t in names
-                          if os.path.isfile(os.path.join(args.templates, t))}
-        deps = sorted(project.read | templates | ({os.path.abspath(args.globals)} if args.globals else set()))
-        write_if_changed(args.depfile, depfile_path(spell(args.names, top)) + ": " + " \\\n  ".join(
-            depfile_path(spell(d, top)) for d in deps) + "\n")
+    # Outputs these files made before and make no more (a removed `ref`).
+    # Outputs of files no longer given here are configure's to remove.
+    sources = {src for src, _ in written.values()} | {spell(os.path.abspath(f), top) for f in args.files}
+    for stale, src in read_names(args.names).items() if args.names else ():
+        if src in sources and stale not in written:
+            try:
+                os.unlink(stale)
+            except FileNotFoundError:
+                pass
     if args.names:
-        write_if_changed(args.names, "".join(p + "\n" for p in sorted(written)))
+        if args.depfile:
+            deps = sorted(project.read | templates |
+                          ({os.path.abspath(args.globals)} if args.globals else set()))
+            write_if_changed(args.depfile, depfile_path(spell(args.names, top)) + ": " + " \\\n  ".join(
+                depfile_path(spell(d, top)) for d in deps) + "\n")
+        write_if_changed(args.names, "".join(f"{src}\t{out}\n" for out, (src, _) in sorted(written.items())))
     return 0
 
 

@@ -23,7 +23,7 @@ import time
 
 TAIL_LINES = 30
 GRACE = 5.0  # seconds between TERM and KILL
-WARNING_MARKS = (b": WARNING:", b": ERROR:", b": CRITICAL:", b": SEVERE:")
+WARNING_MARKS = (b"WARNING:", b"ERROR:", b"CRITICAL:", b"SEVERE:")
 
 
 class Interrupted(Exception):
@@ -150,7 +150,8 @@ def warnings_in(path, limit=20):
         return found, count
     with open(path, "rb") as f:
         for line in f:
-            if any(mark in line for mark in WARNING_MARKS):
+            if any(mark in line[:2000] and (line.startswith(mark) or b": " + mark in line)
+                   for mark in WARNING_MARKS):
                 count += 1
                 if len(found) < limit:
                     found.append(line.decode("utf-8", "replace").rstrip())

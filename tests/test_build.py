@@ -227,3 +227,22 @@ def test_configure_by_hand_after_an_added_file_needs_no_second_configure(project
         f.write("not a document\n")
     project.configure()
     assert "no work to do" in project.ninja("html").stdout
+
+
+def test_static_and_templates_inside_the_source_dir(project):
+    # Folders that are both source folders and asset folders (Sphinx's own
+    # docs have _static and _templates) are listed once.
+    os.makedirs(os.path.join(project.src, "_static"))
+    os.makedirs(os.path.join(project.src, "_templates"))
+    with open(os.path.join(project.src, "_static", "custom.css"), "w") as f:
+        f.write("body { color: black; }\n")
+    project.edit("conf.py", 'html_static_path = ["_static"]\ntemplates_path = ["_templates"]\n')
+    project.configure()
+    project.ninja("html")
+    assert os.path.isfile(project.path("build", "html", "_static", "custom.css"))
+    wait_tick()
+    with open(os.path.join(project.src, "_static", "custom.css"), "a") as f:
+        f.write("p { color: red; }\n")
+    assert steps_run(project.ninja("html")) == ["sphinx html"]
+    with open(project.path("build", "html", "_static", "custom.css")) as f:
+        assert "red" in f.read()

@@ -13,7 +13,8 @@ EXTRACTS = "".join(
 
 FILES = {
     "conf.py": 'project = "Content"\nversion = "3.1"\n',
-    "docbuild.yaml": "replacements:\n  product: ExampleDB\n",
+    # One file per generator process, so that the tests can tell which ran.
+    "docbuild.yaml": "content_group_size: 1\nreplacements:\n  product: ExampleDB\n",
     "index.rst": """\
         Content
         =======
@@ -154,11 +155,49 @@ def test_editing_a_parent_regenerates_its_children(content):
 def test_global_replacement_change_regenerates_only_what_uses_it(content):
     content.ninja("text")
     tick()
-    write_text(os.path.join(content.src, "docbuild.yaml"), "replacements:\n  product: OtherDB\n")
+    write_text(os.path.join(content.src, "docbuild.yaml"), "content_group_size: 1\nreplacements:\n  product: OtherDB\n")
     result = content.ninja("text")
     assert "sphinx text" in steps_run(result)
     assert "OtherDB-3.1.tar.gz" in read(content.path("build", "text", "index.txt"))
     assert reread(content.log("text"))[1] == 3  # index, page-a and page-b use {{product}}
+
+
+def test_grouped_generation_edits_regenerate_one_group(content):
+    write_text(os.path.join(content.src, "docbuild.yaml"),
+               "content_group_size: 2\nreplacements:\n  product: ExampleDB\n")
+    content.ninja("html")
+    build_ninja = read(content.path("build.ninja"))
+    assert build_ninja.count("\nbuild build/.docbuild/gen/group-") == 2
+    tick()
+    path = os.path.join(content.src, "includes", "steps-install.yaml")
+    write_text(path, read(path).replace("Get it.", "Fetch it."))
+    result = content.ninja("html")
+    assert steps_run(result) == ["generate proj/includes/options-tool.yaml (+1 more)", "sphinx html"]
+    assert "Fetch it." in read(content.path("build", "html", "index.html"))
+    assert "no work to do" in content.ninja("html").stdout
+
+
+def test_removing_a_source_file_removes_its_outputs(content):
+    content.ninja("html")
+    os.unlink(os.path.join(content.src, "includes", "steps-install.yaml"))
+    write_text(os.path.join(content.src, "index.rst"), "Content\n=======\n\n.. toctree::\n\n   page-a\n   page-b\n   options\n")
+    content.ninja("html")
+    assert not os.path.exists(gen(content, "includes", "steps", "install.rst"))
+    assert "no work to do" in content.ninja("html").stdout
+
+
+def test_project_templates_override_builtin_ones(content):
+    os.makedirs(os.path.join(content.src, "_content_templates"))
+    write_text(os.path.join(content.src, "_content_templates", "extracts.rst"),
+               "**Custom** {{ doc.ref }}: {{ doc.content }}\n")
+    write_text(os.path.join(content.src, "docbuild.yaml"),
+               "content_group_size: 1\ntemplates: _content_templates\nreplacements:\n  product: ExampleDB\n")
+    content.ninja("text")
+    assert "**Custom** e1: Extract number 1 for ExampleDB." in read(content.path("build", "text", "page-b.txt"))
+    tick()
+    write_text(os.path.join(content.src, "_content_templates", "extracts.rst"), "Changed {{ doc.ref }}\n")
+    assert "generate proj/includes/extracts-common.yaml" in steps_run(content.ninja("text"))
+    assert "Changed e1" in read(content.path("build", "text", "page-b.txt"))
 
 
 def test_generator_can_be_run_by_hand(content, tmp_path):
@@ -173,7 +212,7 @@ def test_redirects_file_generates_rules_and_pages(content):
     write_text(os.path.join(content.src, "redirects.yaml"),
                "from: /old.html\nto: /page-a.html\n---\nfrom: /legacy/\nto: /index.html\ncode: 302\n")
     write_text(os.path.join(content.src, "docbuild.yaml"),
-               "replacements:\n  product: ExampleDB\nredirects: redirects.yaml\n")
+               "content_group_size: 1\nreplacements:\n  product: ExampleDB\nredirects: redirects.yaml\n")
     content.ninja("html")
     rules = read(content.path("build", "redirects", ".htaccess"))
     assert "Redirect 301 /old.html /page-a.html" in rules and "Redirect 302 /legacy/ /index.html" in rules

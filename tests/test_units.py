@@ -175,3 +175,9 @@ def test_runner_does_not_wait_for_a_grandchild(tmp_path):
     pid = int(marker.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_runner_counts_warnings_with_and_without_location(tmp_path):
+    script = "echo 'a.rst:3: WARNING: one'; echo 'WARNING: dot command not found'; echo 'no warning here'"
+    result, _ = runner(tmp_path, "sh", "-c", script)
+    assert "2 warning(s)" in result.stderr
