@@ -25,6 +25,9 @@ KEYS = {
     "sphinx_options": ([], "extra sphinx-build options for every format (list of strings)"),
     "templates": (None, "a folder of templates that override docbuild's content templates"),
     "replacements": ({}, "global {{name}} replacements for structured content (mapping)"),
+    "timeouts": ({"default": {"total": 7200, "idle": 1200}},
+                 "per step: `total` seconds and `idle` seconds without output before the step is "
+                 "stopped (0: never); keys `default` and format names"),
     "content_group_size": (20, "structured YAML files generated per process (see benchmarks)"),
     "redirects": (None, "a YAML file of redirects (from, to, code, ...), relative to docbuild.yaml"),
     "version": (None, "the version for {{version}} (default: conf.py's version)"),
@@ -44,6 +47,12 @@ class Config:
     templates: str = None  # absolute
     redirects: str = None  # absolute
     content_group_size: int = 20
+    timeouts: dict = field(default_factory=lambda: {"default": {"total": 7200, "idle": 1200}})
+
+    def timeout(self, fmt):
+        """(total, idle) seconds for a format's step."""
+        merged = {**self.timeouts["default"], **self.timeouts.get(fmt, {})}
+        return merged["total"], merged["idle"]
     replacements: dict = field(default_factory=dict)
     version: str = None
     branch: str = None
@@ -99,6 +108,26 @@ def _count(value, path, line, key):
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise UserError(f"`{key}` must be a whole number of at least 1, or auto", where=(path, line))
     return value
+
+
+def _timeouts(value, path, lines):
+    if not isinstance(value, dict):
+        raise UserError("`timeouts` must map `default` or a format name to {total, idle}",
+                        where=(path, lines.line), hint="for example: timeouts: {latexpdf: {idle: 1800}}")
+    out = {"default": {"total": 7200, "idle": 1200}}
+    for name, limits in value.items():
+        if name != "default" and name not in FORMATS:
+            raise UserError(f"unknown format {name!r} in `timeouts`", where=(path, lines.of(name)),
+                            hint="use `default` or one of: " + ", ".join(FORMATS))
+        if not isinstance(limits, dict) or set(limits) - {"total", "idle"}:
+            raise UserError(f"`timeouts: {name}` takes `total` and `idle` (seconds)",
+                            where=(path, lines.of(name)))
+        for key, seconds in limits.items():
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+                raise UserError(f"`timeouts: {name}: {key}` must be a number of seconds (0: never)",
+                                where=(path, lines.child(name).of(key)))
+        out[name] = {**out.get(name, {}), **limits}
+    return out
 
 
 def load(path):
@@ -158,6 +187,8 @@ def load(path):
             if not isinstance(data[key], (str, int, float)) or isinstance(data[key], bool):
                 raise UserError(f"`{key}` must be a string", where=(path, lines.of(key)))
             setattr(config, key, str(data[key]))
+    if "timeouts" in data:
+        config.timeouts = _timeouts(data["timeouts"], path, lines.child("timeouts"))
     if "content_group_size" in data:
         config.content_group_size = _count(data["content_group_size"], path,
                                            lines.of("content_group_size"), "content_group_size") or 20

@@ -165,9 +165,11 @@ def format_rows(cfg, top, srcdir, build_dir, inputs, order_only, gen_dir):
     rows = []
     b = lambda *parts: spell(os.path.join(build_dir, *parts), top)  # noqa: E731
     for name, fmt in FORMATS.items():
+        total, idle = cfg.timeout(name)
         row = {
             "name": name,
             "builder": fmt.builder,
+            "limits": ["--timeout", f"{total:g}", "--idle", f"{idle:g}"],
             "stamp": b("stamps", f"{name}.stamp"),
             "log": b("logs", f"{name}.log"),
         }

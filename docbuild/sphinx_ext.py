@@ -7,12 +7,17 @@ name it.  It does nothing unless sphinx_step filled SETTINGS.
   * the include directive: `.. include:: /includes/steps/x.rst` finds the
     file docbuild generated in the build dir when the source dir has none
     (docutils records it, so Sphinx re-reads the page when it changes);
+  * warnings: remembers which documents warned, and makes Sphinx re-read
+    them on its next run (env-get-outdated), so that their warnings come
+    again and a build that failed on warnings fails until they are fixed:
+    plain Sphinx re-reads nothing and passes;
   * build-finished: writes the depfile that tells ninja every file this
     build read.
 """
 
 import hashlib
 import json
+import logging
 import os
 import site
 import sys
@@ -41,6 +46,11 @@ def setup(app):
         if SETTINGS.get("gen"):
             app.add_directive("include", generated_include(), override=True)
         app.connect("config-inited", exclude_build_dir)
+        warnings = Warnings(app)
+        logging.getLogger("sphinx").addHandler(warnings)
+        app.connect("env-get-outdated", warnings.outdated)
+        app.connect("env-before-read-docs", warnings.reading)
+        app.connect("build-finished", warnings.remember, priority=800)
         app.connect("build-finished", write_depfile, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
 
@@ -55,6 +65,67 @@ def exclude_build_dir(app, config):
     if _inside(build_dir, srcdir) and build_dir != srcdir:
         rel = os.path.relpath(build_dir, srcdir).replace(os.sep, "/")
         config.exclude_patterns = [*config.exclude_patterns, rel, rel + "/**"]
+
+
+class Warnings(logging.Handler):
+    """Which documents warned, kept in the doctree dir between runs."""
+
+    def __init__(self, app):
+        super().__init__(logging.WARNING)
+        self.app = app
+        self.file = os.path.join(os.path.abspath(SETTINGS["doctreedir"]), "docbuild-reread.json")
+        self.locations = []
+        self.read = set()
+        try:
+            with open(self.file, encoding="utf-8") as f:
+                self.previous = set(json.load(f))
+        except (OSError, ValueError):
+            self.previous = set()
+
+    def emit(self, record):
+        from sphinx.util.logging import get_node_location, is_suppressed_warning
+
+        suppressed = getattr(self.app.config, "suppress_warnings", [])
+        if is_suppressed_warning(getattr(record, "type", None), getattr(record, "subtype", None),
+                                 suppressed):
+            return
+        location = getattr(record, "location", None)
+        if location is not None and not isinstance(location, (str, tuple)):
+            location = get_node_location(location)
+        self.locations.append(location)
+
+    def outdated(self, app, env, added, changed, removed):
+        return sorted(d for d in self.previous if d in env.found_docs and d not in removed)
+
+    def reading(self, app, env, docnames):
+        self.read.update(docnames)
+
+    def documents(self, env):
+        """The documents the recorded warnings point at (an include: its readers)."""
+        srcdir = str(env.srcdir)
+        readers = {}
+        for doc, deps in env.dependencies.items():
+            for dep in deps:
+                readers.setdefault(os.path.normpath(os.path.join(srcdir, str(dep))), set()).add(doc)
+        found = set()
+        for location in self.locations:
+            if isinstance(location, tuple):
+                found.add(location[0])
+            elif isinstance(location, str):
+                if ":" not in location and location in env.found_docs:
+                    found.add(location)
+                    continue
+                path = os.path.normpath(os.path.abspath(location.rsplit(":", 1)[0]))
+                doc = env.path2doc(path)
+                found |= {doc} if doc else readers.get(path, set())
+        return {d for d in found if d in env.found_docs}
+
+    def remember(self, app, exception):
+        keep = self.documents(app.env) | (self.previous - self.read)
+        if keep:
+            write_if_changed(self.file, json.dumps(sorted(keep)))
+        elif os.path.exists(self.file):
+            os.unlink(self.file)
 
 
 def generated_include():

@@ -151,3 +151,32 @@ def test_warnings_that_fail_a_build_are_shown(project):
     project.configure()
     result = project.ninja("html", check=False)
     assert_clean_error(result, "1 warning(s) in the log", "orphan.rst: WARNING: document isn't included")
+
+
+def test_failure_on_warnings_is_sticky_until_fixed(project):
+    with open(os.path.join(project.src, "docbuild.yaml"), "w", encoding="utf-8") as f:
+        f.write('sphinx_options: ["--fail-on-warning"]\n')
+    project.edit("intro.rst", "\n.. unknown-directive:: oops\n")
+    project.configure()
+    first = project.ninja("html", check=False)
+    assert first.returncode != 0 and "Unknown directive type" in first.stdout
+    # Nothing changed: plain Sphinx would re-read nothing and pass.
+    second = project.ninja("html", check=False)
+    assert second.returncode != 0 and "Unknown directive type" in second.stdout
+    with open(os.path.join(project.src, "intro.rst"), encoding="utf-8") as f:
+        fixed = f.read().replace(".. unknown-directive:: oops\n", "")
+    with open(os.path.join(project.src, "intro.rst"), "w", encoding="utf-8") as f:
+        f.write(fixed)
+    project.ninja("html")
+    assert "no work to do" in project.ninja("html").stdout
+
+
+def test_warning_in_an_included_file_is_sticky(project):
+    with open(os.path.join(project.src, "docbuild.yaml"), "w", encoding="utf-8") as f:
+        f.write('sphinx_options: ["--fail-on-warning"]\n')
+    project.edit("note.inc", "\n.. unknown-directive:: oops\n",
+                 folder=os.path.join(project.src, "snippets"))
+    project.configure()
+    assert project.ninja("html", check=False).returncode != 0
+    again = project.ninja("html", check=False)
+    assert again.returncode != 0 and "note.inc" in again.stdout

@@ -1,0 +1,111 @@
+"""No hangs, no lost output: real ninja and Sphinx under the step runner."""
+
+import os
+import signal
+import subprocess
+import time
+
+from conftest import NINJA, Project, steps_run
+
+# conf.py additions: Sphinx hangs (or floods) while the marker file exists
+# (beside the source dir, so that adding and removing it changes no source folder).
+HANG = """
+import os, time
+def _hang(app, *args):
+    if os.path.exists(os.path.join(os.path.dirname(__file__), "..", "HANG")):
+        print("hanging now", flush=True)
+        time.sleep(300)
+def setup(app):
+    app.connect("builder-inited", _hang)
+"""
+
+FLOOD = """
+import sys
+def _flood(app, *args):
+    for i in range(20000):
+        print("x" * 100, flush=False)
+        sys.stderr.write("e" * 100 + "\\n")
+def setup(app):
+    app.connect("builder-inited", _flood)
+"""
+
+
+def processes_under(folder):
+    """PIDs whose command line mentions `folder` (left-over steps)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        if folder in cmdline and int(pid) != os.getpid():
+            found.append((int(pid), cmdline.replace("\0", " ")))
+    return found
+
+
+def test_a_hung_sphinx_is_stopped_by_the_inactivity_watchdog(project):
+    project.edit("conf.py", HANG)
+    open(project.path("HANG"), "w").close()
+    with open(os.path.join(project.src, "docbuild.yaml"), "w") as f:
+        f.write("timeouts:\n  html: {idle: 2}\n")
+    project.configure()
+    start = time.monotonic()
+    result = project.ninja("html", check=False)
+    assert time.monotonic() - start < 60
+    assert result.returncode != 0
+    assert "step 'html' failed: no output for 2 s (hung?)" in result.stdout
+    assert "hanging now" in result.stdout  # the log's tail
+    assert not processes_under(project.work)
+    os.unlink(project.path("HANG"))
+    assert "sphinx html" in steps_run(project.ninja("html"))
+
+
+def test_a_step_flooding_stdout_and_stderr_completes(project):
+    project.edit("conf.py", FLOOD)
+    project.configure()
+    result = project.ninja("html")
+    assert "sphinx html" in steps_run(result)
+    assert os.path.getsize(project.path("build", "logs", "html.log")) > 4_000_000
+    assert len(result.stdout) < 10_000  # the flood went to the log, not to ninja
+
+
+def test_ctrl_c_stops_every_process_and_the_next_ninja_finishes(project):
+    project.edit("conf.py", HANG)
+    open(project.path("HANG"), "w").close()
+    project.configure()
+    ninja = subprocess.Popen([NINJA, "html", "text"], cwd=project.work, start_new_session=True,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    logs = [project.path("build", "logs", f"{s}.log") for s in ("html", "text")]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if all(os.path.exists(p) and "hanging now" in open(p).read() for p in logs):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("Sphinx never started")
+    os.killpg(ninja.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    assert ninja.wait(timeout=30) != 0
+    time.sleep(0.5)
+    assert not processes_under(project.work)
+    assert not os.path.exists(project.path("build", "stamps", "html.stamp"))
+    os.unlink(project.path("HANG"))
+    result = project.ninja("html", "text")
+    assert sorted(steps_run(result)) == ["sphinx html", "sphinx text"]
+    assert os.path.isfile(project.path("build", "html", "intro.html"))
+    assert "no work to do" in project.ninja("html", "text").stdout
+
+
+def test_a_timeout_is_a_clear_failure(tmp_path):
+    project = Project(tmp_path / "work")
+    project.edit("conf.py", HANG)
+    open(project.path("HANG"), "w").close()
+    with open(os.path.join(project.src, "docbuild.yaml"), "w") as f:
+        f.write("timeouts:\n  default: {total: 3, idle: 0}\n")
+    project.configure()
+    result = project.ninja("text", check=False)
+    assert result.returncode != 0 and "timed out after 3 s" in result.stdout
+    assert not processes_under(project.work)
