@@ -2,6 +2,7 @@
 
   configure [options]   scan a Sphinx project and write build.ninja (as configure.py)
   deps FILE             what FILE includes, and what includes it
+  publish [options]     publish the staged site (--to NAME, --dry-run, --rollback)
 """
 
 import sys
@@ -48,6 +49,9 @@ def main(argv=None):
         return configure_main(rest, prog="python -m docbuild configure")
     if command == "deps":
         return deps(rest)
+    if command == "publish":
+        from docbuild.publish import main as publish_main
+        return publish_main(rest)
     print(f"docbuild: error: unknown command {command!r}\n\n{USAGE}", file=sys.stderr)
     return 2
 

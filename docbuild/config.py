@@ -28,6 +28,9 @@ KEYS = {
     "timeouts": ({"default": {"total": 7200, "idle": 1200}},
                  "per step: `total` seconds and `idle` seconds without output before the step is "
                  "stopped (0: never); keys `default` and format names"),
+    "stage": ({}, "the site tree `ninja stage` assembles: dir, formats, layout, name, archives"),
+    "publish": ({}, "named destinations for `ninja publish-NAME`: {path: FOLDER, keep: N} or "
+                    "{rsync: DEST}; the first is `ninja publish`"),
     "content_group_size": (20, "structured YAML files generated per process (see benchmarks)"),
     "redirects": (None, "a YAML file of redirects (from, to, code, ...), relative to docbuild.yaml"),
     "version": (None, "the version for {{version}} (default: conf.py's version)"),
@@ -47,6 +50,8 @@ class Config:
     templates: str = None  # absolute
     redirects: str = None  # absolute
     content_group_size: int = 20
+    stage: dict = field(default_factory=dict)
+    publish: dict = field(default_factory=dict)
     timeouts: dict = field(default_factory=lambda: {"default": {"total": 7200, "idle": 1200}})
 
     def timeout(self, fmt):
@@ -107,6 +112,76 @@ def _count(value, path, line, key):
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise UserError(f"`{key}` must be a whole number of at least 1, or auto", where=(path, line))
+    return value
+
+
+STAGEABLE = ["html", "dirhtml", "singlehtml", "json", "epub", "latexpdf", "man"]
+STAGE_KEYS = {"dir": str, "formats": list, "layout": dict, "name": str, "archives": list}
+
+
+def _relative(value, path, line, key):
+    """A relative path that stays inside its base folder."""
+    if not isinstance(value, str) or not value or os.path.isabs(value) or \
+            os.path.normpath(value).split(os.sep)[0] == os.pardir:
+        raise UserError(f"`{key}` must be a relative path that stays inside the build dir "
+                        f"(got {value!r})", where=(path, line), hint="remove leading / and ..")
+    return value
+
+
+def _stage(value, path, lines):
+    if not isinstance(value, dict):
+        raise UserError("`stage` must be a mapping", where=(path, lines.line))
+    for key, item in value.items():
+        if key not in STAGE_KEYS:
+            raise UserError(f"unknown key {key!r} in `stage`", where=(path, lines.of(key)),
+                            hint="known: " + ", ".join(STAGE_KEYS))
+        if not isinstance(item, STAGE_KEYS[key]):
+            raise UserError(f"`stage: {key}` must be a {STAGE_KEYS[key].__name__}",
+                            where=(path, lines.of(key)))
+    if "dir" in value:
+        _relative(value["dir"].replace("{", "").replace("}", ""), path, lines.of("dir"), "stage: dir")
+    for name in value.get("formats", []):
+        if name not in STAGEABLE:
+            raise UserError(f"cannot stage format {name!r}", where=(path, lines.of("formats")),
+                            hint="stageable: " + ", ".join(STAGEABLE))
+    for name, where in value.get("layout", {}).items():
+        if name not in STAGEABLE:
+            raise UserError(f"unknown format {name!r} in `stage: layout`",
+                            where=(path, lines.child("layout").of(name)))
+        if where not in (".", "") and not isinstance(where, str):
+            raise UserError("a layout entry is a folder or file name", where=(path, lines.child("layout").of(name)))
+        _relative(where or ".", path, lines.child("layout").of(name), f"stage: layout: {name}")
+    for kind in value.get("archives", []):
+        if kind not in ("tar.gz", "zip"):
+            raise UserError(f"unknown archive {kind!r}", where=(path, lines.of("archives")),
+                            hint="use tar.gz and/or zip")
+    return value
+
+
+def _publish(value, path, lines):
+    if not isinstance(value, dict):
+        raise UserError("`publish` must map destination names to {path: ...} or {rsync: ...}",
+                        where=(path, lines.line))
+    for name, dest in value.items():
+        where = (path, lines.of(name))
+        if not isinstance(name, str) or not name.replace("-", "").replace("_", "").isalnum():
+            raise UserError(f"destination name {name!r} must be letters, digits, - or _", where=where)
+        if not isinstance(dest, dict) or len({"path", "rsync"} & set(dest)) != 1 or \
+                set(dest) - {"path", "rsync", "keep"}:
+            raise UserError(f"destination {name!r} needs exactly one of `path:` (a local folder) "
+                            "or `rsync:` (an rsync destination), and optionally `keep:`", where=where)
+        target = dest.get("path", dest.get("rsync"))
+        if not isinstance(target, str) or not target or "\n" in target:
+            raise UserError(f"destination {name!r}: the target must be a non-empty string", where=where)
+        if "keep" in dest and (isinstance(dest["keep"], bool) or not isinstance(dest["keep"], int)
+                               or dest["keep"] < 1):
+            raise UserError(f"destination {name!r}: `keep` must be a whole number of at least 1",
+                            where=(path, lines.child(name).of("keep")))
+        if "path" in dest:
+            dest["path"] = os.path.abspath(os.path.join(os.path.dirname(path), dest["path"]))
+        elif ":" not in dest["rsync"].split("/", 1)[0]:  # a local folder, not host:path
+            trail = "/" if dest["rsync"].endswith("/") else ""
+            dest["rsync"] = os.path.abspath(os.path.join(os.path.dirname(path), dest["rsync"])) + trail
     return value
 
 
@@ -187,6 +262,10 @@ def load(path):
             if not isinstance(data[key], (str, int, float)) or isinstance(data[key], bool):
                 raise UserError(f"`{key}` must be a string", where=(path, lines.of(key)))
             setattr(config, key, str(data[key]))
+    if "stage" in data:
+        config.stage = _stage(data["stage"], path, lines.child("stage"))
+    if "publish" in data:
+        config.publish = _publish(data["publish"], path, lines.child("publish"))
     if "timeouts" in data:
         config.timeouts = _timeouts(data["timeouts"], path, lines.child("timeouts"))
     if "content_group_size" in data:

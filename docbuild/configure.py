@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 from docbuild import config as config_mod
-from docbuild import content, sphinxconf
+from docbuild import content, site, sphinxconf
 from docbuild.errors import UserError, UserErrors
 from docbuild.formats import FORMATS
 from docbuild.graph import Graph
@@ -300,6 +300,13 @@ def configure(args):
     if args.build_dir:
         configure_args += ["--build-dir", spell(args.build_dir, top)]
 
+    redirects_dir = os.path.join(build_dir, "redirects") if cfg.redirects else None
+    dist, stage, publish = site.plan(cfg, {**values, "branch": globals_["branch"],
+                                           "version": globals_["version"]}, build_dir, redirects_dir)
+    stage_file = site.write_plans(meta, stage, publish)
+    stage_inputs = stage["inputs"] + [stage_file] + (
+        [os.path.join(meta, "redirects.names")] if cfg.redirects else [])
+
     help_file = os.path.join(meta, "help.txt")
     project_name = values.get("project") or os.path.basename(srcdir)
     all_targets = [n for n in FORMATS if n in cfg.formats]
@@ -322,6 +329,18 @@ def configure(args):
         all_targets=all_targets,
         default_targets=cfg.default,
         help_file=spell(help_file, top),
+        dist=[{**d, "out": spell(d["out"], top), "input": spell(d["input"], top),
+               "log": spell(os.path.join(build_dir, "logs", d["step"] + ".log"), top),
+               "args": [spell(a, top) if os.path.isabs(a) else a for a in d["args"]]} for d in dist],
+        stage={"stamp": spell(os.path.join(build_dir, "stamps", "stage.stamp"), top),
+               "log": spell(os.path.join(build_dir, "logs", "stage.log"), top),
+               "plan": spell(stage_file, top), "inputs": [spell(p, top) for p in stage_inputs]},
+        publish_plan=spell(os.path.join(meta, "publish.json"), top),
+        destinations=[{"name": n, "stamp": spell(os.path.join(build_dir, "stamps", f"publish-{n}.stamp"), top),
+                       "log": spell(os.path.join(build_dir, "logs", f"publish-{n}.log"), top)}
+                      for n in publish["destinations"]],
+        default_destination=publish["default"],
+        build_dir_arg=spell(build_dir, top),
     )
     # The sources list changes exactly when a document is added or removed:
     # the Sphinx edges depend on it, so new pages appear without a manual step.

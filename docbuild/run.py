@@ -1,7 +1,7 @@
 """The step runner: every external tool that ninja starts runs under it.
 
     python -m docbuild.run --step NAME --log FILE [--stamp FILE]
-                           [--timeout S] [--idle S] -- COMMAND...
+                           [--timeout S] [--idle S] [--show N] -- COMMAND...
 
 Why it exists: the scripts docbuild replaces hung when a child's output
 filled a pipe nobody read, or when a worker hung and its parent waited
@@ -37,7 +37,7 @@ def _on_signal(signum, frame):
 
 
 def parse(argv):
-    opts = {"step": "step", "log": None, "stamp": None, "timeout": 0.0, "idle": 0.0}
+    opts = {"step": "step", "log": None, "stamp": None, "timeout": 0.0, "idle": 0.0, "show": 0}
     if "--" not in argv:
         raise SystemExit("usage: python -m docbuild.run --step NAME --log FILE "
                          "[--stamp FILE] [--timeout S] [--idle S] -- COMMAND...")
@@ -47,7 +47,7 @@ def parse(argv):
         key = name.lstrip("-")
         if key not in opts:
             raise SystemExit(f"docbuild.run: unknown option {name}")
-        opts[key] = float(value) if key in ("timeout", "idle") else value
+        opts[key] = float(value) if key in ("timeout", "idle") else int(value) if key == "show" else value
     if not opts["log"] or not command:
         raise SystemExit("docbuild.run: --log and a command are required")
     return opts, command
@@ -206,6 +206,8 @@ def main(argv=None):
     if stamp:
         with open(stamp, "wb"):
             pass
+    if opts["show"]:  # a step whose last lines are its result (staging, publishing)
+        print("\n".join(read_tail(log, opts["show"])), flush=True)
     found, count = warnings_in(log)
     if count:
         more = f" (first {len(found)} shown)" if count > len(found) else ""

@@ -1,0 +1,94 @@
+"""Plan the third stage: downloads, the staged site tree and its destinations.
+
+configure calls `plan` and renders the result as ninja edges:
+  dist edges    one per download (html archives, man tarball, PDF, EPUB),
+                each written only when its bytes change;
+  the stage     one edge that makes build/<stage dir> match the plan;
+  publish       one edge per destination, after the stage.
+"""
+
+import json
+import os
+
+from docbuild.config import STAGEABLE
+from docbuild.errors import UserError
+from docbuild.paths import write_if_changed
+
+# Where each format goes in the stage tree unless `stage: layout:` says otherwise.
+LAYOUT = {"html": ".", "dirhtml": ".", "singlehtml": "single", "json": "json",
+          "epub": "{name}.epub", "latexpdf": "{name}.pdf", "man": "{name}-man.tar.gz"}
+
+
+def expand(text, values):
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise UserError(f"cannot fill in {text!r}: unknown or bad placeholder {exc}",
+                        hint="use {project}, {version} and {branch}") from None
+
+
+def inside(path, folder):
+    path, folder = os.path.normpath(path), os.path.normpath(folder)
+    return path == folder or path.startswith(folder + os.sep)
+
+
+def plan(cfg, values, build_dir, redirects_dir=None):
+    """(dist edges, stage plan, publish plan) for configure."""
+    stage_cfg = cfg.stage
+    names = {"project": values.get("project") or "docs", "version": values.get("version") or "latest",
+             "branch": values.get("branch") or ""}
+    name = expand(stage_cfg.get("name", "{project}-{version}"), names).replace(" ", "-")
+    root = os.path.join(build_dir, expand(stage_cfg.get("dir", "public/{version}"), names))
+    if not inside(root, build_dir) or os.path.normpath(root) == os.path.normpath(build_dir):
+        raise UserError(f"the stage dir {root} is not inside the build dir {build_dir}",
+                        where=cfg.path, hint="`stage: dir` must be a folder below the build dir")
+    formats = stage_cfg.get("formats") or [f for f in STAGEABLE if f in cfg.formats and f != "dirhtml"]
+    layout = {**LAYOUT, **stage_cfg.get("layout", {})}
+    dist_dir = os.path.join(build_dir, "dist")
+    dist, entries, inputs = [], [], []
+    for fmt in formats:
+        stamp = os.path.join(build_dir, "stamps", f"{fmt}.stamp")
+        where = expand(layout[fmt], {**names, "name": name})
+        if not inside(os.path.join(root, where), root):
+            raise UserError(f"the layout of {fmt} ({where}) leaves the stage dir", where=cfg.path)
+        if fmt in ("html", "dirhtml", "singlehtml", "json"):
+            entries.append({"tree": os.path.join(build_dir, fmt), "to": where})
+            inputs.append(stamp)
+            if fmt in ("html", "dirhtml"):
+                for kind in stage_cfg.get("archives", ["tar.gz", "zip"]):
+                    out = os.path.join(dist_dir, f"{name}.{kind}")
+                    dist.append({"out": out, "input": stamp, "step": f"archive-{fmt}-{kind}",
+                                 "args": ["archive", kind, os.path.join(build_dir, fmt), out,
+                                          "--prefix", name]})
+                    entries.append({"file": out, "to": os.path.join(os.path.dirname(where), f"{name}.{kind}")})
+            continue
+        out = os.path.join(dist_dir, os.path.basename(where))
+        if fmt == "man":
+            args = ["archive", "tar.gz", os.path.join(build_dir, "man"), out, "--prefix", f"{name}-man"]
+        elif fmt == "epub":
+            args = ["pick", os.path.join(build_dir, "epub"), ".epub", out]
+        else:
+            docs = values.get("latex_documents") or []
+            stem = os.path.splitext(docs[0][1])[0] if docs and len(docs[0]) > 1 else None
+            args = ["pick", os.path.join(build_dir, "latex"), ".pdf", out] + (["--prefer", stem] if stem else [])
+        dist.append({"out": out, "input": stamp, "step": f"dist-{fmt}", "args": args})
+        entries.append({"file": out, "to": where})
+    if redirects_dir:
+        entries.append({"tree": os.path.join(redirects_dir, "pages"), "to": "."})
+        entries.append({"file": os.path.join(redirects_dir, ".htaccess"), "to": ".htaccess"})
+        entries.append({"file": os.path.join(redirects_dir, "nginx.conf"), "to": "nginx.conf"})
+    stage = {"root": root, "manifest": os.path.join(build_dir, ".docbuild", "stage-manifest.json"),
+             "entries": entries, "inputs": inputs + [d["out"] for d in dist]}
+    destinations = dict(cfg.publish)
+    publish = {"stage": root, "destinations": destinations,
+               "default": next(iter(destinations), None)}
+    return dist, stage, publish
+
+
+def write_plans(meta, stage, publish):
+    """The plans the steps read; written only when they change."""
+    stage_file = os.path.join(meta, "stage.json")
+    write_if_changed(stage_file, json.dumps(
+        {k: stage[k] for k in ("root", "manifest", "entries")}, indent=1, sort_keys=True))
+    write_if_changed(os.path.join(meta, "publish.json"), json.dumps(publish, indent=1))  # keep their order
+    return stage_file

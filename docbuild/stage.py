@@ -1,0 +1,186 @@
+"""Post-processing and staging steps: archives, downloads, the site tree.
+
+    python -m docbuild.stage archive tar.gz|zip SRC_DIR OUT --prefix NAME
+    python -m docbuild.stage pick SRC_DIR SUFFIX OUT [--prefer STEM]
+    python -m docbuild.stage sync PLAN.json
+
+Every output is written atomically and only when its bytes change, so
+ninja's restat stops at an unchanged archive.  Archives are reproducible:
+entries sorted, times and owners fixed.  `sync` copies only changed files
+into the stage tree and removes the files it put there that are produced no
+more; files it did not put there are never touched.
+"""
+
+import gzip
+import io
+import json
+import os
+import shutil
+import stat
+import sys
+import tarfile
+import zipfile
+
+from docbuild.errors import UserError
+from docbuild.paths import write_if_changed
+
+EPOCH = 315532800  # 1980-01-01: the earliest time a zip file can hold
+# What builders leave in their output for their own next run: not for readers.
+BUILD_STATE = {"environment.pickle", "last_build", ".buildinfo"}
+
+
+def tree_files(folder):
+    """Relative paths of every file below `folder`, sorted; symlink loops are errors."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files) + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+            path = os.path.join(root, name)
+            try:
+                mode = os.stat(path).st_mode
+            except OSError as exc:
+                raise UserError(f"cannot read {path}: {exc.strerror}"
+                                + (" (a symlink loop?)" if os.path.islink(path) else ""),
+                                hint="remove or fix that link in the output") from None
+            if stat.S_ISDIR(mode):
+                raise UserError(f"{path} is a link to a folder; staging does not follow links",
+                                hint="replace the link by the files, or remove it")
+            found.append(os.path.relpath(path, folder))
+    return found
+
+
+def archive_bytes(kind, folder, prefix):
+    files = [f for f in tree_files(folder)
+             if "/." not in "/" + f and os.path.basename(f) not in BUILD_STATE]
+    buffer = io.BytesIO()
+    if kind == "zip":
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+            for rel in files:
+                info = zipfile.ZipInfo(f"{prefix}/{rel}", date_time=(1980, 1, 1, 0, 0, 0))
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with open(os.path.join(folder, rel), "rb") as f:
+                    z.writestr(info, f.read())
+        return buffer.getvalue()
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for rel in files:
+            path = os.path.join(folder, rel)
+            info = tarfile.TarInfo(f"{prefix}/{rel}")
+            info.size = os.path.getsize(path)
+            info.mtime, info.mode, info.uid, info.gid = EPOCH, 0o644, 0, 0
+            with open(path, "rb") as f:
+                tar.addfile(info, f)
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as gz:
+        gz.write(raw.getvalue())
+    return buffer.getvalue()
+
+
+def archive(kind, folder, out, prefix):
+    if not os.path.isdir(folder):
+        raise UserError(f"{folder} does not exist: build that format first")
+    write_if_changed(out, archive_bytes(kind, folder, prefix))
+
+
+def pick(folder, suffix, out, prefer=None):
+    """Copy the one file with `suffix` in `folder` (or the preferred one) to `out`."""
+    candidates = sorted(f for f in os.listdir(folder) if f.endswith(suffix)) if os.path.isdir(folder) else []
+    if prefer and prefer + suffix in candidates:
+        candidates = [prefer + suffix]
+    if not candidates:
+        raise UserError(f"no {suffix} file in {folder}: did that format build?")
+    with open(os.path.join(folder, candidates[0]), "rb") as f:
+        write_if_changed(out, f.read())
+
+
+def same_bytes(a, b):
+    try:
+        if os.path.getsize(a) != os.path.getsize(b):
+            return False
+    except OSError:
+        return False
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        while True:
+            x, y = fa.read(1 << 20), fb.read(1 << 20)
+            if x != y:
+                return False
+            if not x:
+                return True
+
+
+def sync(plan_path):
+    """Make the stage tree match the plan; print what changed."""
+    with open(plan_path, encoding="utf-8") as f:
+        plan = json.load(f)
+    root, manifest_path = plan["root"], plan["manifest"]
+    try:
+        with open(manifest_path, encoding="utf-8") as f:
+            old = json.load(f)
+    except (OSError, ValueError):
+        old = {}
+    wanted = {}  # destination (relative to root) -> source; later entries win
+    for entry in plan["entries"]:
+        if "tree" in entry:
+            if not os.path.isdir(entry["tree"]):
+                raise UserError(f"{entry['tree']} does not exist: did that format build?")
+            for rel in tree_files(entry["tree"]):
+                if "/." not in "/" + rel.replace(os.sep, "/") and os.path.basename(rel) not in BUILD_STATE:
+                    wanted[os.path.normpath(os.path.join(entry["to"], rel))] = \
+                        os.path.join(entry["tree"], rel)
+        else:
+            wanted[os.path.normpath(entry["to"])] = entry["file"]
+    manifest, copied, removed = {}, 0, 0
+    for rel, src in sorted(wanted.items()):
+        st = os.stat(src)
+        key = [src, st.st_size, st.st_mtime_ns]
+        dest = os.path.join(root, rel)
+        if old.get(rel) != key or not os.path.exists(dest):
+            if not same_bytes(src, dest):
+                copy_atomic(src, dest)
+                copied += 1
+        manifest[rel] = key
+    for rel in sorted(set(old) - set(manifest)):
+        dest = os.path.join(root, rel)
+        if os.path.lexists(dest):
+            os.unlink(dest)
+            removed += 1
+            prune_empty(os.path.dirname(dest), root)
+    write_if_changed(manifest_path, json.dumps(manifest, indent=0, sort_keys=True))
+    print(f"staged {len(manifest)} files in {root}: {copied} copied, {removed} removed")
+
+
+def copy_atomic(src, dest):
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    tmp = f"{dest}.tmp{os.getpid()}"
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dest)
+
+
+def prune_empty(folder, root):
+    root = os.path.abspath(root)
+    folder = os.path.abspath(folder)
+    while folder.startswith(root + os.sep) and not os.listdir(folder):
+        os.rmdir(folder)
+        folder = os.path.dirname(folder)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        if argv[:1] == ["archive"] and len(argv) == 6 and argv[4] == "--prefix":
+            archive(argv[1], argv[2], argv[3], argv[5])
+        elif argv[:1] == ["pick"] and len(argv) in (4, 6):
+            pick(argv[1], argv[2], argv[3], argv[5] if len(argv) == 6 else None)
+        elif argv[:1] == ["sync"] and len(argv) == 2:
+            sync(argv[1])
+        else:
+            print(__doc__, file=sys.stderr)
+            return 2
+    except UserError as exc:
+        print(f"docbuild: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
