@@ -113,19 +113,34 @@ def build_values(cfg, values, srcdir):
     return out
 
 
-def git_branch(folder):
-    """The checked-out branch, read from .git/HEAD (no git process needed)."""
+def git_head(folder):
+    """The .git/HEAD file of the repository `folder` is in (worktrees too), or None."""
     folder = os.path.abspath(folder)
     while True:
-        head = os.path.join(folder, ".git", "HEAD")
-        if os.path.isfile(head):
-            with open(head, encoding="utf-8") as f:
+        dot_git = os.path.join(folder, ".git")
+        if os.path.isdir(dot_git):
+            return os.path.join(dot_git, "HEAD")
+        if os.path.isfile(dot_git):  # a worktree or submodule: "gitdir: PATH"
+            with open(dot_git, encoding="utf-8") as f:
                 text = f.read().strip()
-            return text.rsplit("/", 1)[-1] if text.startswith("ref:") else None
+            if text.startswith("gitdir:"):
+                return os.path.join(folder, text[7:].strip(), "HEAD")
+            return None
         parent = os.path.dirname(folder)
         if parent == folder:
             return None
         folder = parent
+
+
+def git_branch(folder):
+    """The checked-out branch, read from .git/HEAD (no git process needed)."""
+    head = git_head(folder)
+    try:
+        with open(head, encoding="utf-8") as f:
+            text = f.read().strip()
+    except (OSError, TypeError):
+        return None
+    return text[len("ref: refs/heads/"):] if text.startswith("ref: refs/heads/") else None
 
 
 def generator_rows(plan, group_size, top, gen_dir, meta, globals_file):
@@ -145,6 +160,7 @@ def generator_rows(plan, group_size, top, gen_dir, meta, globals_file):
             "names": spell(stem + ".names", top),
             "depfile": spell(stem + ".d", top),
             "outputs": [spell(os.path.join(gen_dir, o), top) for s in group for o in plan[s]],
+            "owners": {spell(os.path.join(gen_dir, o), top): spell(s, top) for s in group for o in plan[s]},
             "globals": spell(globals_file, top),
             "extra": [],
         })
@@ -154,11 +170,24 @@ def generator_rows(plan, group_size, top, gen_dir, meta, globals_file):
 def remove_stale(gen_dir, plan):
     """Delete generated files that no source produces any more (a removed file)."""
     wanted = {os.path.normpath(os.path.join(gen_dir, o)) for outs in plan.values() for o in outs}
-    for root, _, files in os.walk(gen_dir):
+    for root, dirs, files in os.walk(gen_dir, topdown=False):
         for name in files:
             path = os.path.join(root, name)
             if path not in wanted:
                 os.unlink(path)
+        if root != gen_dir and not os.listdir(root):
+            os.rmdir(root)
+
+
+def prewrite_names(rows, top):
+    """Write a new group's names file as its generator will, so that the first
+    build does not run configure a second time after generating."""
+    for row in rows:
+        path = os.path.join(top, row["names"])
+        if not os.path.exists(path):
+            pairs = sorted((out, row["sources"][0]) for out in row["outputs"])
+            by_source = dict(row.get("owners", {}))
+            write_if_changed(path, "".join(f"{by_source.get(o, s)}\t{o}\n" for o, s in pairs))
 
 
 def format_rows(cfg, top, srcdir, build_dir, inputs, order_only, gen_dir):
@@ -202,6 +231,13 @@ def help_text(cfg, project_name):
         suffix = f"  [{', '.join(marks)}]" if marks else ""
         lines.append(f"  {name:12} {fmt.help}{suffix}")
     lines.append(f"  {'all':12} every format in `formats`: {', '.join(cfg.formats)}")
+    lines.append(f"  {'generate':12} only the files generated from structured YAML content")
+    lines.append(f"  {'stage':12} the site tree in the build dir (formats, downloads, redirects)")
+    if cfg.publish:
+        first = next(iter(cfg.publish))
+        lines.append(f"  {'publish':12} publish the staged site to `{first}`")
+        for name in cfg.publish:
+            lines.append(f"  {'publish-' + name:12} publish the staged site to `{name}`")
     lines.append(f"  {'help':12} this list")
     lines.append("")
     lines.append("Also: python -m docbuild deps FILE   (what FILE includes, and what includes it)")
@@ -209,16 +245,33 @@ def help_text(cfg, project_name):
     return "\n".join(lines) + "\n"
 
 
-def restat(top, outputs):
+def restat(top, manifest, sources_list):
     """After configure ran by hand, record the new mtimes in ninja's log.
 
     Otherwise ninja believes the regeneration edge is out of date and runs
     configure once more on the next build (see shared/ninja-sphinx-facts).
+    `ninja -t restat` records build.ninja's fresh mtime; the sources list is
+    rewritten only when it changed (the Sphinx edges depend on it), so its
+    entry gets build.ninja's mtime too: both outputs are as new as this run.
     """
     from docbuild.ninja_tool import ninja_binary
 
-    subprocess.call([ninja_binary(), "-t", "restat", *outputs], cwd=top,
+    subprocess.call([ninja_binary(), "-t", "restat", manifest], cwd=top,
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = os.path.join(top, ".ninja_log")
+    try:
+        with open(log, encoding="utf-8", errors="surrogateescape") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return
+    if not lines or not lines[0].startswith("# ninja log v"):
+        return
+    entry = next((line.split("\t") for line in reversed(lines)
+                  if line.split("\t")[3:4] == [manifest]), None)
+    if entry and len(entry) == 5:
+        entry[3] = sources_list
+        with open(log, "a", encoding="utf-8", errors="surrogateescape") as f:
+            f.write("\t".join(entry) + "\n")
 
 
 def load_json(path):
@@ -275,6 +328,9 @@ def configure(args):
     regen_inputs += project.dirs + asset_folders
     if cfg.templates:
         regen_inputs.append(cfg.templates)
+    head = git_head(srcdir)
+    if not cfg.branch and head and os.path.isfile(head):
+        regen_inputs.append(head)  # a checkout changes {{branch}}
     # _static and _templates are asset folders and source folders at once.
     regen_inputs = list(dict.fromkeys(regen_inputs))
     inputs = [sources_list, conf_py, *sorted(generated[p] for p in graph.used_generated)]
@@ -348,6 +404,7 @@ def configure(args):
     write_if_changed(help_file, help_text(cfg, project_name))
     write_if_changed(globals_file, json.dumps(globals_, sort_keys=True))
     remove_stale(gen_dir, plan)
+    prewrite_names(generators, top)
     write_if_changed(os.path.join(meta, "graph.json"), json.dumps(graph.to_json()))
     build_ninja = os.path.join(top, "build.ninja")
     changed = write_if_changed(build_ninja, text)
@@ -357,7 +414,7 @@ def configure(args):
         # ninja does not run configure again.
         write_atomic(build_ninja, text)
     if not args.regenerate and os.path.exists(os.path.join(top, ".ninja_log")):
-        restat(top, ["build.ninja", spell(sources_list, top)])
+        restat(top, "build.ninja", spell(sources_list, top))
     return {
         "srcdir": srcdir, "docs": len(project.docs), "changed": changed,
         "conf_error": conf_error, "build_dir": build_dir,

@@ -14,7 +14,7 @@ from docbuild.errors import UserError
 from docbuild.kinds import KINDS, TYPES, ACTION_FIELDS, COMMON, is_abstract, key_of, kind_of
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}")
-MAX_PASSES = 10  # replacement is repeated until stable; more passes means a loop
+MAX_PASSES = 50  # replacement is repeated until stable; a repeat or this many passes is a loop
 NOT_SUBSTITUTED = {"inherit", "source", "replacement", "ref", "file", "program", "name"}
 SAFE_NAME = re.compile(r"^[^/\\\x00-\x1f]+$")
 
@@ -54,7 +54,7 @@ def check_fields(doc, data, fields, lines, prefix=""):
             close = difflib.get_close_matches(str(field), list(fields), n=1)
             hint = f"did you mean `{prefix}{close[0]}`?" if close else \
                 "known fields: " + ", ".join(sorted(fields))
-            raise UserError(f"unknown field `{prefix}{field}` in a {doc.kind} document",
+            raise UserError(f"unknown field `{prefix}{field}` in a document of kind {doc.kind}",
                             where=where, hint=hint)
         if value is not None and not _type_ok(value, spec):
             raise UserError(f"field `{prefix}{field}` must be {_type_name(spec)}, "
@@ -123,7 +123,7 @@ def load_file(path, kind=None):
     found = (kind, "") if kind else kind_of(os.path.basename(path))
     if not found:
         prefix = os.path.basename(path).split("-", 1)[0]
-        close = difflib.get_close_matches(prefix, list(KINDS), n=1)
+        close = difflib.get_close_matches(prefix, [k for k in KINDS if k != "redirects"], n=1)
         raise UserError(f"unknown kind {prefix!r} of structured source", where=path,
                         hint=(f"did you mean {close[0]!r}? " if close else "")
                         + "name it <kind>-<name>.yaml with a kind from: "
@@ -133,7 +133,7 @@ def load_file(path, kind=None):
     for data, lines in yamlfile.load_documents(path):
         doc = Doc(path, kind, data, lines)
         if not isinstance(data, dict):
-            raise UserError(f"a {kind} document must be a mapping of fields", where=doc.where())
+            raise UserError(f"a document of kind {kind} must be a mapping of fields", where=doc.where())
         check_doc(doc)
         docs.append(doc)
     return docs
@@ -185,8 +185,10 @@ class Project:
         else:
             wanted = tuple(str(ref.get(f, "")) for f in key_fields)
         if not any(wanted):
-            raise doc.error("must name the document to inherit: `ref:` (or "
-                            + ", ".join(f"`{f}:`" for f in key_fields) + ")", field)
+            names = ["ref", key_fields[0]] if len(key_fields) == 1 and key_fields[0] != "ref" \
+                else list(key_fields)
+            raise doc.error("must name the document to inherit: "
+                            + " or ".join(f"`{f}:`" for f in names), field)
         for candidate in self.load(path):
             if key_of(target_kind, self.resolve_key(candidate)) == wanted:
                 return candidate
@@ -225,7 +227,7 @@ class Project:
             kind = KINDS[doc.kind]
             for field in kind.required:
                 if fields.get(field) in (None, ""):
-                    raise doc.error(f"a {doc.kind} document needs `{field}:`"
+                    raise doc.error(f"a document of kind {doc.kind} needs `{field}:`"
                                     + (" (directly or inherited)" if "inherit" in doc.data
                                        or "source" in doc.data else ""))
             key = key_of(doc.kind, fields)
@@ -250,7 +252,9 @@ def substitute_all(doc, fields, globals_):
         values["program"] = str(fields.get("program", ""))
         # `<` would start an explicit target in a role: escape it.
         label = option_label(fields).replace("<", "\\<")
-        values["role"] = f":option:`{fields.get('program', '')} {label}`"
+        directive = fields.get("directive", "option")
+        values["role"] = (f":option:`{fields.get('program', '')} {label}`" if directive == "option"
+                          else f":{directive}:`{label}`")
     values.update({str(k): str(v) for k, v in (fields.get("replacement") or {}).items()})
     return {k: (v if k in NOT_SUBSTITUTED else _substitute(doc, k, v, values))
             for k, v in fields.items()}
@@ -258,13 +262,16 @@ def substitute_all(doc, fields, globals_):
 
 def _substitute(doc, field, value, values):
     if isinstance(value, str):
-        text = value
+        text, seen = value, {value}
         for _ in range(MAX_PASSES):
             new = PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
             if new == text:
                 return text
+            if new in seen or len(new) > 1_000_000:
+                break
+            seen.add(new)
             text = new
-        loop = sorted(set(PLACEHOLDER.findall(text)))
+        loop = sorted(set(PLACEHOLDER.findall(text)) & set(values))
         raise doc.error("replacement loop: " + ", ".join("{{%s}}" % n for n in loop)
                         + " keep expanding", field,
                         hint="a replacement must not (indirectly) contain itself")
@@ -327,7 +334,8 @@ def plan(srcdir, root, globals_, cache=None):
         for out in outs:
             if out in owners:
                 raise UserError(f"generates {out}, which {os.path.relpath(owners[out])} "
-                                "generates too", where=path, hint="rename one of the two files")
+                                "generates too", where=path,
+                                hint="rename one of the files (or the `ref`/`name` that names the output)")
             owners[out] = path
     return result, next_cache
 

@@ -202,7 +202,9 @@ def main(argv=None):
                 pass
     if args.names:
         if args.depfile:
-            deps = sorted(project.read | templates |
+            # The override folder itself: a template added to it changes its mtime.
+            folders = {os.path.abspath(args.templates)} if args.templates else set()
+            deps = sorted(project.read | templates | folders |
                           ({os.path.abspath(args.globals)} if args.globals else set()))
             write_if_changed(args.depfile, depfile_path(spell(args.names, top)) + ": " + " \\\n  ".join(
                 depfile_path(spell(d, top)) for d in deps) + "\n")

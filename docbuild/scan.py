@@ -19,6 +19,8 @@ DIRECTIVE = re.compile(
     r"^(?P<indent>[ \t]*)\.\.[ \t]+(?P<name>include|literalinclude|image|figure|download|toctree)"
     r"::[ \t]*(?P<arg>.*?)[ \t]*$"
 )
+# Directives whose content is shown, not parsed.
+LITERAL_START = re.compile(r"^[ \t]*\.\.[ \t]+(code-block|code|sourcecode|parsed-literal|highlight)::")
 DOWNLOAD_ROLE = re.compile(r":download:`(?P<arg>[^`]+)`")
 EXPLICIT_TARGET = re.compile(r"^(?P<title>.*?)\s*<(?P<target>[^<>]+)>$")
 
@@ -80,7 +82,17 @@ def parse_refs(path):
         return []
     refs = []
     toctree_indent = None
+    literal_indent = None  # inside a literal or code block: examples, not references
     for number, line in enumerate(lines, 1):
+        if literal_indent is not None:
+            stripped = line.strip()
+            if not stripped or len(line) - len(line.lstrip()) > literal_indent:
+                continue
+            literal_indent = None
+        if LITERAL_START.match(line) or (line.rstrip().endswith("::") and not DIRECTIVE.match(line)
+                                         and not line.lstrip().startswith("..")):
+            literal_indent = len(line) - len(line.lstrip())
+            continue
         if toctree_indent is not None:
             stripped = line.strip()
             indent = len(line) - len(line.lstrip())

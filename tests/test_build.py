@@ -246,3 +246,17 @@ def test_static_and_templates_inside_the_source_dir(project):
     assert steps_run(project.ninja("html")) == ["sphinx html"]
     with open(project.path("build", "html", "_static", "custom.css")) as f:
         assert "red" in f.read()
+
+
+def test_configure_by_hand_after_ninja_regenerated_and_a_folder_changed(project):
+    project.configure()
+    project.ninja("html")
+    wait_tick()
+    with open(os.path.join(project.src, "first.txt"), "w", encoding="utf-8") as f:
+        f.write("not a document\n")
+    project.ninja("html")  # ninja regenerates by itself: the log has an entry
+    wait_tick()
+    with open(os.path.join(project.src, "second.txt"), "w", encoding="utf-8") as f:
+        f.write("not a document either\n")
+    project.configure()  # by hand, before ninja noticed the change
+    assert "no work to do" in project.ninja("html").stdout

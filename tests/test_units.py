@@ -181,3 +181,12 @@ def test_runner_counts_warnings_with_and_without_location(tmp_path):
     script = "echo 'a.rst:3: WARNING: one'; echo 'WARNING: dot command not found'; echo 'no warning here'"
     result, _ = runner(tmp_path, "sh", "-c", script)
     assert "2 warning(s)" in result.stderr
+
+
+def test_includes_shown_in_literal_and_code_blocks_are_not_references(tmp_path):
+    page = tmp_path / "p.rst"
+    page.write_text(
+        "Write this::\n\n   .. include:: /not/real.rst\n\nThen:\n\n"
+        ".. code-block:: rst\n\n   .. image:: nothing.png\n\n.. include:: real.inc\n")
+    refs = [(r.kind, r.target) for r in scan.parse_refs(str(page))]
+    assert refs == [("include", "real.inc")]

@@ -1,0 +1,85 @@
+"""benchmarks/stress.py with small counts: fault injection under real ninja and Sphinx.
+
+The benchmark runs hundreds of builds; here a few, chosen so that every
+stand-in mode and every Sphinx fault occurs at least once, plus two kills of
+`ninja html`.  A last test runs the harness against a step runner that does
+not supervise, to show that the checks catch what docbuild.run prevents.
+"""
+
+import importlib.util
+import os
+import sys
+import textwrap
+
+from conftest import ROOT
+
+spec = importlib.util.spec_from_file_location("stress", os.path.join(ROOT, "benchmarks", "stress.py"))
+stress = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(stress)
+
+
+def run(tmp_path, *args):
+    lines = []
+    results = stress.main(["--work", str(tmp_path / "stress"), "--progress", "0", *args],
+                          log=lines.append)
+    return results, "\n".join(lines)
+
+
+def test_faults_in_every_mode_are_contained_and_reported(tmp_path):
+    # Build 1 runs each of the seven modes once (edge e0N gets mode N), build 2
+    # a random mix; the Sphinx html and text steps crash and are killed, then
+    # flood (and succeed) and hang.
+    results, report = run(tmp_path, "--builds", "2", "--edges", "7", "--kills", "0",
+                          "--timeout", "2", "--flood-mb", "50", "60", "--sphinx-flood-lines", "20000",
+                          "--sphinx-sequence", "crash:sigkill,flood:hang", "--bound", "60")
+    c = results.counts
+    assert results.problems == [], report
+    assert c["builds"] == 2
+    assert c.get("problem: ninja hang", 0) == 0
+    assert c.get("leftover processes", 0) == 0
+    assert c.get("problem: output corrupted", 0) == 0
+    for mode in stress.MODES:
+        assert c.get(f"ran {mode}", 0) >= 1, (mode, report)
+    assert c["failures named with the right reason"] == c["failures expected"] >= 4
+    assert c["sphinx failures named with the right reason"] == c["sphinx failures expected"] == 3
+    assert c["sphinx successes as expected"] == 1
+    assert c["sphinx flood lines checked"] == 40000
+    assert sum(v for k, v in c.items() if k.startswith("log bytes checked")) >= 50 * 2**20
+
+
+def test_ninja_killed_at_random_moments_then_rerun_gives_the_clean_html(tmp_path):
+    results, report = run(tmp_path, "--builds", "0", "--kills", "2", "--pages", "8",
+                          "--sections", "4", "--states", "2", "--kill-within", "1.5", "--seed", "3")
+    c = results.counts
+    assert results.problems == [], report
+    assert c["kill test: builds compared"] == 2
+    assert c.get("problem: kill test: HTML differs from a clean build", 0) == 0
+
+
+NAIVE_RUNNER = """\
+import subprocess, sys
+# Runs the command with ninja's pipe as its output: no watchdog, no group,
+# no report naming the step.
+args = sys.argv[1:]
+split = args.index("--")
+opts = dict(zip(args[:split:2], args[1:split:2]))
+code = subprocess.call(args[split + 1:])
+if code == 0:
+    open(opts["--stamp"], "w").close()
+sys.exit(code)
+"""
+
+
+def test_the_harness_catches_a_runner_that_does_not_supervise(tmp_path):
+    naive = tmp_path / "naive_run.py"
+    naive.write_text(textwrap.dedent(NAIVE_RUNNER))
+    # ok, crash, grandchild only: the grandchild keeps ninja's pipe open, so
+    # ninja waits for it (a hang), and the crash is not named.
+    results, report = run(tmp_path, "--builds", "1", "--edges", "3", "--kills", "0",
+                          "--first-modes", "ok,crash,grandchild",
+                          "--sphinx-formats", "", "--bound", "4", "--runner", f"{sys.executable} {naive}")
+    c = results.counts
+    assert c.get("problem: ninja hang") == 1, report
+    assert c.get("leftover processes", 0) >= 1, report
+    assert c.get("problem: failure without the right step and reason", 0) >= 1, report
+    assert not stress.processes_under(str(tmp_path))
