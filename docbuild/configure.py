@@ -398,13 +398,14 @@ def configure(args):
         default_destination=publish["default"],
         build_dir_arg=spell(build_dir, top),
     )
+    # Before the regeneration edge's outputs, so that they are newer.
+    prewrite_names(generators, top)
     # The sources list changes exactly when a document is added or removed:
     # the Sphinx edges depend on it, so new pages appear without a manual step.
     write_if_changed(sources_list, "".join(spell(p, top) + "\n" for p in sources))
     write_if_changed(help_file, help_text(cfg, project_name))
     write_if_changed(globals_file, json.dumps(globals_, sort_keys=True))
     remove_stale(gen_dir, plan)
-    prewrite_names(generators, top)
     write_if_changed(os.path.join(meta, "graph.json"), json.dumps(graph.to_json()))
     build_ninja = os.path.join(top, "build.ninja")
     changed = write_if_changed(build_ninja, text)
