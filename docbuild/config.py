@@ -31,6 +31,8 @@ KEYS = {
     "stage": ({}, "the site tree `ninja stage` assembles: dir, formats, layout, name, archives"),
     "publish": ({}, "named destinations for `ninja publish-NAME`: {path: FOLDER, keep: N} or "
                     "{rsync: DEST}; the first is `ninja publish`"),
+    "read_once": (True, "read the sources once for every format but html, gettext and linkcheck, "
+                        "then write those formats in parallel from copies of the doctrees"),
     "content_group_size": (20, "structured YAML files generated per process (see benchmarks)"),
     "redirects": (None, "a YAML file of redirects (from, to, code, ...), relative to docbuild.yaml"),
     "version": (None, "the version for {{version}} (default: conf.py's version)"),
@@ -50,6 +52,7 @@ class Config:
     templates: str = None  # absolute
     redirects: str = None  # absolute
     content_group_size: int = 20
+    read_once: bool = True
     stage: dict = field(default_factory=dict)
     publish: dict = field(default_factory=dict)
     timeouts: dict = field(default_factory=lambda: {"default": {"total": 7200, "idle": 1200}})
@@ -268,6 +271,10 @@ def load(path):
         config.publish = _publish(data["publish"], path, lines.child("publish"))
     if "timeouts" in data:
         config.timeouts = _timeouts(data["timeouts"], path, lines.child("timeouts"))
+    if "read_once" in data:
+        if not isinstance(data["read_once"], bool):
+            raise UserError("`read_once` must be true or false", where=(path, lines.of("read_once")))
+        config.read_once = data["read_once"]
     if "content_group_size" in data:
         config.content_group_size = _count(data["content_group_size"], path,
                                            lines.of("content_group_size"), "content_group_size") or 20

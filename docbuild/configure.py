@@ -15,7 +15,7 @@ import sys
 from docbuild import config as config_mod
 from docbuild import content, site, sphinxconf
 from docbuild.errors import UserError, UserErrors
-from docbuild.formats import FORMATS
+from docbuild.formats import FORMATS, SHARED_READ
 from docbuild.graph import Graph
 from docbuild.ninja_file import TEMPLATE, render
 from docbuild.paths import check_name, spell, write_atomic, write_if_changed
@@ -191,32 +191,44 @@ def prewrite_names(rows, top):
 
 
 def format_rows(cfg, top, srcdir, build_dir, inputs, order_only, gen_dir):
+    """One row per format (and the shared `read` step) for build.ninja.in."""
     rows = []
     b = lambda *parts: spell(os.path.join(build_dir, *parts), top)  # noqa: E731
-    for name, fmt in FORMATS.items():
+
+    def sphinx_row(name, builder, extra_inputs=(), extra_args=()):
         total, idle = cfg.timeout(name)
-        row = {
-            "name": name,
-            "builder": fmt.builder,
+        return {
+            "name": name, "builder": builder,
             "limits": ["--timeout", f"{total:g}", "--idle", f"{idle:g}"],
-            "stamp": b("stamps", f"{name}.stamp"),
-            "log": b("logs", f"{name}.log"),
-        }
-        if fmt.builder:
-            row["depfile"] = b("stamps", f"{name}.d")
-            row["inputs"] = inputs
-            row["order_only"] = order_only
-            row["sphinx_args"] = [
+            "stamp": b("stamps", f"{name}.stamp"), "log": b("logs", f"{name}.log"),
+            "depfile": b("stamps", f"{name}.d"),
+            "inputs": [*inputs, *extra_inputs], "order_only": order_only,
+            "sphinx_args": [
                 "--srcdir", spell(srcdir, top), "--confdir", spell(srcdir, top),
                 "--outdir", b(name), "--doctreedir", b("doctrees", name),
                 "--build-dir", spell(build_dir, top), "--gen", spell(gen_dir, top),
-                "--jobs", str(cfg.sphinx_jobs),
+                "--jobs", str(cfg.sphinx_jobs), *extra_args,
                 "--", *cfg.sphinx_options,
-            ]
+            ],
+        }
+
+    if cfg.read_once:
+        # Reads every source into build/doctrees/read; writes nothing.
+        rows.append(sphinx_row("read", "dummy"))
+    for name, fmt in FORMATS.items():
+        if fmt.builder and cfg.read_once and name in SHARED_READ:
+            rows.append(sphinx_row(name, fmt.builder, [b("stamps", "read.stamp")],
+                                   ["--doctrees-from", b("doctrees", "read")]))
+        elif fmt.builder:
+            rows.append(sphinx_row(name, fmt.builder))
         else:
-            row["after_stamp"] = b("stamps", f"{fmt.after}.stamp")
-            row["dir"] = b(fmt.after)
-        rows.append(row)
+            total, idle = cfg.timeout(name)
+            rows.append({
+                "name": name, "builder": None,
+                "limits": ["--timeout", f"{total:g}", "--idle", f"{idle:g}"],
+                "stamp": b("stamps", f"{name}.stamp"), "log": b("logs", f"{name}.log"),
+                "after_stamp": b("stamps", f"{fmt.after}.stamp"), "dir": b(fmt.after),
+            })
     return rows
 
 

@@ -30,6 +30,12 @@ FORMATS = {f.name: f for f in [
            "check every external link (needs the network; never part of `all`)"),
 ]}
 
+# Formats that write from the shared read (the `read` step, Sphinx's dummy
+# builder) instead of reading the sources themselves.  html reads on its own,
+# so that `ninja html` alone costs what plain sphinx-build costs; gettext
+# refuses another builder's environment; linkcheck reads on its own too.
+SHARED_READ = {"dirhtml", "singlehtml", "epub", "latex", "man", "texinfo", "text", "json", "xml"}
+
 # Formats that `ninja all` leaves out unless they are listed in `formats:`.
 NOT_IN_ALL = {"linkcheck"}
 

@@ -51,6 +51,8 @@ def setup(app):
         app.connect("env-get-outdated", warnings.outdated)
         app.connect("env-before-read-docs", warnings.reading)
         app.connect("build-finished", warnings.remember, priority=800)
+        app.connect("env-updated", pending_documents)
+        app.connect("build-finished", clear_pending, priority=850)
         app.connect("build-finished", write_depfile, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
 
@@ -65,6 +67,35 @@ def exclude_build_dir(app, config):
     if _inside(build_dir, srcdir) and build_dir != srcdir:
         rel = os.path.relpath(build_dir, srcdir).replace(os.sep, "/")
         config.exclude_patterns = [*config.exclude_patterns, rel, rel + "/**"]
+
+
+PENDING = "docbuild-pending.json"
+
+
+def note_pending(doctreedir, docnames):
+    """Add documents a writer must write (see sphinx_step.sync_doctrees)."""
+    path = os.path.join(doctreedir, PENDING)
+    try:
+        with open(path, encoding="utf-8") as f:
+            known = set(json.load(f))
+    except (OSError, ValueError):
+        known = set()
+    if docnames or known:
+        write_if_changed(path, json.dumps(sorted(known | set(docnames))))
+
+
+def pending_documents(app, env):
+    try:
+        with open(os.path.join(SETTINGS["doctreedir"], PENDING), encoding="utf-8") as f:
+            return [d for d in json.load(f) if d in env.found_docs]
+    except (OSError, ValueError):
+        return []
+
+
+def clear_pending(app, exception):
+    path = os.path.join(SETTINGS["doctreedir"], PENDING)
+    if exception is None and os.path.exists(path):
+        os.unlink(path)
 
 
 class Warnings(logging.Handler):

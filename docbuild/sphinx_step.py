@@ -25,8 +25,54 @@ def parse(argv):
     return opts, extra
 
 
+def sync_doctrees(source, target):
+    """Make `target` a copy of the shared doctree dir, copying only what changed.
+
+    Each writer has its own copy: Sphinx has no locking, and a writer may
+    re-read (and so rewrite) documents.  Copies keep their mtimes, which
+    Sphinx compares; files are replaced by rename, never rewritten in place.
+    """
+    import shutil
+
+    keep = {"docbuild-reread.json", "docbuild-pending.json"}  # each dir's own memory
+    wanted, copied = set(), []
+    for root, _, files in os.walk(source):
+        for name in files:
+            if name in keep:
+                continue
+            src = os.path.join(root, name)
+            rel = os.path.relpath(src, source)
+            dst = os.path.join(target, rel)
+            wanted.add(rel)
+            st = os.stat(src)
+            try:
+                dt = os.stat(dst)
+                if (dt.st_size, dt.st_mtime_ns) == (st.st_size, st.st_mtime_ns):
+                    continue
+            except FileNotFoundError:
+                pass
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            tmp = f"{dst}.tmp{os.getpid()}"
+            shutil.copy2(src, tmp)
+            os.replace(tmp, dst)
+            copied.append(rel)
+    for root, _, files in os.walk(target):
+        for name in files:
+            rel = os.path.relpath(os.path.join(root, name), target)
+            if rel not in wanted and name not in keep:
+                os.unlink(os.path.join(root, name))
+    return [rel[:-len(".doctree")].replace(os.sep, "/") for rel in copied if rel.endswith(".doctree")]
+
+
 def main(argv=None):
     opts, extra = parse(sys.argv[1:] if argv is None else argv)
+    if opts.get("doctrees_from"):
+        # Documents the shared read re-read since this writer last wrote: the
+        # writer reads nothing itself, so Sphinx would not know to rewrite
+        # them (a changed include leaves the page's own mtime alone).  Kept
+        # in the doctree dir until a run finishes writing them.
+        updated = sync_doctrees(opts.pop("doctrees_from"), opts["doctreedir"])
+        sphinx_ext.note_pending(opts["doctreedir"], updated)
     sphinx_ext.SETTINGS.update(opts, top=os.getcwd())
     sys.addaudithook(sphinx_ext.audit)
 

@@ -38,9 +38,11 @@ def test_editing_one_page_rebuilds_built_formats_and_rereads_one_document(projec
     wait_tick()
     project.edit("intro.rst")
     result = project.ninja("html", "text")
-    assert sorted(steps_run(result)) == ["sphinx html", "sphinx text"]
+    # html reads for itself; text writes from the shared read (read once).
+    assert sorted(steps_run(result)) == ["sphinx html", "sphinx read", "sphinx text"]
     assert reread(project.log("html")) == (0, 1, 0)
-    assert reread(project.log("text")) == (0, 1, 0)
+    assert reread(project.log("read")) == (0, 1, 0)
+    assert reread(project.log("text")) == (0, 0, 0)
     assert "no work to do" in project.ninja("html", "text").stdout
     # Formats never asked for were not built behind our back.
     assert not os.path.exists(project.path("build", "epub"))
@@ -151,7 +153,7 @@ def test_default_targets_and_all_from_docbuild_yaml(project):
     with open(os.path.join(project.src, "docbuild.yaml"), "w", encoding="utf-8") as f:
         f.write("formats: [text, xml]\ndefault: [text]\n")
     project.configure()
-    assert steps_run(project.ninja()) == ["sphinx text"]
+    assert steps_run(project.ninja()) == ["sphinx read", "sphinx text"]
     assert sorted(steps_run(project.ninja("all"))) == ["sphinx xml"]
     help_text = project.ninja("help").stdout
     assert "linkcheck" in help_text and "[default, in all]" in help_text
@@ -202,7 +204,7 @@ def test_deleting_docbuild_yaml_or_a_folder_regenerates(project):
     with open(os.path.join(project.src, "docbuild.yaml"), "w", encoding="utf-8") as f:
         f.write("default: [text]\n")
     project.configure()
-    assert steps_run(project.ninja()) == ["sphinx text"]
+    assert steps_run(project.ninja()) == ["sphinx read", "sphinx text"]
     os.unlink(os.path.join(project.src, "docbuild.yaml"))
     result = project.ninja()  # back to the defaults: html
     assert steps_run(result) == ["configure (sources or settings changed)", "sphinx html"]
@@ -260,3 +262,15 @@ def test_configure_by_hand_after_ninja_regenerated_and_a_folder_changed(project)
         f.write("not a document either\n")
     project.configure()  # by hand, before ninja noticed the change
     assert "no work to do" in project.ninja("html").stdout
+
+
+def test_formats_writing_from_the_shared_read_rewrite_pages_whose_include_changed(project):
+    project.configure()
+    project.ninja("text", "man")
+    wait_tick()
+    project.edit("note.inc", "Changed include text.\n", folder=os.path.join(project.src, "snippets"))
+    result = project.ninja("text", "man")
+    assert sorted(steps_run(result)) == ["sphinx man", "sphinx read", "sphinx text"]
+    with open(project.path("build", "text", "intro.txt"), encoding="utf-8") as f:
+        assert "Changed include text." in f.read()
+    assert "no work to do" in project.ninja("text", "man").stdout

@@ -159,7 +159,8 @@ def test_global_replacement_change_regenerates_only_what_uses_it(content):
     result = content.ninja("text")
     assert "sphinx text" in steps_run(result)
     assert "OtherDB-3.1.tar.gz" in read(content.path("build", "text", "index.txt"))
-    assert reread(content.log("text"))[1] == 3  # index, page-a and page-b use {{product}}
+    assert reread(content.log("read"))[1] == 3  # index, page-a and page-b use {{product}}
+    assert "OtherDB" in read(content.path("build", "text", "page-b.txt"))
 
 
 def test_grouped_generation_edits_regenerate_one_group(content):

@@ -57,7 +57,7 @@ def test_format_builds(built, fmt):
 def test_all_is_complete_and_then_idle(built):
     project, result, formats = built
     ran = {s.split()[-1] for s in steps_run(result)}
-    assert ran == set(formats)
+    assert ran == set(formats) | {"read"}  # every format but html and gettext writes from one read
     assert "linkcheck" not in ran
     assert "no work to do" in project.ninja("all").stdout
 
@@ -75,4 +75,4 @@ def test_pdf_follows_latex(built):
         pytest.skip("latexmk is not installed (CI installs it)")
     project.edit("intro.rst", "\nA sentence for the PDF.\n")
     result = project.ninja("latexpdf")
-    assert steps_run(result) == ["sphinx latex", "latexpdf"]
+    assert steps_run(result) == ["sphinx read", "sphinx latex", "latexpdf"]
