@@ -16,6 +16,7 @@ release; the next publish removes the leftover .incomplete-* folder.
 """
 
 import argparse
+import fcntl
 import json
 import os
 import shutil
@@ -27,13 +28,26 @@ from docbuild.errors import UserError
 from docbuild.stage import same_bytes, tree_files
 
 INCOMPLETE = ".incomplete-"
+DELETING = ".deleting-"
 
 
 def releases(dest):
+    """Complete releases, oldest first (names sort by time: YYYYmmddTHHMMSS-NNN)."""
     folder = os.path.join(dest, "releases")
     if not os.path.isdir(folder):
         return []
     return sorted(n for n in os.listdir(folder) if not n.startswith("."))
+
+
+def locked(dest):
+    """An exclusive lock on the destination: two publishes never interleave."""
+    handle = open(os.path.join(dest, ".publish.lock"), "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise UserError(f"another publish to {dest} is running", hint="wait for it, then try again")
+    return handle
 
 
 def current(dest):
@@ -60,7 +74,15 @@ def changes(stage, old_root):
     return added, changed, sorted(old - new)
 
 
+def check_current(dest):
+    link = os.path.join(dest, "current")
+    if os.path.lexists(link) and not os.path.islink(link):
+        raise UserError(f"{link} exists and is not a symlink: docbuild publishes by pointing a "
+                        "`current` symlink at a release", hint="move it away (nothing was changed)")
+
+
 def publish_local(stage, dest, keep, dry_run=False):
+    check_current(dest)
     live = current(dest)
     live_root = os.path.join(dest, "releases", live) if live else None
     added, changed, removed = changes(stage, live_root)
@@ -79,16 +101,32 @@ def publish_local(stage, dest, keep, dry_run=False):
     except OSError as exc:
         raise UserError(f"cannot write to the destination {dest}: {exc.strerror}",
                         hint="check the path and its permissions; nothing was changed there")
-    folder = os.path.join(dest, "releases")
-    for name in os.listdir(folder):  # what an interrupted publish left behind
-        if name.startswith(INCOMPLETE):
-            shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
-    release = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    with locked(dest):
+        folder = os.path.join(dest, "releases")
+        for name in os.listdir(folder):  # what an interrupted publish left behind
+            if name.startswith((INCOMPLETE, DELETING)):
+                shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+        release = copy_release(stage, folder, live_root)
+        switch(dest, release)
+        for old_release in releases(dest)[:-keep] if keep else []:
+            if old_release != release:
+                # Renamed first: a half-deleted release is never one to roll back to.
+                doomed = os.path.join(folder, DELETING + old_release)
+                os.rename(os.path.join(folder, old_release), doomed)
+                shutil.rmtree(doomed)
+    print(f"published {release} to {dest}: {len(added)} added, {len(changed)} changed, "
+          f"{len(removed)} removed")
+
+
+def copy_release(stage, folder, live_root):
+    """Copy the stage into a new release folder; its name, once complete."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
     n = 0
-    while os.path.exists(os.path.join(folder, release + (f"-{n}" if n else ""))):
+    while any(name.endswith(f"{stamp}-{n:03d}") for name in os.listdir(folder)):
         n += 1
-    release += f"-{n}" if n else ""
+    release = f"{stamp}-{n:03d}"
     tmp = os.path.join(folder, INCOMPLETE + release)
+    os.makedirs(tmp)
     for rel in tree_files(stage):
         target = os.path.join(tmp, rel)
         os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -98,22 +136,22 @@ def publish_local(stage, dest, keep, dry_run=False):
         else:
             shutil.copyfile(os.path.join(stage, rel), target)
     os.rename(tmp, os.path.join(folder, release))
-    switch(dest, release)
-    for old_release in releases(dest)[:-keep] if keep else []:
-        if old_release != release:
-            shutil.rmtree(os.path.join(folder, old_release), ignore_errors=True)
-    print(f"published {release} to {dest}: {len(added)} added, {len(changed)} changed, "
-          f"{len(removed)} removed")
+    return release
 
 
-def rollback(dest):
+def rollback(dest, dry_run=False):
+    check_current(dest)
     names = releases(dest)
     live = current(dest)
     if live not in names or names.index(live) == 0:
         raise UserError(f"no release before {live or 'the current one'} in {dest}",
                         hint="releases kept: " + (", ".join(names) or "none"))
     before = names[names.index(live) - 1]
-    switch(dest, before)
+    if dry_run:
+        print(f"would point {dest}/current at {before} (now {live})")
+        return
+    with locked(dest):
+        switch(dest, before)
     print(f"{dest}: current is now {before} (was {live})")
 
 
@@ -154,7 +192,7 @@ def run(args):
     if args.rollback:
         if "path" not in dest:
             raise UserError(f"{name!r} is an rsync destination: rollback works on local folders")
-        return rollback(dest["path"])
+        return rollback(dest["path"], args.dry_run)
     stage = plan["stage"]
     if not os.path.isdir(stage):
         raise UserError(f"the stage {stage} does not exist", hint="run `ninja stage` first")

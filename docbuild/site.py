@@ -19,12 +19,16 @@ LAYOUT = {"html": ".", "dirhtml": ".", "singlehtml": "single", "json": "json",
           "epub": "{name}.epub", "latexpdf": "{name}.pdf", "man": "{name}-man.tar.gz"}
 
 
-def expand(text, values):
+def expand(text, values, where=None):
     try:
         return text.format(**values)
     except (KeyError, IndexError, ValueError) as exc:
-        raise UserError(f"cannot fill in {text!r}: unknown or bad placeholder {exc}",
+        raise UserError(f"cannot fill in {text!r}: unknown or bad placeholder {exc}", where=where,
                         hint="use {project}, {version} and {branch}") from None
+
+
+# What the build dir holds besides the stage: the stage may not be (in) one of them.
+BUILD_FOLDERS = {"dist", "doctrees", "gen", "logs", "stamps", ".docbuild", "redirects", "read"}
 
 
 def inside(path, folder):
@@ -37,20 +41,35 @@ def plan(cfg, values, build_dir, redirects_dir=None):
     stage_cfg = cfg.stage
     names = {"project": values.get("project") or "docs", "version": values.get("version") or "latest",
              "branch": values.get("branch") or ""}
-    name = expand(stage_cfg.get("name", "{project}-{version}"), names).replace(" ", "-")
-    root = os.path.join(build_dir, expand(stage_cfg.get("dir", "public/{version}"), names))
+    name = expand(stage_cfg.get("name", "{project}-{version}"), names, cfg.path)
+    name = name.replace(" ", "-").replace("/", "-").replace(os.sep, "-")
+    if name in ("", ".", "..") or name.startswith("."):
+        raise UserError(f"the download name {name!r} is not a file name", where=cfg.path,
+                        hint="set `stage: name` (default {project}-{version})")
+    root = os.path.join(build_dir, expand(stage_cfg.get("dir", "public/{version}"), names, cfg.path))
     if not inside(root, build_dir) or os.path.normpath(root) == os.path.normpath(build_dir):
         raise UserError(f"the stage dir {root} is not inside the build dir {build_dir}",
                         where=cfg.path, hint="`stage: dir` must be a folder below the build dir")
+    first = os.path.relpath(root, build_dir).split(os.sep)[0]
+    from docbuild.formats import FORMATS
+    if first in BUILD_FOLDERS or first in FORMATS:
+        raise UserError(f"the stage dir {root} is inside {first}/, which the build writes itself",
+                        where=cfg.path, hint="use a folder of its own, such as public/{version}")
     formats = stage_cfg.get("formats") or [f for f in STAGEABLE if f in cfg.formats and f != "dirhtml"]
     layout = {**LAYOUT, **stage_cfg.get("layout", {})}
     dist_dir = os.path.join(build_dir, "dist")
     dist, entries, inputs = [], [], []
+    if "html" in formats and "dirhtml" in formats:
+        raise UserError("stage either html or dirhtml, not both: both would be the site root "
+                        "and both archives would have one name", where=cfg.path)
     for fmt in formats:
         stamp = os.path.join(build_dir, "stamps", f"{fmt}.stamp")
-        where = expand(layout[fmt], {**names, "name": name})
+        where = expand(layout[fmt], {**names, "name": name}, cfg.path)
         if not inside(os.path.join(root, where), root):
             raise UserError(f"the layout of {fmt} ({where}) leaves the stage dir", where=cfg.path)
+        if fmt in ("epub", "latexpdf", "man") and os.path.normpath(where) in (".", ""):
+            raise UserError(f"the layout of {fmt} must be a file name, not {where!r}", where=cfg.path,
+                            hint=f"for example {LAYOUT[fmt]}")
         if fmt in ("html", "dirhtml", "singlehtml", "json"):
             entries.append({"tree": os.path.join(build_dir, fmt), "to": where})
             inputs.append(stamp)
@@ -74,9 +93,17 @@ def plan(cfg, values, build_dir, redirects_dir=None):
         dist.append({"out": out, "input": stamp, "step": f"dist-{fmt}", "args": args})
         entries.append({"file": out, "to": where})
     if redirects_dir:
-        entries.append({"tree": os.path.join(redirects_dir, "pages"), "to": "."})
+        entries.append({"tree": os.path.join(redirects_dir, "pages"), "to": ".", "optional": True})
         entries.append({"file": os.path.join(redirects_dir, ".htaccess"), "to": ".htaccess"})
         entries.append({"file": os.path.join(redirects_dir, "nginx.conf"), "to": "nginx.conf"})
+    seen = {}
+    for entry in entries:
+        if "file" in entry:
+            to = os.path.normpath(entry["to"])
+            if to in seen:
+                raise UserError(f"two downloads would be staged as {to}: {seen[to]} and {entry['file']}",
+                                where=cfg.path, hint="give them different names in `stage: layout`")
+            seen[to] = entry["file"]
     stage = {"root": root, "manifest": os.path.join(build_dir, ".docbuild", "stage-manifest.json"),
              "entries": entries, "inputs": inputs + [d["out"] for d in dist]}
     destinations = dict(cfg.publish)

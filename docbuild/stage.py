@@ -39,8 +39,9 @@ def tree_files(folder):
             try:
                 mode = os.stat(path).st_mode
             except OSError as exc:
-                raise UserError(f"cannot read {path}: {exc.strerror}"
-                                + (" (a symlink loop?)" if os.path.islink(path) else ""),
+                what = "a symlink loop" if exc.errno == 40 else \
+                    "a dangling symlink" if os.path.islink(path) else exc.strerror
+                raise UserError(f"cannot read {path}: {what}",
                                 hint="remove or fix that link in the output") from None
             if stat.S_ISDIR(mode):
                 raise UserError(f"{path} is a link to a folder; staging does not follow links",
@@ -115,12 +116,16 @@ def sync(plan_path):
     root, manifest_path = plan["root"], plan["manifest"]
     try:
         with open(manifest_path, encoding="utf-8") as f:
-            old = json.load(f)
-    except (OSError, ValueError):
+            recorded = json.load(f)
+        # Only what was staged into this very folder is ours to remove.
+        old = recorded["files"] if recorded.get("root") == root else {}
+    except (OSError, ValueError, KeyError, AttributeError):
         old = {}
     wanted = {}  # destination (relative to root) -> source; later entries win
     for entry in plan["entries"]:
         if "tree" in entry:
+            if not os.path.isdir(entry["tree"]) and entry.get("optional"):
+                continue
             if not os.path.isdir(entry["tree"]):
                 raise UserError(f"{entry['tree']} does not exist: did that format build?")
             for rel in tree_files(entry["tree"]):
@@ -130,6 +135,13 @@ def sync(plan_path):
         else:
             wanted[os.path.normpath(entry["to"])] = entry["file"]
     manifest, copied, removed = {}, 0, 0
+    # Removals first: a path that was a file may now be a folder, or back.
+    for rel in sorted(set(old) - set(wanted)):
+        dest = os.path.join(root, rel)
+        if os.path.lexists(dest) and not os.path.isdir(dest):
+            os.unlink(dest)
+            removed += 1
+            prune_empty(os.path.dirname(dest), root)
     for rel, src in sorted(wanted.items()):
         st = os.stat(src)
         key = [src, st.st_size, st.st_mtime_ns]
@@ -139,13 +151,8 @@ def sync(plan_path):
                 copy_atomic(src, dest)
                 copied += 1
         manifest[rel] = key
-    for rel in sorted(set(old) - set(manifest)):
-        dest = os.path.join(root, rel)
-        if os.path.lexists(dest):
-            os.unlink(dest)
-            removed += 1
-            prune_empty(os.path.dirname(dest), root)
-    write_if_changed(manifest_path, json.dumps(manifest, indent=0, sort_keys=True))
+    write_if_changed(manifest_path, json.dumps({"root": root, "files": manifest}, indent=0,
+                                               sort_keys=True))
     print(f"staged {len(manifest)} files in {root}: {copied} copied, {removed} removed")
 
 

@@ -222,3 +222,34 @@ def test_symlink_loop_in_an_output_is_a_clear_error(site):
     assert "symlink loop" in result.stdout and "Traceback" not in result.stdout
     os.unlink(site.path("build", "html", "loop"))
     site.ninja("stage")
+
+
+@pytest.mark.parametrize("stage_yaml, message", [
+    ("stage:\n  formats: [html, dirhtml]\n", "either html or dirhtml"),
+    ("stage:\n  layout: {man: .}\n", "must be a file name"),
+    ("stage:\n  dir: html/site\n", "which the build writes itself"),
+    ("stage:\n  name: '{nope}'\n", "unknown or bad placeholder"),
+    ("stage:\n  layout: {man: x.tar.gz}\n  archives: [tar.gz]\n  name: x\n", "two downloads would be staged as x.tar.gz"),
+])
+def test_stage_settings_that_cannot_work_are_refused(site, stage_yaml, message):
+    with open(os.path.join(site.src, "docbuild.yaml"), "a", encoding="utf-8") as f:
+        f.write(stage_yaml)
+    result = site.configure(check=False)
+    assert result.returncode == 1 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_rollback_dry_run_changes_nothing_and_a_real_current_folder_is_refused(site):
+    dest = site.path("site")
+    site.ninja("publish")
+    site.edit("intro.rst", "\nNext.\n")
+    site.ninja("publish")
+    live = os.readlink(os.path.join(dest, "current"))
+    result = publish(site, "--rollback", "--dry-run")
+    assert "would point" in result.stdout and os.readlink(os.path.join(dest, "current")) == live
+    os.unlink(os.path.join(dest, "current"))
+    os.makedirs(os.path.join(dest, "current"))
+    site.edit("intro.rst", "\nOnce more.\n")
+    result = site.ninja("publish", check=False)
+    assert result.returncode != 0 and "is not a symlink" in result.stdout
+    assert not [n for n in os.listdir(os.path.join(dest, "releases")) if n.startswith(".")]
