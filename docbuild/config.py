@@ -33,7 +33,8 @@ KEYS = {
                     "{rsync: DEST}; the first is `ninja publish`"),
     "read_once": (True, "read the sources once for every format but html, gettext and linkcheck, "
                         "then write those formats in parallel from copies of the doctrees"),
-    "content_group_size": (20, "structured YAML files generated per process (see benchmarks)"),
+    "content_group_size": ("auto", "structured YAML files generated per process (a number, or auto: "
+                                   "two processes per core; see benchmarks/content.py)"),
     "redirects": (None, "a YAML file of redirects (from, to, code, ...), relative to docbuild.yaml"),
     "version": (None, "the version for {{version}} (default: conf.py's version)"),
     "branch": (None, "the branch for {{branch}} (default: the git branch, if any)"),
@@ -51,7 +52,7 @@ class Config:
     sphinx_options: list = field(default_factory=list)
     templates: str = None  # absolute
     redirects: str = None  # absolute
-    content_group_size: int = 20
+    content_group_size: int = None  # None: auto
     read_once: bool = True
     stage: dict = field(default_factory=dict)
     publish: dict = field(default_factory=dict)
@@ -277,7 +278,7 @@ def load(path):
         config.read_once = data["read_once"]
     if "content_group_size" in data:
         config.content_group_size = _count(data["content_group_size"], path,
-                                           lines.of("content_group_size"), "content_group_size") or 20
+                                           lines.of("content_group_size"), "content_group_size")
     cores, mem_gib = machine()
     depth, jobs = auto_parallelism(cores, mem_gib)
     depth_set = _count(data.get("sphinx_pool_depth", "auto"), path,

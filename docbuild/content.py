@@ -5,7 +5,6 @@ inherits from; the generator step (generate.py) uses it to render them.
 Every error names the YAML file, the document's line and the field.
 """
 
-import difflib
 import os
 import re
 
@@ -51,6 +50,8 @@ def check_fields(doc, data, fields, lines, prefix=""):
         spec = fields.get(field)
         where = (doc.path, lines.of(field))
         if spec is None:
+            import difflib  # only when there is an error to explain
+
             close = difflib.get_close_matches(str(field), list(fields), n=1)
             hint = f"did you mean `{prefix}{close[0]}`?" if close else \
                 "known fields: " + ", ".join(sorted(fields))
@@ -123,6 +124,8 @@ def load_file(path, kind=None):
     found = (kind, "") if kind else kind_of(os.path.basename(path))
     if not found:
         prefix = os.path.basename(path).split("-", 1)[0]
+        import difflib
+
         close = difflib.get_close_matches(prefix, [k for k in KINDS if k != "redirects"], n=1)
         raise UserError(f"unknown kind {prefix!r} of structured source", where=path,
                         hint=(f"did you mean {close[0]!r}? " if close else "")
@@ -325,7 +328,7 @@ def plan(srcdir, root, globals_, cache=None):
             outs = outputs(kind, name, docs)
             folder = os.path.relpath(os.path.dirname(path), project.srcdir)
             outs = [os.path.normpath(os.path.join(folder, o)) for o in outs]
-            read = (project.read - before) | {path} | _inherited(project, path)
+            read = (project.read - before) | {path} | inherited(project, path)
             entry = {"outputs": outs, "globals": globals_, "read": {p: _stat(p) for p in sorted(read)}}
         result[path] = outs
         next_cache[path] = entry
@@ -340,7 +343,7 @@ def plan(srcdir, root, globals_, cache=None):
     return result, next_cache
 
 
-def _inherited(project, path):
+def inherited(project, path):
     """Files `path` inherits from, directly or not (already loaded)."""
     found, todo = set(), [path]
     while todo:

@@ -17,10 +17,11 @@ import json
 import os
 import sys
 
-import jinja2
-from docutils.utils import column_width
+import unicodedata
 
-from docbuild import content
+import jinja2
+
+from docbuild import __version__, content
 from docbuild.errors import UserError
 from docbuild.kinds import ARG_NAMES, KINDS, kind_of
 from docbuild.paths import depfile_path, spell, write_if_changed
@@ -28,6 +29,13 @@ from docbuild.paths import depfile_path, spell, write_if_changed
 BUILTIN_TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                  "templates")
 HEADING = {1: "=", 2: "-", 3: "~", 4: "`", 5: "^", 6: "'"}
+
+
+def column_width(text):
+    """Columns `text` takes, as docutils counts them (East Asian wide: two)."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def heading(title, level, default_char="~"):
@@ -50,12 +58,17 @@ def text(value):
     return str(value).strip("\n")
 
 
-def environment(project_templates=None):
+def environment(project_templates=None, cache_dir=None):
     loaders = [jinja2.FileSystemLoader(project_templates)] if project_templates else []
     loaders.append(jinja2.FileSystemLoader(BUILTIN_TEMPLATES))
+    # Compiled templates are cached between processes (keyed by the source).
+    cache = None
+    if cache_dir:
+        os.makedirs(cache_dir, exist_ok=True)
+        cache = jinja2.FileSystemBytecodeCache(cache_dir)
     env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True,
-                             autoescape=False)
+                             autoescape=False, bytecode_cache=cache)
     env.filters["text"] = text
     env.filters["heading"] = lambda title, level=3: "\n".join(heading(title, level))
     env.filters["option_label"] = content.option_label
@@ -155,6 +168,25 @@ def template_files(kind, project_templates):
     return found
 
 
+def stats(paths):
+    out = {}
+    for path in paths:
+        try:
+            st = os.stat(path)
+            out[path] = [st.st_mtime_ns, st.st_size]
+        except OSError:
+            out[path] = None
+    return out
+
+
+def load_cache(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
 def main(argv=None):
     args = parse(sys.argv[1:] if argv is None else argv)
     top = os.getcwd()
@@ -164,9 +196,20 @@ def main(argv=None):
         with open(args.globals, encoding="utf-8") as f:
             values = json.load(f)
     project = content.Project(srcdir, args.root or os.path.dirname(srcdir), values)
-    env = environment(args.templates)
+    cache_dir = os.path.join(os.path.dirname(os.path.abspath(args.names)), "jinja") if args.names else None
+    env = environment(args.templates, cache_dir)
+    # A group is rerun when any of its files changed; per source, this cache
+    # (the stat of everything it read, and its outputs) skips the others.
+    cache_file = args.names + ".cache.json" if args.names else None
+    settings = [__version__, srcdir, args.root, args.gen, args.out, args.kind, args.templates, args.globals]
+    cache = load_cache(cache_file) if cache_file else {}
+    cache = cache.get("files", {}) if cache.get("settings") == settings else {}
+    next_cache = {}
+    common = {os.path.abspath(args.globals)} if args.globals else set()
+    if args.templates:  # a template added to the override folder changes its mtime
+        common.add(os.path.abspath(args.templates))
     # Render everything first: an error in any file leaves every output as it was.
-    written, templates = {}, set()
+    written, deps = {}, set(common)
     try:
         for name in args.files:
             source = os.path.abspath(name)
@@ -176,6 +219,15 @@ def main(argv=None):
                 print(f"docbuild: note: {name} no longer exists; removing what it generated",
                       file=sys.stderr)
                 continue
+            spelled = spell(source, top)
+            entry = cache.get(spelled)
+            if entry and stats(entry["read"]) == entry["read"] and \
+                    all(os.path.exists(o) for o in entry["outputs"]):
+                for out in entry["outputs"]:
+                    written[out] = (spelled, None)  # unchanged: nothing to write
+                deps.update(entry["read"])
+                next_cache[spelled] = entry
+                continue
             outputs = generate(source, project, env, args.kind)
             if args.out:
                 folder = os.path.abspath(args.out)
@@ -183,14 +235,20 @@ def main(argv=None):
                 folder = os.path.join(os.path.abspath(args.gen or "gen"),
                                       os.path.relpath(os.path.dirname(source), srcdir))
             for rel, text in outputs.items():
-                written[spell(os.path.join(folder, rel), top)] = (spell(source, top), text)
-            templates |= template_files(args.kind or kind_of(os.path.basename(source))[0],
-                                        args.templates)
+                written[spell(os.path.join(folder, rel), top)] = (spelled, text)
+            kind = args.kind or kind_of(os.path.basename(source))[0]
+            read = {source} | content.inherited(project, source) | \
+                template_files(kind, args.templates) | common
+            deps.update(read)
+            next_cache[spelled] = {"read": stats(sorted(read)),
+                                   "outputs": sorted(spell(os.path.join(folder, rel), top)
+                                                     for rel in outputs)}
     except UserError as exc:
         print(f"docbuild: {exc}", file=sys.stderr)
         return 1
     for path, (_, text) in written.items():
-        write_if_changed(path, text)
+        if text is not None:
+            write_if_changed(path, text)
     # Outputs these files made before and make no more (a removed `ref`).
     # Outputs of files no longer given here are configure's to remove.
     sources = {src for src, _ in written.values()} | {spell(os.path.abspath(f), top) for f in args.files}
@@ -202,13 +260,11 @@ def main(argv=None):
                 pass
     if args.names:
         if args.depfile:
-            # The override folder itself: a template added to it changes its mtime.
-            folders = {os.path.abspath(args.templates)} if args.templates else set()
-            deps = sorted(project.read | templates | folders |
-                          ({os.path.abspath(args.globals)} if args.globals else set()))
             write_if_changed(args.depfile, depfile_path(spell(args.names, top)) + ": " + " \\\n  ".join(
-                depfile_path(spell(d, top)) for d in deps) + "\n")
+                depfile_path(spell(d, top)) for d in sorted(deps)) + "\n")
         write_if_changed(args.names, "".join(f"{src}\t{out}\n" for out, (src, _) in sorted(written.items())))
+        write_if_changed(cache_file, json.dumps({"settings": settings, "files": next_cache},
+                                                sort_keys=True))
     return 0
 
 

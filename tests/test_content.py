@@ -299,3 +299,19 @@ def snapshot(folder):
             path = os.path.join(root, name)
             out[os.path.relpath(path, folder)] = read(path)
     return out
+
+
+def test_a_group_rerun_skips_unchanged_files_but_not_changed_ones(content):
+    write_text(os.path.join(content.src, "docbuild.yaml"),
+               "content_group_size: 4\nreplacements:\n  product: ExampleDB\n")
+    content.ninja("text")
+    folder = gen(content, "includes")
+    before = snapshot(folder)
+    tick()
+    path = os.path.join(content.src, "includes", "options-shared.yaml")
+    write_text(path, read(path).replace("Print more.", "Print plenty."))
+    result = content.ninja("text")
+    assert steps_run(result)[0].startswith("generate ") and "(+3 more)" in steps_run(result)[0]
+    after = snapshot(folder)
+    assert [k for k in after if after[k] != before[k]] == ["option/option-tool-verbose.rst"]
+    assert "Print plenty." in read(content.path("build", "text", "options.txt"))
