@@ -53,6 +53,8 @@ def setup(app):
         app.connect("build-finished", warnings.remember, priority=800)
         app.connect("env-updated", pending_documents)
         app.connect("build-finished", clear_pending, priority=850)
+        app.connect("env-updated", navigation_changed)
+        app.connect("build-finished", remove_stale_pages, priority=700)
         app.connect("build-finished", write_depfile, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
 
@@ -70,6 +72,72 @@ def exclude_build_dir(app, config):
 
 
 PENDING = "docbuild-pending.json"
+STATE = "docbuild-state.json"  # documents and navigation at the last finished build
+# Builders whose pages show the navigation (global toctree, sidebars,
+# previous/next) and which write only changed pages: after the navigation
+# changed, every page must be written again (sphinx#5506).
+NAV_BUILDERS = {"html", "dirhtml", "json"}
+
+
+def _state(app):
+    try:
+        with open(os.path.join(SETTINGS["doctreedir"], STATE), encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def navigation(env):
+    """What the navigation of every page is made of: documents, titles, toctrees."""
+    return hashlib.sha1(json.dumps([
+        sorted(env.found_docs),
+        sorted((doc, title.astext()) for doc, title in env.titles.items()),
+        sorted((doc, list(entries)) for doc, entries in env.toctree_includes.items()),
+    ]).encode()).hexdigest()
+
+
+def navigation_changed(app, env):
+    state = _state(app)
+    if app.builder.name in NAV_BUILDERS and state and state.get("navigation") != navigation(env):
+        return sorted(env.found_docs)
+    return []
+
+
+def output_files(app, docname):
+    """The files a builder wrote for one document (for one-file-per-page builders)."""
+    builder, outdir = app.builder, str(app.outdir)
+    files = []
+    if hasattr(builder, "get_outfilename"):
+        files.append(str(builder.get_outfilename(docname)))
+    elif builder.name in ("text", "xml", "pseudoxml", "man") and getattr(builder, "out_suffix", None):
+        files.append(os.path.join(outdir, docname + builder.out_suffix))
+    sources = os.path.join(outdir, "_sources")
+    if os.path.isdir(sources):
+        stem = os.path.join(sources, docname)
+        folder = os.path.dirname(stem)
+        if os.path.isdir(folder):
+            base = os.path.basename(stem) + "."
+            files += [os.path.join(folder, n) for n in os.listdir(folder) if n.startswith(base)]
+    return files
+
+
+def remove_stale_pages(app, exception):
+    """Delete the pages of documents that no longer exist (Sphinx leaves them)."""
+    if exception is not None:
+        return
+    env = app.env
+    state = _state(app) or {}
+    gone = set(state.get("docs", [])) - set(env.found_docs)
+    for docname in sorted(gone):
+        for path in output_files(app, docname):
+            if os.path.isfile(path):
+                os.unlink(path)
+                folder = os.path.dirname(path)
+                while folder != str(app.outdir) and os.path.isdir(folder) and not os.listdir(folder):
+                    os.rmdir(folder)
+                    folder = os.path.dirname(folder)
+    write_if_changed(os.path.join(SETTINGS["doctreedir"], STATE), json.dumps(
+        {"docs": sorted(env.found_docs), "navigation": navigation(env)}))
 
 
 def note_pending(doctreedir, docnames):

@@ -34,7 +34,7 @@ def sync_doctrees(source, target):
     """
     import shutil
 
-    keep = {"docbuild-reread.json", "docbuild-pending.json"}  # each dir's own memory
+    keep = {"docbuild-reread.json", "docbuild-pending.json", "docbuild-state.json"}  # each dir's own
     wanted, copied = set(), []
     for root, _, files in os.walk(source):
         for name in files:

@@ -1,0 +1,60 @@
+"""Stale output is never served: removed pages disappear, navigation is refreshed."""
+
+import os
+import time
+
+from conftest import steps_run
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def test_removed_page_disappears_from_every_format(project):
+    project.configure()
+    project.ninja("html", "dirhtml", "text", "json")
+    assert os.path.isfile(project.path("build", "html", "guide", "usage.html"))
+    time.sleep(0.01)
+    os.unlink(os.path.join(project.src, "guide", "usage.rst"))
+    index = os.path.join(project.src, "index.rst")
+    with open(index, encoding="utf-8") as f:
+        text = f.read().replace("   guide/usage\n", "")
+    with open(index, "w", encoding="utf-8") as f:
+        f.write(text)
+    project.ninja("html", "dirhtml", "text", "json")
+    for path in [("html", "guide", "usage.html"), ("html", "_sources", "guide", "usage.rst.txt"),
+                 ("dirhtml", "guide", "usage", "index.html"), ("text", "guide", "usage.txt"),
+                 ("json", "guide", "usage.fjson")]:
+        assert not os.path.exists(project.path("build", *path)), path
+    assert os.path.isfile(project.path("build", "html", "intro.html"))
+
+
+def test_retitled_page_refreshes_the_navigation_of_every_page(project):
+    project.configure()
+    project.ninja("html")
+    assert "Usage" in read(project.path("build", "html", "intro.html"))
+    time.sleep(0.01)
+    usage = os.path.join(project.src, "guide", "usage.rst")
+    with open(usage, "w", encoding="utf-8") as f:
+        f.write("Everyday use\n============\n\nUse it.\n")
+    project.ninja("html")
+    # intro.html was not edited, but its sidebar and next/previous links show the title.
+    assert "Everyday use" in read(project.path("build", "html", "intro.html"))
+    assert "no work to do" in project.ninja("html").stdout
+
+
+def test_added_page_appears_in_the_navigation_of_other_pages(project):
+    project.configure()
+    project.ninja("html")
+    time.sleep(0.01)
+    index = os.path.join(project.src, "index.rst")
+    with open(index, encoding="utf-8") as f:
+        text = f.read().replace("   guide/usage\n", "   guide/usage\n   added\n")
+    with open(index, "w", encoding="utf-8") as f:
+        f.write(text)
+    with open(os.path.join(project.src, "added.rst"), "w", encoding="utf-8") as f:
+        f.write("Brand new page\n==============\n\nNew.\n")
+    project.ninja("html")
+    assert "Brand new page" in read(project.path("build", "html", "intro.html"))
+    assert "Brand new page" in read(project.path("build", "html", "guide", "usage.html"))
