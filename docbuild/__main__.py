@@ -3,6 +3,8 @@
   configure [options]   scan a Sphinx project and write build.ninja (as configure.py)
   deps FILE             what FILE includes, and what includes it
   publish [options]     publish the staged site (--to NAME, --dry-run, --rollback)
+  report [--ci]         write build/report.json and build/junit.xml; list the warnings
+  ci [TARGET...]        ninja -k 0 TARGET... (default: all), then `report --ci`
 """
 
 import sys
@@ -49,6 +51,12 @@ def main(argv=None):
         return configure_main(rest, prog="python -m docbuild configure")
     if command == "deps":
         return deps(rest)
+    if command == "report":
+        from docbuild.report import report_main
+        return report_main(rest)
+    if command == "ci":
+        from docbuild.report import ci_main
+        return ci_main(rest)
     if command == "publish":
         from docbuild.publish import main as publish_main
         return publish_main(rest)

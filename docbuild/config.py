@@ -31,6 +31,7 @@ KEYS = {
     "stage": ({}, "the site tree `ninja stage` assembles: dir, formats, layout, name, archives"),
     "publish": ({}, "named destinations for `ninja publish-NAME`: {path: FOLDER, keep: N} or "
                     "{rsync: DEST}; the first is `ninja publish`"),
+    "ci": (False, "CI mode: true, or {nitpicky: true}; fail on warnings (also: configure --ci)"),
     "read_once": (True, "read the sources once for every format but html, gettext and linkcheck, "
                         "then write those formats in parallel from copies of the doctrees"),
     "content_group_size": ("auto", "structured YAML files generated per process (a number, or auto: "
@@ -54,6 +55,8 @@ class Config:
     redirects: str = None  # absolute
     content_group_size: int = None  # None: auto
     read_once: bool = True
+    ci: bool = False
+    nitpicky: bool = False
     stage: dict = field(default_factory=dict)
     publish: dict = field(default_factory=dict)
     timeouts: dict = field(default_factory=lambda: {"default": {"total": 7200, "idle": 1200}})
@@ -272,6 +275,15 @@ def load(path):
         config.publish = _publish(data["publish"], path, lines.child("publish"))
     if "timeouts" in data:
         config.timeouts = _timeouts(data["timeouts"], path, lines.child("timeouts"))
+    if "ci" in data:
+        value = data["ci"]
+        if isinstance(value, dict) and set(value) <= {"nitpicky"} and \
+                isinstance(value.get("nitpicky", False), bool):
+            config.ci, config.nitpicky = True, value.get("nitpicky", False)
+        elif isinstance(value, bool):
+            config.ci = value
+        else:
+            raise UserError("`ci` must be true, false or {nitpicky: true}", where=(path, lines.of("ci")))
     if "read_once" in data:
         if not isinstance(data["read_once"], bool):
             raise UserError("`read_once` must be true or false", where=(path, lines.of("read_once")))

@@ -42,6 +42,10 @@ def parser(prog):
                    help="the docbuild.yaml to use (default: docbuild.yaml beside conf.py, if any)")
     p.add_argument("--build-dir", metavar="DIR",
                    help="where outputs go (default: build_dir from docbuild.yaml, else build)")
+    p.add_argument("--ci", action="store_true",
+                   help="CI mode: Sphinx fails on warnings (then run `python -m docbuild ci`)")
+    p.add_argument("--matrix", action="store_true",
+                   help="print the independent targets as JSON for a CI matrix, and stop")
     p.add_argument("--regenerate", action="store_true", help=argparse.SUPPRESS)
     return p
 
@@ -234,6 +238,19 @@ def format_rows(cfg, top, srcdir, build_dir, inputs, order_only, gen_dir):
     return rows
 
 
+def step_list(rows, build_dir, publish):
+    """The steps reports look at: stamp, log and (for Sphinx) doctree dir."""
+    steps = []
+    for row in rows:
+        steps.append({"name": row["name"], "stamp": os.path.abspath(row["stamp"]),
+                      "log": os.path.abspath(row["log"]),
+                      "doctrees": os.path.join(build_dir, "doctrees", row["name"]) if row["builder"] else None})
+    for name in ["stage", *(f"publish-{d}" for d in publish["destinations"])]:
+        steps.append({"name": name, "stamp": os.path.join(build_dir, "stamps", f"{name}.stamp"),
+                      "log": os.path.join(build_dir, "logs", f"{name}.log"), "doctrees": None})
+    return steps
+
+
 def help_text(cfg, project_name):
     lines = [f"Targets for {project_name} (ninja TARGET):"]
     for name, fmt in FORMATS.items():
@@ -300,6 +317,12 @@ def configure(args):
     top = os.getcwd()
     srcdir = find_source(args.source)
     cfg = config_mod.load(config_mod.find_config(srcdir, args.config))
+    if args.matrix:
+        return {"matrix": [n for n in FORMATS if n in cfg.formats]}
+    if args.ci or cfg.ci:
+        # Warnings fail the build; -n (nitpicky) when configured.
+        extra = ["--fail-on-warning"] + (["-n"] if cfg.nitpicky else [])
+        cfg.sphinx_options = [*extra, *(o for o in cfg.sphinx_options if o not in extra)]
     build_dir = os.path.abspath(args.build_dir or cfg.build_dir)
     check_name(build_dir, where=cfg.path)
     prepare_build_dir(build_dir)
@@ -370,6 +393,8 @@ def configure(args):
         configure_args += ["--config", spell(args.config, top)]
     if args.build_dir:
         configure_args += ["--build-dir", spell(args.build_dir, top)]
+    if args.ci:
+        configure_args.append("--ci")
 
     redirects_dir = os.path.join(build_dir, "redirects") if cfg.redirects else None
     dist, stage, publish = site.plan(cfg, {**values, "branch": globals_["branch"],
@@ -419,6 +444,8 @@ def configure(args):
     # the Sphinx edges depend on it, so new pages appear without a manual step.
     write_if_changed(sources_list, "".join(spell(p, top) + "\n" for p in sources))
     write_if_changed(help_file, help_text(cfg, project_name))
+    write_if_changed(os.path.join(meta, "steps.json"), json.dumps(step_list(
+        format_rows(cfg, top, srcdir, build_dir, [], [], gen_dir), build_dir, publish), indent=0))
     write_if_changed(globals_file, json.dumps(globals_, sort_keys=True))
     remove_stale(gen_dir, plan)
     write_if_changed(os.path.join(meta, "graph.json"), json.dumps(graph.to_json()))
@@ -444,6 +471,9 @@ def main(argv=None, prog="python configure.py"):
     except UserError as exc:
         print(f"docbuild: {exc}", file=sys.stderr)
         return 1
+    if "matrix" in result:
+        print(json.dumps({"target": result["matrix"]}))
+        return 0
     if result["conf_error"]:
         print(f"docbuild: note: conf.py failed when read for scanning; using Sphinx's defaults. "
               f"The build will show the error (details: {spell(result['conf_error'])})",

@@ -50,6 +50,7 @@ def setup(app):
         logging.getLogger("sphinx").addHandler(warnings)
         app.connect("env-get-outdated", warnings.outdated)
         app.connect("env-before-read-docs", warnings.reading)
+        app.connect("doctree-resolved", warnings.resolved)
         app.connect("build-finished", warnings.remember, priority=800)
         app.connect("env-updated", pending_documents)
         app.connect("build-finished", clear_pending, priority=850)
@@ -167,14 +168,23 @@ def clear_pending(app, exception):
 
 
 class Warnings(logging.Handler):
-    """Which documents warned, kept in the doctree dir between runs."""
+    """Every warning, remembered per document in the doctree dir between runs.
+
+    docbuild-reread.json: documents that warned; Sphinx re-reads them on the
+        next run, so that a build that failed on warnings fails again.
+    docbuild-warnings.json: the current warnings of every document (and the
+        ones with no place), for reports: a document that was neither read nor
+        written in a run keeps the warnings it had.
+    """
 
     def __init__(self, app):
         super().__init__(logging.WARNING)
         self.app = app
-        self.file = os.path.join(os.path.abspath(SETTINGS["doctreedir"]), "docbuild-reread.json")
-        self.locations = []
-        self.read = set()
+        folder = os.path.abspath(SETTINGS["doctreedir"])
+        self.file = os.path.join(folder, "docbuild-reread.json")
+        self.memory = os.path.join(folder, "docbuild-warnings.json")
+        self.records = []  # (location, level, category, message)
+        self.read, self.written = set(), set()
         try:
             with open(self.file, encoding="utf-8") as f:
                 self.previous = set(json.load(f))
@@ -184,14 +194,14 @@ class Warnings(logging.Handler):
     def emit(self, record):
         from sphinx.util.logging import get_node_location, is_suppressed_warning
 
-        suppressed = getattr(self.app.config, "suppress_warnings", [])
-        if is_suppressed_warning(getattr(record, "type", None), getattr(record, "subtype", None),
-                                 suppressed):
+        kind, sub = getattr(record, "type", None), getattr(record, "subtype", None)
+        if is_suppressed_warning(kind, sub, getattr(self.app.config, "suppress_warnings", [])):
             return
         location = getattr(record, "location", None)
         if location is not None and not isinstance(location, (str, tuple)):
             location = get_node_location(location)
-        self.locations.append(location)
+        category = f"{kind}.{sub}" if kind and sub else kind or ""
+        self.records.append((location, record.levelname, category, record.getMessage()))
 
     def outdated(self, app, env, added, changed, removed):
         return sorted(d for d in self.previous if d in env.found_docs and d not in removed)
@@ -199,32 +209,59 @@ class Warnings(logging.Handler):
     def reading(self, app, env, docnames):
         self.read.update(docnames)
 
-    def documents(self, env):
-        """The documents the recorded warnings point at (an include: its readers)."""
+    def resolved(self, app, doctree, docname):
+        self.written.add(docname)
+
+    def place(self, env, location, readers):
+        """(documents, file, line) a warning's location points at."""
+        if isinstance(location, tuple):
+            doc, line = location
+            return ({doc}, str(env.doc2path(doc)), line) if doc else (set(), None, None)
+        if not isinstance(location, str):
+            return set(), None, None
+        if ":" not in location and location in env.found_docs:
+            return {location}, str(env.doc2path(location)), None
+        path, _, line = location.rpartition(":") if location.rpartition(":")[2].isdigit() \
+            else (location.rstrip(":"), "", "")
+        path = os.path.normpath(os.path.abspath(path))
+        doc = env.path2doc(path)
+        docs = {doc} if doc else readers.get(path, set())
+        return docs, path, int(line) if line else None
+
+    def remember(self, app, exception):
+        env = app.env
         srcdir = str(env.srcdir)
         readers = {}
         for doc, deps in env.dependencies.items():
             for dep in deps:
                 readers.setdefault(os.path.normpath(os.path.join(srcdir, str(dep))), set()).add(doc)
-        found = set()
-        for location in self.locations:
-            if isinstance(location, tuple):
-                found.add(location[0])
-            elif isinstance(location, str):
-                if ":" not in location and location in env.found_docs:
-                    found.add(location)
-                    continue
-                path = os.path.normpath(os.path.abspath(location.rsplit(":", 1)[0]))
-                doc = env.path2doc(path)
-                found |= {doc} if doc else readers.get(path, set())
-        return {d for d in found if d in env.found_docs}
-
-    def remember(self, app, exception):
-        keep = self.documents(app.env) | (self.previous - self.read)
+        warned, by_doc, unplaced = set(), {}, []
+        for location, level, category, message in self.records:
+            docs, path, line = self.place(env, location, readers)
+            docs &= set(env.found_docs)
+            item = {"file": path, "line": line, "level": level, "category": category,
+                    "message": message}
+            warned |= docs
+            for doc in docs:
+                if item not in by_doc.setdefault(doc, []):
+                    by_doc[doc].append(item)
+            if not docs:
+                unplaced.append(item)
+        keep = warned | (self.previous - self.read)
         if keep:
             write_if_changed(self.file, json.dumps(sorted(keep)))
         elif os.path.exists(self.file):
             os.unlink(self.file)
+        try:
+            with open(self.memory, encoding="utf-8") as f:
+                memory = json.load(f).get("documents", {})
+        except (OSError, ValueError, AttributeError):
+            memory = {}
+        for doc in self.read | self.written | set(by_doc):
+            memory[doc] = by_doc.get(doc, [])
+        memory = {d: w for d, w in sorted(memory.items()) if w and d in env.found_docs}
+        write_if_changed(self.memory, json.dumps({"documents": memory, "unplaced": unplaced},
+                                                 indent=0, sort_keys=True))
 
 
 def generated_include():

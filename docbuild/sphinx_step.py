@@ -34,7 +34,8 @@ def sync_doctrees(source, target):
     """
     import shutil
 
-    keep = {"docbuild-reread.json", "docbuild-pending.json", "docbuild-state.json"}  # each dir's own
+    keep = {"docbuild-reread.json", "docbuild-pending.json", "docbuild-state.json",
+            "docbuild-warnings.json"}  # each dir's own memory
     wanted, copied = set(), []
     for root, _, files in os.walk(source):
         for name in files:

@@ -1,0 +1,166 @@
+"""Build reports for people and CI systems, and the CI gate.
+
+    python -m docbuild report [--build-dir DIR] [--ci]
+    python -m docbuild ci [TARGET...]      ninja -k 0 TARGET..., then report --ci
+
+The report reads what the steps left in the build dir: a stamp means the step
+succeeded, a log without a stamp means it failed; the warnings of every
+document come from the memory docbuild's Sphinx extension keeps in each
+doctree dir, so a warning of a page that was not rebuilt this time is still
+reported, and one that was fixed is gone.  It writes build/report.json and
+build/junit.xml, prints GitHub Actions annotations when GITHUB_ACTIONS=true,
+and exits non-zero when a step failed (or, with --ci, when any warning is left).
+"""
+
+import json
+import os
+import subprocess
+import sys
+from xml.sax.saxutils import escape, quoteattr
+
+from docbuild.paths import write_if_changed
+
+
+def ninja_durations(top):
+    """{output: seconds} of the entries in .ninja_log (the last entry wins)."""
+    out = {}
+    try:
+        with open(os.path.join(top, ".ninja_log"), encoding="utf-8", errors="replace") as f:
+            for line in f:
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) == 5 and parts[0].isdigit():
+                    out[parts[3]] = (int(parts[1]) - int(parts[0])) / 1000
+    except OSError:
+        pass
+    return out
+
+
+def step_status(step):
+    if os.path.exists(step["stamp"]):
+        return "ok"
+    if os.path.exists(step["log"]):
+        return "failed"
+    return "not run"
+
+
+def load_warnings(folder):
+    if not folder:
+        return []
+    try:
+        with open(os.path.join(folder, "docbuild-warnings.json"), encoding="utf-8") as f:
+            memory = json.load(f)
+    except (OSError, ValueError):
+        return []
+    found = [w for items in memory.get("documents", {}).values() for w in items]
+    return found + memory.get("unplaced", [])
+
+
+def collect(build_dir, top):
+    with open(os.path.join(build_dir, ".docbuild", "steps.json"), encoding="utf-8") as f:
+        steps = json.load(f)
+    durations = ninja_durations(top)
+    report = {"steps": [], "warnings": 0, "failed": 0}
+    for step in steps:
+        status = step_status(step)
+        if status == "not run":
+            continue
+        warnings = load_warnings(step.get("doctrees"))
+        report["steps"].append({
+            "name": step["name"], "status": status, "log": step["log"],
+            "duration": durations.get(os.path.relpath(step["stamp"], top)),
+            "warnings": warnings,
+        })
+        report["warnings"] += len(warnings)
+        report["failed"] += status == "failed"
+    return report
+
+
+def junit(report):
+    """JUnit XML: a test case per step; a failure per failed step or warning."""
+    lines = ['<?xml version="1.0" encoding="utf-8"?>',
+             f'<testsuites name="docbuild" tests="{len(report["steps"])}" '
+             f'failures="{report["failed"] + report["warnings"]}">']
+    lines.append(f'<testsuite name="docbuild" tests="{len(report["steps"])}" '
+                 f'failures="{report["failed"] + report["warnings"]}">')
+    for step in report["steps"]:
+        time = f' time="{step["duration"]:.3f}"' if step["duration"] is not None else ""
+        lines.append(f'<testcase classname="docbuild" name={quoteattr(step["name"])}{time}>')
+        if step["status"] == "failed":
+            lines.append(f'<failure message="step failed">see {escape(step["log"])}</failure>')
+        for w in step["warnings"]:
+            where = f'{w["file"] or ""}:{w["line"] or ""}'
+            lines.append(f'<failure message={quoteattr(w["message"])} type={quoteattr(w["category"] or w["level"])}>'
+                         f'{escape(where)}</failure>')
+        lines.append("</testcase>")
+    lines += ["</testsuite>", "</testsuites>"]
+    return "\n".join(lines) + "\n"
+
+
+def annotation(w):
+    """A GitHub Actions workflow command for one warning."""
+    def prop(value):
+        return str(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A") \
+            .replace(":", "%3A").replace(",", "%2C")
+
+    def data(value):
+        return str(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    kind = "error" if w["level"] in ("ERROR", "CRITICAL") else "warning"
+    where = []
+    if w["file"]:
+        where.append(f"file={prop(os.path.relpath(w['file']))}")
+    if w["line"]:
+        where.append(f"line={w['line']}")
+    return f"::{kind} {','.join(where)}::{data(w['message'])}" if where else f"::{kind}::{data(w['message'])}"
+
+
+def report_main(argv):
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m docbuild report",
+                                description="Write build/report.json and build/junit.xml; "
+                                            "print the warnings of the last build.")
+    p.add_argument("--build-dir", default="build")
+    p.add_argument("--ci", action="store_true", help="fail when any warning is left")
+    args = p.parse_args(argv)
+    top = os.getcwd()
+    build_dir = os.path.abspath(args.build_dir)
+    try:
+        report = collect(build_dir, top)
+    except FileNotFoundError:
+        print(f"docbuild: error: no build in {args.build_dir}\n  hint: run configure and ninja first",
+              file=sys.stderr)
+        return 1
+    write_if_changed(os.path.join(build_dir, "report.json"), json.dumps(report, indent=1))
+    write_if_changed(os.path.join(build_dir, "junit.xml"), junit(report))
+    github = os.environ.get("GITHUB_ACTIONS") == "true"
+    for step in report["steps"]:
+        for w in step["warnings"]:
+            if github:
+                print(annotation(w))
+            else:
+                where = ":".join(str(x) for x in (w["file"] and os.path.relpath(w["file"]), w["line"]) if x)
+                print(f"{where}: {w['level']}: {w['message']}" if where else f"{w['level']}: {w['message']}")
+    failed = [s["name"] for s in report["steps"] if s["status"] == "failed"]
+    print(f"docbuild: {len(report['steps'])} steps, {len(failed)} failed"
+          + (f" ({', '.join(failed)})" if failed else "")
+          + f", {report['warnings']} warning(s); report: {os.path.relpath(os.path.join(build_dir, 'report.json'))}")
+    return 1 if failed or (args.ci and report["warnings"]) else 0
+
+
+def ci_main(argv):
+    """Every target attempted even when one fails, then the gate."""
+    from docbuild.ninja_tool import ninja_binary
+
+    build_dir = "build"
+    if "--build-dir" in argv:
+        i = argv.index("--build-dir")
+        build_dir = argv[i + 1]
+        argv = argv[:i] + argv[i + 2:]
+    code = subprocess.call([ninja_binary(), "-k", "0", *(argv or ["all"])], stdin=subprocess.DEVNULL)
+    gate = report_main(["--build-dir", build_dir, "--ci"])
+    return code or gate
+
+
+if __name__ == "__main__":
+    sys.exit(report_main(sys.argv[1:]))

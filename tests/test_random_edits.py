@@ -1,0 +1,288 @@
+"""Random edit sequences: an incremental build equals a clean build (issue 7).
+
+A tiny project (a toctree of pages, an include file, a literalinclude, an
+image and a structured YAML source, includes/extracts-x.yaml, whose refs
+pages include) is configured once and then edited, one edit at a time, in a
+seeded random order: pages are added, removed, renamed and retitled (the
+toctree follows), bodies, the include file, the literalinclude and the YAML
+change, YAML refs come and go together with the includes that use them.
+After every edit `ninja html text` runs in the same build folder; its output
+must be what a clean docbuild build of a fresh copy of the same sources, in
+a separate folder, gives.  A second `ninja html text` must then have no work.
+
+What is compared (`outputs`): every file of build/html, build/text and
+build/gen (the generated includes: a removed ref must not leave its file),
+as bytes, after a minimal normalisation (`normalise`):
+
+  * build/html/.buildinfo is left out: Sphinx's own record of the config
+    hash for its next run, not a page (docbuild's staging leaves it out too).
+  * build/html/searchindex.js: terms that no document contains any more are
+    dropped ("two":[]).  Sphinx's incremental html build loads the previous
+    index and prunes the documents it rewrites (IndexBuilder.prune), but
+    keeps their words as empty lists; a search finds the same pages.  The
+    JSON is compared parsed, so key order would not matter either.
+
+Nothing else is normalised: Sphinx writes no timestamps by default, and the
+`?v=` digests of css/js links are checksums of the files' contents (the
+same in both builds); should one of them differ, that is a real difference
+worth a look.
+
+Any other difference fails the test with the seed, the edits so far, the
+list of differing files and a unified diff of the first one.  The default
+run is one fixed seed (deterministic in CI); more:
+
+    DOCBUILD_RANDOM_SEED=1,2,3,4,5 DOCBUILD_RANDOM_STEPS=15 pytest tests/test_random_edits.py
+"""
+
+import difflib
+import json
+import os
+import random
+import shutil
+import time
+
+import pytest
+
+from conftest import Project, png
+
+SEEDS = [int(s) for s in os.environ.get("DOCBUILD_RANDOM_SEED", "2024").split(",") if s.strip()]
+STEPS = int(os.environ.get("DOCBUILD_RANDOM_STEPS", "12"))
+COMPARED = ("html", "text", "gen")
+WORDS = ["apple", "bridge", "cobalt", "delta", "ember", "fjord", "garnet", "harbor",
+         "island", "juniper", "kestrel", "lagoon", "meadow", "nickel", "orchid", "prairie"]
+
+
+class Site:
+    """The model of the project's sources; `files()` renders it."""
+
+    def __init__(self):
+        self.counter = 0
+        self.order = []  # the toctree, in order
+        self.pages = {}  # docname -> {"title", "body", "features", "extracts"}
+        self.include = 0
+        self.literal = 0
+        self.refs = {}  # ref -> version of its text, in file order
+        for i, (name, features) in enumerate([
+                ("intro", {"include"}), ("example", {"literal"}), ("picture", {"image"}),
+                ("guide/setup", set()), ("guide/usage", set()), ("faq", set()),
+                ("notes", set()), ("history", set())]):
+            self.order.append(name)
+            self.pages[name] = {"title": f"Page {WORDS[i].title()}", "body": 0,
+                                "features": features, "extracts": []}
+        for ref, doc in [("x-one", "intro"), ("x-two", "guide/usage"), ("x-three", "faq")]:
+            self.refs[ref] = 0
+            self.pages[doc]["extracts"].append(ref)
+
+    def fresh(self, prefix):
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def files(self):
+        """{path relative to the work folder: text} of every source file."""
+        out = {
+            "proj/conf.py": 'project = "Random"\n',
+            "proj/index.rst": "Random site\n===========\n\n.. toctree::\n   :maxdepth: 2\n\n"
+                              + "".join(f"   {name}\n" for name in self.order),
+            "proj/snippets/note.inc": f"Included note, version {self.include}.\n",
+            "shared/example.py": f"print('literal version {self.literal}')\n",
+            "proj/includes/extracts-x.yaml": "---\n".join(
+                f"ref: {ref}\ncontent: Extract {ref}, version {v}.\n" for ref, v in self.refs.items())
+                + "...\n",
+        }
+        for name, page in self.pages.items():
+            title = page["title"]
+            parts = [f"{title}\n{'=' * len(title)}\n\n",
+                     f"Body of {name}, version {page['body']}.\n\n"]
+            if "include" in page["features"]:
+                parts.append(".. include:: /snippets/note.inc\n\n")
+            if "literal" in page["features"]:
+                parts.append(".. literalinclude:: /../shared/example.py\n\n")
+            if "image" in page["features"]:
+                parts.append(".. image:: /pic.png\n\n")
+            parts += [f".. include:: /includes/extracts/{ref}.rst\n\n" for ref in page["extracts"]]
+            out[f"proj/{name}.rst"] = "".join(parts)
+        return out
+
+    # --- edits: each returns a description, or None when it does not apply now
+
+    def new_name(self, rng):
+        return self.fresh(rng.choice(["", "guide/", "more/deep/"]) + "page")
+
+    def add_page(self, rng):
+        name = self.new_name(rng)
+        features = {f for f in ("include", "literal", "image") if rng.random() < 0.2}
+        extracts = [r for r in self.refs if rng.random() < 0.3]
+        self.order.insert(rng.randrange(len(self.order) + 1), name)
+        self.pages[name] = {"title": f"New {self.fresh('title ')}", "body": 0,
+                            "features": features, "extracts": extracts}
+        return f"add page {name} (with {sorted(features) + extracts})"
+
+    def remove_page(self, rng):
+        if len(self.order) <= 2:
+            return None
+        name = rng.choice(self.order)
+        self.order.remove(name)
+        del self.pages[name]
+        return f"remove page {name}"
+
+    def rename_page(self, rng):
+        old = rng.choice(self.order)
+        new = self.new_name(rng)
+        self.order[self.order.index(old)] = new
+        self.pages[new] = self.pages.pop(old)
+        self.renamed = (old, new)  # applied with os.rename: the file keeps its mtime
+        return f"rename page {old} -> {new}"
+
+    def retitle_page(self, rng):
+        name = rng.choice(self.order)
+        self.pages[name]["title"] = f"{rng.choice(WORDS).title()} {self.fresh('title ')}"
+        return f"retitle page {name}"
+
+    def edit_body(self, rng):
+        name = rng.choice(self.order)
+        self.pages[name]["body"] += 1
+        return f"edit body of {name}"
+
+    def edit_include(self, rng):
+        self.include += 1
+        return "edit snippets/note.inc"
+
+    def edit_literal(self, rng):
+        self.literal += 1
+        return "edit shared/example.py (literalinclude)"
+
+    def yaml_text(self, rng):
+        ref = rng.choice(list(self.refs))
+        self.refs[ref] += 1
+        return f"yaml: change text of {ref}"
+
+    def yaml_add(self, rng):
+        ref = self.fresh("x-new")
+        self.refs[ref] = 0
+        doc = rng.choice(self.order)
+        self.pages[doc]["extracts"].append(ref)
+        return f"yaml: add {ref}, included from {doc}"
+
+    def yaml_remove(self, rng):
+        if len(self.refs) <= 1:
+            return None
+        ref = rng.choice(list(self.refs))
+        del self.refs[ref]
+        users = [name for name, page in self.pages.items() if ref in page["extracts"]]
+        for name in users:
+            self.pages[name]["extracts"].remove(ref)
+        return f"yaml: remove {ref} and its includes from {users}"
+
+
+EDITS = [Site.add_page, Site.remove_page, Site.rename_page, Site.retitle_page, Site.edit_body,
+         Site.edit_include, Site.edit_literal, Site.yaml_text, Site.yaml_add, Site.yaml_remove]
+
+
+def write_tree(work, files, old):
+    """Write what changed since `old`, delete what went: an editor's edits."""
+    for rel in sorted(set(old) - set(files)):
+        os.unlink(os.path.join(work, rel))
+        prune(os.path.dirname(os.path.join(work, rel)), work)
+    for rel, text in sorted(files.items()):
+        if old.get(rel) != text:
+            path = os.path.join(work, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+
+
+def prune(folder, root):
+    while folder != root and os.path.isdir(folder) and not os.listdir(folder):
+        os.rmdir(folder)
+        folder = os.path.dirname(folder)
+
+
+def normalise(fmt, rel, data):
+    """The bytes to compare, or None to leave the file out (see the module docstring)."""
+    if fmt == "html" and rel == ".buildinfo":
+        return None
+    if fmt == "html" and rel == "searchindex.js":
+        text = data.decode("utf-8")
+        head, tail = "Search.setIndex(", ")"
+        assert text.startswith(head) and text.endswith(tail), text[:100]
+        index = json.loads(text[len(head):-len(tail)])
+        for key in ("terms", "titleterms"):
+            index[key] = {term: docs for term, docs in index[key].items() if docs != []}
+        return json.dumps(index, sort_keys=True, indent=0).encode("utf-8")
+    return data
+
+
+def outputs(build):
+    found = {}
+    for fmt in COMPARED:
+        top = os.path.join(build, fmt)
+        for root, dirs, names in os.walk(top):
+            dirs.sort()
+            for name in sorted(names):
+                path = os.path.join(root, name)
+                rel = os.path.relpath(path, top).replace(os.sep, "/")
+                with open(path, "rb") as f:
+                    data = normalise(fmt, rel, f.read())
+                if data is not None:
+                    found[f"{fmt}/{rel}"] = data
+    return found
+
+
+def first_diff(name, want, got):
+    if name not in want or name not in got:
+        return f"{name}: only in the {'clean' if name in want else 'incremental'} build"
+    lines = lambda data: data.decode("utf-8", "replace").splitlines(keepends=True)  # noqa: E731
+    return "".join(difflib.unified_diff(lines(want[name]), lines(got[name]),
+                                        f"clean/{name}", f"incremental/{name}"))
+
+
+def clean_build(tmp_path, work, step):
+    """A fresh copy of the sources, configured and built from scratch."""
+    folder = tmp_path / f"clean-{step}"
+    for part in ("proj", "shared"):
+        shutil.copytree(os.path.join(work, part), folder / part)
+    clean = Project(folder, files={}, shared={})
+    clean.configure()
+    clean.ninja("html", "text")
+    found = outputs(clean.path("build"))
+    shutil.rmtree(folder)
+    return found
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_random_edits_build_like_a_clean_build(tmp_path, seed):
+    rng = random.Random(seed)
+    site = Site()
+    files = site.files()
+    project = Project(tmp_path / "work", files={"pic.png": png()}, shared={})
+    write_tree(project.work, files, {})
+    project.configure()
+    project.ninja("html", "text")
+    history = []
+    for step in range(1, STEPS + 1):
+        site.renamed = None
+        edit = None
+        while edit is None:
+            edit = rng.choice(EDITS)(site, rng)
+        history.append(f"{step:3d}. {edit}")
+        time.sleep(0.01)  # the edit is newer than the last build's outputs
+        if site.renamed:
+            old, new = (os.path.join(project.src, f"{n}.rst") for n in site.renamed)
+            os.makedirs(os.path.dirname(new), exist_ok=True)
+            os.rename(old, new)
+            prune(os.path.dirname(old), project.work)
+            files[f"proj/{site.renamed[1]}.rst"] = files.pop(f"proj/{site.renamed[0]}.rst")
+        new_files = site.files()
+        write_tree(project.work, new_files, files)
+        files = new_files
+        context = (f"seed {seed}, step {step} of {STEPS} (rerun: DOCBUILD_RANDOM_SEED={seed} "
+                   f"DOCBUILD_RANDOM_STEPS={step}); edits:\n" + "\n".join(history))
+        result = project.ninja("html", "text", check=False)
+        assert result.returncode == 0, f"{context}\n\nninja failed:\n{result.stdout}{result.stderr}"
+        got = outputs(project.path("build"))
+        want = clean_build(tmp_path, project.work, step)
+        differing = sorted(n for n in set(want) | set(got) if want.get(n) != got.get(n))
+        assert not differing, (f"{context}\n\nthe incremental build differs from a clean build in: "
+                               f"{differing}\n\n{first_diff(differing[0], want, got)}")
+        again = project.ninja("html", "text")
+        assert "no work to do" in again.stdout, f"{context}\n\na second ninja ran:\n{again.stdout}"
