@@ -114,6 +114,16 @@ def _names(value, path, line, key, allowed, what):
     return value
 
 
+def _beside(path, lines, data, key, exists, what):
+    """An existing file or folder named relative to docbuild.yaml, made absolute."""
+    value = data[key]
+    target = os.path.join(os.path.dirname(path), value) if isinstance(value, str) else None
+    if not target or not exists(target):
+        raise UserError(f"`{key}` must name an existing {what} (relative to {CONFIG_NAME})",
+                        where=(path, lines.of(key)))
+    return os.path.abspath(target)
+
+
 def _count(value, path, line, key):
     if value == "auto":
         return None
@@ -244,19 +254,9 @@ def load(path):
                             hint='for example: sphinx_options: ["-W", "--keep-going", "-t", "draft"]')
         config.sphinx_options = value
     if "templates" in data:
-        value = data["templates"]
-        folder = os.path.join(os.path.dirname(path), value) if isinstance(value, str) else None
-        if not folder or not os.path.isdir(folder):
-            raise UserError(f"`templates` must name an existing folder (relative to {CONFIG_NAME})",
-                            where=(path, lines.of("templates")))
-        config.templates = os.path.abspath(folder)
+        config.templates = _beside(path, lines, data, "templates", os.path.isdir, "folder")
     if "redirects" in data:
-        value = data["redirects"]
-        target = os.path.join(os.path.dirname(path), value) if isinstance(value, str) else None
-        if not target or not os.path.isfile(target):
-            raise UserError(f"`redirects` must name an existing YAML file (relative to {CONFIG_NAME})",
-                            where=(path, lines.of("redirects")))
-        config.redirects = os.path.abspath(target)
+        config.redirects = _beside(path, lines, data, "redirects", os.path.isfile, "YAML file")
     if "replacements" in data:
         value = data["replacements"]
         if not isinstance(value, dict) or not all(
