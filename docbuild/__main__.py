@@ -5,6 +5,8 @@
   publish [options]     publish the staged site (--to NAME, --dry-run, --rollback)
   report [--ci]         write build/report.json and build/junit.xml; list the warnings
   ci [TARGET...]        ninja -k 0 TARGET... (default: all), then `report --ci`
+  timing [options]      the slowest steps and the critical path of the last build
+                        (--trace FILE.json for Perfetto, --html FILE.html)
 """
 
 import sys
@@ -57,6 +59,9 @@ def main(argv=None):
     if command == "ci":
         from docbuild.report import ci_main
         return ci_main(rest)
+    if command == "timing":
+        from docbuild.timing import main as timing_main
+        return timing_main(rest, prog="python -m docbuild timing")
     if command == "publish":
         from docbuild.publish import main as publish_main
         return publish_main(rest)

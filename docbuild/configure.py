@@ -269,6 +269,8 @@ def help_text(cfg, project_name):
         lines.append(f"  {'publish':12} publish the staged site to `{first}`")
         for name in cfg.publish:
             lines.append(f"  {'publish-' + name:12} publish the staged site to `{name}`")
+    lines.append(f"  {'report':12} the slowest steps and critical path of the last build "
+                 "(also build/timing.json for Perfetto and build/timing.html)")
     lines.append(f"  {'help':12} this list")
     lines.append("")
     lines.append("Also: python -m docbuild deps FILE   (what FILE includes, and what includes it)")
@@ -437,6 +439,8 @@ def configure(args):
                       for n in publish["destinations"]],
         default_destination=publish["default"],
         build_dir_arg=spell(build_dir, top),
+        timing_trace=spell(os.path.join(build_dir, "timing.json"), top),
+        timing_html=spell(os.path.join(build_dir, "timing.html"), top),
     )
     # Before the regeneration edge's outputs, so that they are newer.
     prewrite_names(generators, top)
