@@ -18,6 +18,7 @@ No threads: one process waits on a pidfd with a timeout.
 import os
 import select
 import signal
+import stat
 import sys
 import time
 
@@ -78,7 +79,10 @@ def reap(pid, timeout):
     """Wait up to `timeout` seconds for `pid`; its wait status, or None."""
     deadline = time.monotonic() + timeout
     while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # reaped already: interrupted while stopping grandchildren
+            return 0
         if done:
             return status
         if time.monotonic() >= deadline:
@@ -100,7 +104,10 @@ def stop_group(pgid, first=signal.SIGTERM, pid=None):
         time.sleep(0.02)
     signal_group(pgid, signal.SIGKILL)
     if pid is not None and status is None:
-        _, status = os.waitpid(pid, 0)
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            status = 0
     return status
 
 
@@ -109,10 +116,20 @@ def supervise(pid, logfd, timeout, idle):
     pidfd = os.pidfd_open(pid)
     poller = select.poll()
     poller.register(pidfd, select.POLLIN)
+    # ninja reads our stderr through a pipe: POLLERR on it means ninja is gone
+    # (killed with SIGKILL), so nobody will record this step's result.
+    watch_reader = stat.S_ISFIFO(os.fstat(2).st_mode)
+    if watch_reader:
+        poller.register(2, 0)
     start = last_change = time.monotonic()
     last_size = 0
     try:
-        while not poller.poll(250 if (timeout or idle) else 60000):
+        while True:
+            events = poller.poll(250 if (timeout or idle) else 60000)
+            if any(fd == pidfd for fd, _ in events):
+                break
+            if watch_reader and any(fd == 2 and ev & (select.POLLERR | select.POLLHUP) for fd, ev in events):
+                return stop_group(pid, pid=pid), "ninja went away (killed?)"
             now = time.monotonic()
             size = os.fstat(logfd).st_size
             if size != last_size:
@@ -167,7 +184,10 @@ def report_failure(step, reason, log):
     out.append(f"--- last lines of {log} ---")
     out += ["  " + line for line in read_tail(log)]
     out.append(f"--- full log: {log}")
-    print("\n".join(out), file=sys.stderr, flush=True)
+    try:
+        print("\n".join(out), file=sys.stderr, flush=True)
+    except OSError:  # ninja went away: nobody reads the report
+        pass
 
 
 def main(argv=None):

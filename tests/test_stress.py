@@ -52,8 +52,8 @@ def test_faults_in_every_mode_are_contained_and_reported(tmp_path):
 
 
 def test_ninja_killed_at_random_moments_then_rerun_gives_the_clean_html(tmp_path):
-    results, report = run(tmp_path, "--builds", "0", "--kills", "2", "--pages", "8",
-                          "--sections", "4", "--states", "2", "--kill-within", "1.5", "--seed", "3")
+    results, report = run(tmp_path, "--builds", "0", "--kills", "2", "--pages", "6",
+                          "--sections", "3", "--states", "2", "--kill-within", "1.5", "--seed", "3")
     c = results.counts
     assert results.problems == [], report
     assert c["kill test: builds compared"] == 2
@@ -89,12 +89,8 @@ def test_the_harness_catches_a_runner_that_does_not_supervise(tmp_path):
     assert not stress.processes_under(str(tmp_path))
 
 
-# --- Defects the harness found in docbuild.run, pinned until they are fixed:
-# strict xfail, so that the fix turns these into failures that ask for the
-# marker to be removed.
+# --- Defects the harness found in docbuild.run, fixed since: each stays a test.
 
-@pytest.mark.xfail(strict=True, reason="docbuild.run does not notice that ninja was SIGKILLed: "
-                   "the step runs on (and can overwrite a later build's outputs)")
 def test_a_sigkill_of_ninja_stops_the_running_steps(tmp_path):
     work = str(tmp_path / "w")
     for sub in ("in", "out", "stamps", "logs"):
@@ -132,8 +128,6 @@ time.sleep(0.2)
 """
 
 
-@pytest.mark.xfail(strict=True, reason="Ctrl-C while docbuild.run stops a finished step's "
-                   "grandchildren: ChildProcessError in reap(), the grandchild is never killed")
 def test_ctrl_c_while_grandchildren_are_being_stopped(tmp_path):
     tool = tmp_path / "stubborn.py"
     tool.write_text(STUBBORN)
