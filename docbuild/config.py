@@ -208,9 +208,9 @@ def _timeouts(value, path, lines):
                         where=(path, lines.line), hint="for example: timeouts: {latexpdf: {idle: 1800}}")
     out = {"default": {"total": 7200, "idle": 1200}}
     for name, limits in value.items():
-        if name != "default" and name not in FORMATS:
+        if name not in ("default", "read") and name not in FORMATS:
             raise UserError(f"unknown format {name!r} in `timeouts`", where=(path, lines.of(name)),
-                            hint="use `default` or one of: " + ", ".join(FORMATS))
+                            hint="use `default`, `read` (the shared read) or one of: " + ", ".join(FORMATS))
         if not isinstance(limits, dict) or set(limits) - {"total", "idle"}:
             raise UserError(f"`timeouts: {name}` takes `total` and `idle` (seconds)",
                             where=(path, lines.of(name)))

@@ -67,7 +67,7 @@ def collect(build_dir, top):
         warnings = load_warnings(step.get("doctrees"))
         report["steps"].append({
             "name": step["name"], "status": status, "log": step["log"],
-            "duration": durations.get(os.path.relpath(step["stamp"], top)),
+            "duration": durations.get(os.path.relpath(step["stamp"], top)) if status == "ok" else None,
             "warnings": warnings,
         })
         report["warnings"] += len(warnings)
@@ -134,8 +134,13 @@ def report_main(argv):
     write_if_changed(os.path.join(build_dir, "report.json"), json.dumps(report, indent=1))
     write_if_changed(os.path.join(build_dir, "junit.xml"), junit(report))
     github = os.environ.get("GITHUB_ACTIONS") == "true"
+    shown = set()  # the shared read and html report the same reading warnings
     for step in report["steps"]:
         for w in step["warnings"]:
+            key = (w["file"], w["line"], w["message"])
+            if key in shown:
+                continue
+            shown.add(key)
             if github:
                 print(annotation(w))
             else:
@@ -152,9 +157,16 @@ def ci_main(argv):
     """Every target attempted even when one fails, then the gate."""
     from docbuild.ninja_tool import ninja_binary
 
+    if "-h" in argv or "--help" in argv:
+        print("usage: python -m docbuild ci [--build-dir DIR] [TARGET...]\n\n"
+              "Run ninja -k 0 TARGET... (default: all), then `python -m docbuild report --ci`.")
+        return 0
     build_dir = "build"
     if "--build-dir" in argv:
         i = argv.index("--build-dir")
+        if i + 1 >= len(argv):
+            print("docbuild: error: --build-dir needs a folder", file=sys.stderr)
+            return 2
         build_dir = argv[i + 1]
         argv = argv[:i] + argv[i + 2:]
     code = subprocess.call([ninja_binary(), "-k", "0", *(argv or ["all"])], stdin=subprocess.DEVNULL)

@@ -245,7 +245,7 @@ class Warnings(logging.Handler):
             for doc in docs:
                 if item not in by_doc.setdefault(doc, []):
                     by_doc[doc].append(item)
-            if not docs:
+            if not docs and item not in unplaced:  # Sphinx replays collected warnings
                 unplaced.append(item)
         keep = warned | (self.previous - self.read)
         if keep:
