@@ -122,23 +122,44 @@ def output_files(app, docname):
     return files
 
 
+def assets(app):
+    """Images and downloads the builder copies into its output (relative paths)."""
+    env, builder = app.env, app.builder
+    found = set()
+    imagedir = getattr(builder, "imagedir", None)
+    if imagedir:
+        found |= {os.path.join(imagedir, uniq) for _docs, uniq in env.images.values()}
+    if builder.name in NAV_BUILDERS | {"singlehtml"}:
+        found |= {os.path.join("_downloads", dest) for _docs, dest in env.dlfiles.values()}
+    return found
+
+
+def _remove(path, outdir):
+    if os.path.isfile(path):
+        os.unlink(path)
+        folder = os.path.dirname(path)
+        while folder != outdir and os.path.isdir(folder) and not os.listdir(folder):
+            os.rmdir(folder)
+            folder = os.path.dirname(folder)
+
+
 def remove_stale_pages(app, exception):
-    """Delete the pages of documents that no longer exist (Sphinx leaves them)."""
+    """Delete the pages of documents that no longer exist, and the images and
+    downloads nothing uses any more: Sphinx leaves them all behind."""
     if exception is not None:
         return
-    env = app.env
+    env, outdir = app.env, str(app.outdir)
     state = _state(app) or {}
-    gone = set(state.get("docs", [])) - set(env.found_docs)
-    for docname in sorted(gone):
+    for docname in sorted(set(state.get("docs", [])) - set(env.found_docs)):
         for path in output_files(app, docname):
-            if os.path.isfile(path):
-                os.unlink(path)
-                folder = os.path.dirname(path)
-                while folder != str(app.outdir) and os.path.isdir(folder) and not os.listdir(folder):
-                    os.rmdir(folder)
-                    folder = os.path.dirname(folder)
+            _remove(path, outdir)
+    used = assets(app)
+    # Only files docbuild recorded as Sphinx's own: a theme or html_extra_path
+    # may put other files beside them.
+    for rel in sorted(set(state.get("assets", [])) - used):
+        _remove(os.path.join(outdir, rel), outdir)
     write_if_changed(os.path.join(SETTINGS["doctreedir"], STATE), json.dumps(
-        {"docs": sorted(env.found_docs), "navigation": navigation(env)}))
+        {"docs": sorted(env.found_docs), "navigation": navigation(env), "assets": sorted(used)}))
 
 
 def note_pending(doctreedir, docnames):

@@ -63,6 +63,7 @@ class Site:
         self.include = 0
         self.literal = 0
         self.refs = {}  # ref -> version of its text, in file order
+        self.renamed = None  # (old, new) docname of the last edit, if it renamed a page
         for i, (name, features) in enumerate([
                 ("intro", {"include"}), ("example", {"literal"}), ("picture", {"image"}),
                 ("guide/setup", set()), ("guide/usage", set()), ("faq", set()),
@@ -131,7 +132,7 @@ class Site:
         new = self.new_name(rng)
         self.order[self.order.index(old)] = new
         self.pages[new] = self.pages.pop(old)
-        self.renamed = (old, new)  # applied with os.rename: the file keeps its mtime
+        self.renamed = (old, new)  # the test renames the file: it keeps its mtime
         return f"rename page {old} -> {new}"
 
     def retitle_page(self, rng):
@@ -177,6 +178,16 @@ class Site:
 
 EDITS = [Site.add_page, Site.remove_page, Site.rename_page, Site.retitle_page, Site.edit_body,
          Site.edit_include, Site.edit_literal, Site.yaml_text, Site.yaml_add, Site.yaml_remove]
+
+
+def edit_kinds(rng):
+    """Edit kinds in random order, dealt from a reshuffled deck: every kind
+    comes once in each round of len(EDITS), so that a short run (the default
+    12 steps) still makes every kind of edit at least once."""
+    while True:
+        deck = list(EDITS)
+        rng.shuffle(deck)
+        yield from deck
 
 
 def write_tree(work, files, old):
@@ -237,13 +248,17 @@ def first_diff(name, want, got):
                                         f"clean/{name}", f"incremental/{name}"))
 
 
-def clean_build(folder, work):
-    """A fresh copy of the sources in `folder`, configured and built from scratch."""
+def copy_sources(work, folder):
     for part in ("proj", "shared"):
         shutil.copytree(os.path.join(work, part), os.path.join(folder, part))
+
+
+def clean_build(folder):
+    """The outputs of `folder`'s sources configured and built from scratch, or an error."""
     clean = Project(folder, files={}, shared={})
-    clean.configure()
-    clean.ninja("html", "text")
+    for result in (clean.configure(check=False), clean.ninja("html", "text", check=False)):
+        if result.returncode != 0:
+            return f"the clean build failed:\n{result.stdout}{result.stderr}"
     found = outputs(clean.path("build"))
     shutil.rmtree(folder)
     return found
@@ -259,11 +274,12 @@ def test_random_edits_build_like_a_clean_build(tmp_path, seed):
     project.configure()
     project.ninja("html", "text")
     history = []
+    kinds = edit_kinds(rng)
     for step in range(1, STEPS + 1):
         site.renamed = None
         edit = None
-        while edit is None:
-            edit = rng.choice(EDITS)(site, rng)
+        while edit is None:  # a kind that does not apply now is skipped
+            edit = next(kinds)(site, rng)
         history.append(f"{step:3d}. {edit}")
         time.sleep(0.01)  # the edit is newer than the last build's outputs
         if site.renamed:
@@ -277,16 +293,20 @@ def test_random_edits_build_like_a_clean_build(tmp_path, seed):
         files = new_files
         context = (f"seed {seed}, step {step} of {STEPS} (rerun: DOCBUILD_RANDOM_SEED={seed} "
                    f"DOCBUILD_RANDOM_STEPS={step}); edits:\n" + "\n".join(history))
-        # The clean build runs beside the incremental one: a fresh copy is
-        # taken first, and neither build writes to the sources.
+        # The clean build of a fresh copy runs beside the incremental one
+        # (neither writes to the sources): the step costs one build's time.
+        folder = str(tmp_path / f"clean-{step}")
+        copy_sources(project.work, folder)
         with ThreadPoolExecutor(1) as pool:
-            clean = pool.submit(clean_build, str(tmp_path / f"clean-{step}"), project.work)
+            clean = pool.submit(clean_build, folder)
             result = project.ninja("html", "text", check=False)
             want = clean.result()
         assert result.returncode == 0, f"{context}\n\nninja failed:\n{result.stdout}{result.stderr}"
+        assert not isinstance(want, str), f"{context}\n\n{want}"
         got = outputs(project.path("build"))
         differing = sorted(n for n in set(want) | set(got) if want.get(n) != got.get(n))
         assert not differing, (f"{context}\n\nthe incremental build differs from a clean build in: "
                                f"{differing}\n\n{first_diff(differing[0], want, got)}")
-        again = project.ninja("html", "text")
-        assert "no work to do" in again.stdout, f"{context}\n\na second ninja ran:\n{again.stdout}"
+        again = project.ninja("html", "text", check=False)
+        assert "no work to do" in again.stdout, \
+            f"{context}\n\na second ninja had work:\n{again.stdout}{again.stderr}"

@@ -58,3 +58,18 @@ def test_added_page_appears_in_the_navigation_of_other_pages(project):
     project.ninja("html")
     assert "Brand new page" in read(project.path("build", "html", "intro.html"))
     assert "Brand new page" in read(project.path("build", "html", "guide", "usage.html"))
+
+
+def test_an_image_nothing_uses_any_more_leaves_the_output(project):
+    project.configure()
+    project.ninja("html")
+    assert os.path.isfile(project.path("build", "html", "_images", "pic.png"))
+    time.sleep(0.01)
+    intro = os.path.join(project.src, "intro.rst")
+    with open(intro, encoding="utf-8") as f:
+        text = f.read().replace(".. image:: pic.png", "No picture any more.")
+    with open(intro, "w", encoding="utf-8") as f:
+        f.write(text)
+    project.ninja("html")
+    assert not os.path.exists(project.path("build", "html", "_images", "pic.png"))
+    assert os.path.isfile(project.path("build", "html", "_static", "basic.css"))
