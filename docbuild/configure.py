@@ -320,7 +320,10 @@ def configure(args):
     srcdir = find_source(args.source)
     cfg = config_mod.load(config_mod.find_config(srcdir, args.config))
     if args.matrix:
-        return {"matrix": [n for n in FORMATS if n in cfg.formats]}
+        # A format another listed one is made from (latex for latexpdf) is
+        # built by that job anyway: listing it too would duplicate the work.
+        inputs = {FORMATS[n].after for n in cfg.formats if FORMATS[n].after}
+        return {"matrix": [n for n in FORMATS if n in cfg.formats and n not in inputs]}
     if args.ci or cfg.ci:
         # Warnings fail the build; -n (nitpicky) when configured.
         extra = ["--fail-on-warning"] + (["-n"] if cfg.nitpicky else [])
