@@ -15,6 +15,7 @@ runner prints the step, the reason, the last lines of the log and its path.
 No threads: one process waits on a pidfd with a timeout.
 """
 
+import fcntl
 import os
 import select
 import signal
@@ -196,6 +197,14 @@ def main(argv=None):
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
     os.makedirs(os.path.dirname(log) or ".", exist_ok=True)
+    # One run of a step at a time: after ninja was killed, the runner it left
+    # may still be stopping its tool, which writes the same outputs (and
+    # doctree dir).  The kernel drops the lock when that runner exits.
+    lockfd = os.open(log + ".lock", os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(lockfd, fcntl.LOCK_EX)
+    except Interrupted as exc:
+        return 128 + exc.signum
     if stamp:  # a failed or interrupted step must leave no stamp behind
         try:
             os.unlink(stamp)
