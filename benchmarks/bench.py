@@ -1,0 +1,1419 @@
+#!/usr/bin/env python3
+"""Benchmark docbuild against plain sphinx-build on one corpus, in one run (issue 6).
+
+    python benchmarks/bench.py --corpus {synthetic,sphinx,manual} [--pages N] [--reps N]
+                               [--formats-reps N] [--configure-sizes 2000,10000]
+                               [--json FILE] [--quick] [--work DIR]
+
+Corpora:
+  synthetic  benchmarks/synthetic.py, deterministic, --pages N pages (default 600) with
+             includes, literalincludes, toctrees, cross references and YAML sources in
+             includes/ that docbuild generates into its build dir.  Plain sphinx-build
+             needs the generated .rst in the source dir: the harness runs docbuild's own
+             generator into the plain copy (`python -m docbuild.generate --srcdir SRC
+             --gen SRC --root .. --globals G FILES`, G being the global values docbuild's
+             configure wrote), i.e. what a team with a generator script does before
+             `make html`.  conf.py excludes includes/, so neither build reads them as
+             documents.  The generation is timed apart; it is part of the plain
+             sequence only in the all-formats-from-clean comparison.
+  sphinx     Sphinx 9.0.4's own doc/ (the sdist, fetched with pip as
+             benchmarks/sphinx_docs.py does; the sdist root is copied, since doc/
+             includes ../AUTHORS.rst and others).  The page edited is usage/markdown.rst
+             (usage/extensions/duration.rst breaks when rebuilt alone); the included file
+             edited is AUTHORS.rst (included by authors.rst).
+  manual     our docs/ (copied).  Its YAML sources are generated into the plain copy as
+             above, and since its conf.py does not exclude the generated folders, plain
+             sphinx-build gets `-D exclude_patterns=...` for them (checked with Sphinx's own
+             file matcher).  It has no hand-written included file: that edit is n/a.
+
+Each tool gets its own copy of the corpus (edited identically) and its own output and
+doctree dirs.  After a first full html build with each (timed once), --reps repetitions
+alternate the two tools (the order flips every repetition):
+  no-op            `ninja html` vs `sphinx-build -b html SRC OUT -d DOCTREES` (same -j
+                   as docbuild gives its Sphinx step); plus ninja's floor (below).  The
+                   docbuild and floor no-ops take milliseconds: --noop-runs (5) of each,
+                   interleaved, per repetition
+  one-page edit    a paragraph appended to a plain page (no includes)
+  include edit     a paragraph appended to a hand-written file pulled in with
+                   `.. include::`
+  YAML edit        one YAML document's text changed (docbuild only, `ninja html`)
+  configure        `python -m docbuild configure --source SRC` by hand (warm: the
+                   caches of the previous run exist); the first configure (cold) is
+                   timed once, and again before every all-formats build
+Then --formats-reps repetitions (default: --reps), alternating, of all seven formats
+from clean:
+  docbuild         rm -rf build build.ninja .ninja_log .ninja_deps; configure; `ninja html
+                   dirhtml singlehtml epub latex man text` (configure is included)
+  make-style       rm -rf the outputs and the ONE shared doctree dir (and regenerate the
+                   YAML includes, when there are any); then `sphinx-build -b FMT` for each
+                   format, one after the other, as `make html dirhtml ...` does
+Per-step durations of docbuild's build come from .ninja_log.
+
+ninja's floor: our build.ninja's graph (every edge, every explicit/implicit/order-only
+input, and every dependency recorded in .ninja_deps as an implicit input) is mirrored
+under fresh names in a synthetic build.ninja whose edges run `touch` (phony edges stay
+phony; build.ninja's own edge stays the manifest's edge); its leaf files are created,
+it is built, and `ninja html` on it when up to date is timed like ours.  The ratio of
+docbuild's no-op to it says what docbuild's graph costs beyond what ninja must pay for a
+graph of that size (depfile-loaded deps, restat, generator edge, pools).  `ninja -d
+stats` of both is logged once.
+
+Peak memory: every command runs under `/usr/bin/time -v` (max RSS of the largest single
+process in the tree; else a Python wrapper reading RUSAGE_CHILDREN), and full/clean
+builds also sample the whole process tree every 0.25 s (sum of RSS of all processes
+alive at once: docbuild runs several Sphinx processes at a time).  CPU time (user+sys of
+the process tree) is recorded for every command: on a shared machine it is steadier
+than wall time.
+
+The docbuild code measured is a copy of the working tree taken at the start (others may
+edit the repository during the run; build.ninja depends on docbuild/*.py, so an edit
+would make a no-op regenerate), byte-compiled (this machine sets
+PYTHONDONTWRITEBYTECODE=1 and docbuild/ has no __pycache__; a normal install has .pyc
+files), first on PYTHONPATH for every command (--code live uses the editable install).
+
+--configure-sizes (default 2000,10000 for the synthetic corpus, none for others) times
+configure alone on synthetic corpora of that many pages: cold (no build dir) and warm
+(again), --reps each, and profiles one of each (python -X importtime, cProfile).
+
+Every command's output goes to a log file in WORK/run/logs/ (never a pipe).  The table
+names the machine, versions and load averages (and CPU pressure, when the kernel has
+/proc/pressure) at start and end; --json writes everything.
+"""
+
+import argparse
+import compileall
+import json
+import os
+import platform
+import pstats
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+import sphinx_docs  # noqa: E402  (download and copy logic, checks)
+import synthetic  # noqa: E402
+
+DEFAULT_WORK = os.path.join(HERE, "work", "bench")
+TOOLS = ("docbuild", "sphinx-build")
+FORMATS7 = ["html", "dirhtml", "singlehtml", "epub", "latex", "man", "text"]
+TIME_BIN = "/usr/bin/time"
+
+
+class BenchError(Exception):
+    pass
+
+
+def read(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+def div(a, b):
+    """a / b, or None when b is 0 (CPU times below /usr/bin/time's 10 ms resolution)."""
+    return a / b if a is not None and b else None
+
+
+def summarize(xs):
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return None
+    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "samples": xs}
+
+
+def loadavg():
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def cpu_pressure():
+    """'some avg10/avg60/avg300' of /proc/pressure/cpu: share of time a task waited for a CPU."""
+    try:
+        line = read("/proc/pressure/cpu").splitlines()[0]
+        return {k: float(v) for k, v in (p.split("=") for p in line.split()[1:4])}
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def proc_stat():
+    """The machine's CPU time counters (/proc/stat `cpu` line, in clock ticks)."""
+    try:
+        f = read("/proc/stat").splitlines()[0].split()
+        names = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+        return dict(zip(names, map(int, f[1:9])))
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def cpu_shares(before, after):
+    """% of all CPU time between two proc_stat() readings, per kind (nice: niced
+    processes, i.e. other people's background jobs here; idle: nobody)."""
+    if not before or not after:
+        return None
+    delta = {k: after[k] - before[k] for k in before}
+    total = sum(delta.values()) or 1
+    return {k: round(100 * v / total, 1) for k, v in delta.items()}
+
+
+# --- running commands ---------------------------------------------------------------
+
+WRAPPER = r"""
+import resource, subprocess, sys, time
+out, cmd = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+rc = subprocess.call(cmd)
+wall = time.perf_counter() - start
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(out, "w") as f:
+    f.write(f"Maximum resident set size (kbytes): {r.ru_maxrss}\n"
+            f"User time (seconds): {r.ru_utime}\nSystem time (seconds): {r.ru_stime}\n"
+            f"Wall (seconds): {wall}\n")
+sys.exit(rc)
+"""
+
+
+class TreeSampler(threading.Thread):
+    """Peak of the summed RSS of a process and all its descendants, sampled."""
+
+    PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+    def __init__(self, pid, interval=0.25):
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peak_kb = 0
+        self.peak_procs = 0
+        self.stop = threading.Event()
+
+    def sample(self):
+        children = {}
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open(f"/proc/{d}/stat", encoding="ascii", errors="replace") as f:
+                    s = f.read()
+                ppid = int(s[s.rfind(")") + 2:].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(d))
+        total, procs, stack = 0, 0, [self.pid]
+        while stack:
+            p = stack.pop()
+            try:
+                with open(f"/proc/{p}/statm", encoding="ascii") as f:
+                    total += int(f.read().split()[1]) * self.PAGE_KB
+                procs += 1
+            except (OSError, ValueError, IndexError):
+                pass
+            stack += children.get(p, [])
+        if total > self.peak_kb:
+            self.peak_kb, self.peak_procs = total, procs
+
+    def run(self):
+        while not self.stop.wait(self.interval):
+            self.sample()
+
+
+class Run:
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def brief(self):
+        return {"secs": self.secs, "cpu": self.cpu, "maxrss_kb": self.maxrss_kb,
+                "tree_peak_kb": self.tree_peak_kb, "log": self.log}
+
+
+class Runner:
+    def __init__(self, logs, env):
+        self.logs = logs
+        self.env = env
+        self.count = 0
+        self.use_time = os.access(TIME_BIN, os.X_OK)
+
+    def run(self, label, cmd, cwd, sample=False, check=True):
+        """Run `cmd` with its output in a log file; a Run (wall, CPU, memory, log text)."""
+        self.count += 1
+        log = os.path.join(self.logs, f"{self.count:03d}-{label}.log")
+        tfile = log[:-4] + ".time"
+        wrapped = ([TIME_BIN, "-v", "-o", tfile] if self.use_time
+                   else [sys.executable, "-c", WRAPPER, tfile]) + list(cmd)
+        with open(log, "w", encoding="utf-8") as f:
+            f.write(f"$ cd {cwd} && {' '.join(cmd)}\n")
+            f.flush()
+            start = time.perf_counter()
+            proc = subprocess.Popen(wrapped, cwd=cwd, stdin=subprocess.DEVNULL, stdout=f,
+                                    stderr=subprocess.STDOUT, env=self.env)
+            sampler = None
+            if sample:
+                sampler = TreeSampler(proc.pid)
+                sampler.start()
+            rc = proc.wait()
+            secs = time.perf_counter() - start
+            if sampler:
+                sampler.stop.set()
+                sampler.join()
+        info = parse_time_file(tfile)
+        if "wall" in info:  # the Python wrapper: its own start-up is not the command's
+            secs = info["wall"]
+        cpu = info.get("user", 0.0) + info.get("sys", 0.0)
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"\n# exit status {rc}, {secs:.3f} s wall, {cpu:.3f} s CPU, max RSS "
+                    f"{info.get('maxrss_kb', 0) / 1024:.0f} MiB"
+                    + (f", sampled tree peak {sampler.peak_kb / 1024:.0f} MiB" if sampler else "")
+                    + "\n")
+        text = read(log)
+        run = Run(label=label, cmd=cmd, rc=rc, secs=secs, cpu=cpu, log=log, text=text,
+                  maxrss_kb=info.get("maxrss_kb"), tree_peak_kb=sampler.peak_kb if sampler else None)
+        if check and rc:
+            raise BenchError(f"{label}: `{' '.join(cmd)}` failed (exit {rc}); see {log}")
+        return run
+
+
+def parse_time_file(path):
+    out = {}
+    try:
+        text = read(path)
+    except OSError:
+        return out
+    for key, pat in (("maxrss_kb", r"Maximum resident set size \(kbytes\): (\d+)"),
+                     ("user", r"User time \(seconds\): ([\d.]+)"),
+                     ("sys", r"System time \(seconds\): ([\d.]+)"),
+                     ("wall", r"Wall \(seconds\): ([\d.]+)")):
+        m = re.search(pat, text)
+        if m:
+            out[key] = int(m.group(1)) if key == "maxrss_kb" else float(m.group(1))
+    return out
+
+
+# --- the code measured ------------------------------------------------------------------
+
+def snapshot_code(mode, dest, compile_it):
+    """A copy of docbuild (package, templates, build.ninja.in) to run; (path or None, desc)."""
+    git = lambda *a: subprocess.run(["git", *a], cwd=REPO, stdin=subprocess.DEVNULL,  # noqa: E731
+                                    capture_output=True, text=True).stdout
+    desc = {"mode": mode, "git_head": git("rev-parse", "--short", "HEAD").strip() or "unknown",
+            "modified_since_head": [line[3:] for line in git(
+                "status", "--porcelain", "--", "docbuild", "templates", "build.ninja.in").splitlines()]}
+    if mode == "live":
+        desc["path"] = REPO
+        return None, desc
+    if os.path.exists(dest):
+        shutil.rmtree(dest)
+    os.makedirs(dest)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("docbuild", "templates"):
+        shutil.copytree(os.path.join(REPO, name), os.path.join(dest, name), ignore=ignore)
+    shutil.copy2(os.path.join(REPO, "build.ninja.in"), dest)
+    if compile_it:
+        compileall.compile_dir(os.path.join(dest, "docbuild"), quiet=1)
+    desc.update(path=dest, compiled=compile_it)
+    return dest, desc
+
+
+# --- corpora ---------------------------------------------------------------------------------
+
+class Corpus:
+    """What to copy and what to edit.
+
+    root: the folder copied per tool; rel: the Sphinx source dir inside it;
+    page: a plain page (relative to the source dir); include: a hand-written
+    included file (relative to root) and include_pages (docnames that show
+    it); yaml: (file relative to the source dir, document ref, docname).
+    """
+
+    def __init__(self, name, root, rel, page, include=None, include_pages=(), yaml=None,
+                 stats=None):
+        self.name, self.root, self.rel, self.page = name, root, rel, page
+        self.include, self.include_pages, self.yaml = include, list(include_pages), yaml
+        self.stats = stats or {}
+
+
+def prepare_corpus(args, work):
+    if args.corpus == "synthetic":
+        dest = os.path.join(work, "corpora", f"synthetic-{args.pages}")
+        d = synthetic.write(dest, args.pages)
+        return Corpus("synthetic", dest, ".", d["page"], d["include"], d["include_pages"],
+                      (d["yaml"], d["yaml_ref"], d["yaml_page"]), d["stats"])
+    if args.corpus == "sphinx":
+        root, corpus = sphinx_docs.fetch_default_corpus(os.path.join(HERE, "work"),
+                                                        sphinx_docs.DEFAULT_SDIST)
+        return Corpus("sphinx", root, os.path.relpath(corpus, root), sphinx_docs.DEFAULT_PAGE,
+                      "AUTHORS.rst", ["authors"], None)
+    # our manual
+    return Corpus("manual", os.path.join(REPO, "docs"), ".", "troubleshooting.rst", None, [],
+                  ("includes/steps-quickstart.yaml", "install", "quickstart"))
+
+
+def count_corpus(srcdir):
+    docs = yaml_files = 0
+    for root, dirs, files in os.walk(srcdir):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "_build"))]
+        for f in files:
+            if f.endswith(".rst"):
+                docs += 1
+            elif f.endswith(".yaml") and os.sep + "includes" in root:
+                yaml_files += 1
+    return {"rst_files": docs, "yaml_files": yaml_files}
+
+
+# --- edits and checks ---------------------------------------------------------------------------
+
+def append_paragraph(path, marker):
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(f"\n\n{marker}\n")
+
+
+BLOCK_KEY = re.compile(r"^(content|pre|description|definition|post): *[|>][-+]?\s*$")
+
+
+def edit_yaml(path, ref, marker):
+    """Add a paragraph to the first block-scalar text field of the document `ref: REF`."""
+    lines = read(path).split("\n")
+    start = 0
+    if ref:
+        start = next((i for i, line in enumerate(lines) if line.strip() == f"ref: {ref}"), None)
+        if start is None:
+            raise BenchError(f"no document with ref {ref} in {path}")
+        while start > 0 and lines[start - 1] != "---":
+            start -= 1
+    i = start
+    while i < len(lines) and lines[i] != "---":
+        if BLOCK_KEY.match(lines[i]):
+            j, last = i + 1, None
+            pad = None
+            while j < len(lines) and (lines[j].startswith(" ") or not lines[j].strip()):
+                if lines[j].strip():
+                    last = j
+                    if pad is None:
+                        pad = lines[j][:len(lines[j]) - len(lines[j].lstrip())]
+                j += 1
+            if last is not None:
+                lines[last + 1:last + 1] = ["", pad + marker]
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write("\n".join(lines))
+                return
+        i += 1
+    raise BenchError(f"no block-scalar text field (content: |, pre: |, ...) in {ref or 'the first document'} "
+                     f"of {path}")
+
+
+def html_of(outdir, docname):
+    return os.path.join(outdir, docname + ".html")
+
+
+def marker_in(outdir, docname, marker):
+    path = html_of(outdir, docname)
+    return os.path.isfile(path) and marker in read(path)
+
+
+def new_problems(log_text, full_text, needle):
+    return sphinx_docs.page_problems(log_text, needle) - sphinx_docs.page_problems(full_text, needle)
+
+
+# --- the tools ---------------------------------------------------------------------------------------
+
+class DocBuild:
+    name = "docbuild"
+
+    def __init__(self, runner, top, srcdir, ninja):
+        self.runner, self.top, self.srcdir, self.ninja = runner, top, srcdir, ninja
+        os.makedirs(top, exist_ok=True)
+        self.build = os.path.join(top, "build")
+        self.outdir = os.path.join(self.build, "html")
+        self.jobs = self.depth = None
+
+    def configure(self, label):
+        run = self.runner.run(label, [sys.executable, "-m", "docbuild", "configure",
+                                      "--source", self.srcdir], self.top)
+        text = read(os.path.join(self.top, "build.ninja"))
+        m = re.search(r"--jobs (\d+)", text)
+        self.jobs = int(m.group(1)) if m else 1
+        m = re.search(r"pool sphinx\n  depth = (\d+)", text)
+        self.depth = int(m.group(1)) if m else None
+        return run
+
+    def ninja_run(self, label, targets, sample=False):
+        run = self.runner.run(label, [self.ninja, *targets], self.top, sample=sample)
+        run.noop = "ninja: no work to do." in run.text
+        run.sphinx_text = ""
+        html_log = os.path.join(self.build, "logs", "html.log")
+        if not run.noop and "html" in targets and os.path.isfile(html_log):
+            run.sphinx_text = read(html_log)
+            shutil.copyfile(html_log, run.log[:-4] + ".html-step.log")
+        run.edges = re.findall(r"^\[\d+/\d+\] (.*)$", run.text, re.M)
+        return run
+
+    def html(self, label, sample=False):
+        return self.ninja_run(label, ["html"], sample)
+
+    def clean(self):
+        for name in ("build", "build.ninja", ".ninja_log", ".ninja_deps"):
+            path = os.path.join(self.top, name)
+            if os.path.isdir(path):
+                shutil.rmtree(path)
+            elif os.path.exists(path):
+                os.unlink(path)
+
+
+class SphinxBuild:
+    name = "sphinx-build"
+
+    def __init__(self, runner, top, srcdir, sphinx_build, jobs, extra):
+        self.runner, self.top, self.srcdir = runner, top, srcdir
+        self.sphinx_build, self.jobs, self.extra = sphinx_build, jobs, list(extra)
+        os.makedirs(top, exist_ok=True)
+        self.outdir = os.path.join(top, "html")
+        self.doctrees = os.path.join(top, "doctrees")
+
+    def cmd(self, builder, outdir, doctrees):
+        cmd = [*self.sphinx_build, "-b", builder, self.srcdir, outdir, "-d", doctrees]
+        if self.jobs > 1:
+            cmd += ["-j", str(self.jobs)]
+        return cmd + self.extra
+
+    def html(self, label, sample=False):
+        run = self.runner.run(label, self.cmd("html", self.outdir, self.doctrees), self.top,
+                              sample=sample)
+        run.noop = sphinx_docs.sphinx_read_nothing(run.text)
+        run.sphinx_text = run.text
+        return run
+
+
+# --- ninja's floor --------------------------------------------------------------------------------
+
+def ninja_tokens(line):
+    """Split a build line into tokens, unescaping $ , $: and $$; ':' is its own token."""
+    tokens, cur, i = [], "", 0
+    while i < len(line):
+        c = line[i]
+        if c == "$" and i + 1 < len(line) and line[i + 1] in " :$":
+            cur += line[i + 1]
+            i += 2
+            continue
+        if c == " ":
+            if cur:
+                tokens.append(cur)
+            cur = ""
+        elif c == ":" and not tokens_has_colon(tokens):
+            if cur:
+                tokens.append(cur)
+            tokens.append(":")
+            cur = ""
+        else:
+            cur += c
+        i += 1
+    if cur:
+        tokens.append(cur)
+    return tokens
+
+
+def tokens_has_colon(tokens):
+    return ":" in tokens
+
+
+def parse_graph(top, ninja, runner):
+    """Edges of build.ninja with their inputs, and depfile deps from .ninja_deps."""
+    text = re.sub(r"\$\n\s*", "", read(os.path.join(top, "build.ninja")))
+    edges = []
+    for line in text.split("\n"):
+        if not line.startswith("build "):
+            continue
+        toks = ninja_tokens(line[6:])
+        colon = toks.index(":")
+        outs = [t for t in toks[:colon] if t != "|"]
+        rule = toks[colon + 1]
+        explicit, implicit, order = [], [], []
+        bucket = explicit
+        for t in toks[colon + 2:]:
+            if t == "|":
+                bucket = implicit
+            elif t == "||":
+                bucket = order
+            elif t.startswith("|@"):
+                bucket = []
+            else:
+                bucket.append(t)
+        edges.append({"outs": outs, "rule": rule, "explicit": explicit, "implicit": implicit,
+                      "order": order})
+    run = runner.run("ninja-t-deps", [ninja, "-t", "deps"], top)
+    deps, current = {}, None
+    for line in run.text.splitlines()[1:]:
+        if line.startswith("    ") and current is not None:
+            deps[current].append(line.strip())
+        elif ": #deps" in line:
+            current = line.split(": #deps")[0]
+            deps[current] = []
+        else:
+            current = None
+    return edges, deps
+
+
+def graph_counts(edges, deps):
+    nodes = set()
+    refs = 0
+    for e in edges:
+        nodes.update(e["outs"], e["explicit"], e["implicit"], e["order"])
+        refs += len(e["explicit"]) + len(e["implicit"]) + len(e["order"])
+    dep_refs = sum(len(v) for v in deps.values())
+    for v in deps.values():
+        nodes.update(v)
+    return {"edges": len(edges), "phony_edges": sum(e["rule"] == "phony" for e in edges),
+            "nodes": len(nodes), "input_refs": refs, "depfile_deps": dep_refs,
+            "edges_with_deps": len(deps)}
+
+
+def write_floor(floor, top, edges, deps, target):
+    """A build.ninja with our graph under fresh names, every edge `touch`; its leaf files."""
+    if os.path.exists(floor):
+        shutil.rmtree(floor)
+    os.makedirs(os.path.join(floor, "f"))
+    names = {"build.ninja": "build.ninja"}
+    made = set()
+    for e in edges:
+        if e["rule"] == "phony":
+            for o in e["outs"]:
+                if "/" not in o and "." not in o:
+                    names[o] = o  # a target name such as html, all
+        else:
+            made.update(e["outs"])
+
+    def name(p):
+        if p not in names:
+            names[p] = f"f/{len(names):06d}"
+        return names[p]
+
+    lines = ["# ninja's floor: the graph of a docbuild build.ninja, every edge `touch`.",
+             "ninja_required_version = 1.10", "rule touch", "  command = touch $out", ""]
+    for e in edges:
+        outs = [name(o) for o in e["outs"]]
+        extra = [d for o in e["outs"] for d in deps.get(o, [])]
+        ins = " ".join(name(p) for p in e["explicit"])
+        imp = [name(p) for p in e["implicit"] + extra]
+        order = [name(p) for p in e["order"]]
+        line = f"build {' '.join(outs)}: {'phony' if e['rule'] == 'phony' else 'touch'}"
+        if ins:
+            line += " " + ins
+        if imp:
+            line += " | " + " ".join(imp)
+        if order:
+            line += " || " + " ".join(order)
+        lines.append(line)
+    lines.append("")
+    with open(os.path.join(floor, "build.ninja"), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+    leaves = 0
+    for p, n in names.items():
+        if p in made or n == p:
+            continue
+        real = p if os.path.isabs(p) else os.path.join(top, p)
+        if os.path.isdir(real):  # a source folder (an input of the regeneration edge)
+            os.makedirs(os.path.join(floor, n))
+            leaves += 1
+        elif os.path.isfile(real):
+            with open(os.path.join(floor, n), "w"):
+                leaves += 1
+    return leaves
+
+
+def ninja_stats(text):
+    out = {}
+    for line in text.splitlines():
+        parts = [p.strip() for p in line.split("\t")]
+        if len(parts) == 4 and parts[1].isdigit():
+            out[parts[0]] = {"count": int(parts[1]), "total_ms": float(parts[3])}
+    return out
+
+
+def ninja_log_steps(top):
+    """{step: (start s, end s)} of the last run of each edge in .ninja_log."""
+    steps = {}
+    try:
+        text = read(os.path.join(top, ".ninja_log"))
+    except OSError:
+        return steps
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) < 4 or not parts[0].isdigit():
+            continue
+        out = parts[3]
+        m = re.match(r".*/stamps/(.+)\.stamp$", out)
+        if m:
+            label = m.group(1)
+        elif out == "build.ninja":
+            label = "configure (ninja)"
+        elif out.endswith(".names") and "/gen/" in out:
+            label = "generate " + os.path.basename(out)[:-6]
+        else:
+            continue
+        steps[label] = (int(parts[0]) / 1000, int(parts[1]) / 1000)
+    return steps
+
+
+# --- the benchmark ------------------------------------------------------------------------------------------
+
+def version_of(cmd, env=None):
+    try:
+        out = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                             timeout=60, env=env)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def machine_info(ninja, sphinx_build, env):
+    try:
+        nproc = len(os.sched_getaffinity(0))
+    except AttributeError:
+        nproc = os.cpu_count()
+    cpu = ""
+    try:
+        for line in read("/proc/cpuinfo").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
+    return {
+        "nproc": nproc, "cpu": cpu or platform.processor() or "unknown",
+        "memory_gib": round(mem, 1), "platform": platform.platform(),
+        "python": f"{platform.python_version()} ({sys.executable})",
+        "sphinx": version_of([*sphinx_build, "--version"], env),
+        "ninja": f"{version_of([ninja, '--version'])} ({ninja})",
+        "docutils": version_of([sys.executable, "-c", "import docutils; print(docutils.__version__)"], env),
+        "time": TIME_BIN if os.access(TIME_BIN, os.X_OK) else "python RUSAGE_CHILDREN wrapper",
+    }
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.work = os.path.abspath(args.work)
+        self.run_dir = os.path.join(self.work, "run")
+        if os.path.exists(self.run_dir):
+            shutil.rmtree(self.run_dir)
+        self.logs = os.path.join(self.run_dir, "logs")
+        os.makedirs(self.logs)
+        code, self.code = snapshot_code(args.code, os.path.join(self.work, "code"), not args.no_compile)
+        env = dict(os.environ)
+        if code:
+            env["PYTHONPATH"] = os.pathsep.join([code, *filter(None, [os.environ.get("PYTHONPATH")])])
+        self.env = env
+        self.runner = Runner(self.logs, env)
+        from docbuild.ninja_tool import ninja_binary  # the wheel's binary, not a shim
+        self.ninja = args.ninja or ninja_binary()
+        self.sphinx_build = sphinx_docs.find_sphinx_build()
+        self.notes, self.checks = [], []
+
+    def check(self, ok, what):
+        self.checks.append({"ok": bool(ok), "what": what})
+        if not ok:
+            self.notes.append(f"CHECK FAILED: {what}")
+            print(f"  CHECK FAILED: {what}", flush=True)
+        return ok
+
+    def say(self, text):
+        print(text, flush=True)
+
+    # --- setup --------------------------------------------------------------
+    def setup(self):
+        args = self.args
+        c = prepare_corpus(args, self.work)
+        self.corpus = c
+        self.copies = {}
+        self.say(f"copying {c.root} twice into {self.run_dir} ...")
+        for name in TOOLS:
+            dest = os.path.join(self.run_dir, f"src-{name}")
+            sphinx_docs.copy_tree(c.root, dest, self.work)
+            self.copies[name] = dest
+        which = self.runner.run("which-docbuild", [sys.executable, "-c",
+                                "import docbuild; print(docbuild.__file__)"], self.run_dir)
+        self.code["imported_from"] = which.text.splitlines()[1].strip()
+        if self.code.get("path") and not self.code["imported_from"].startswith(self.code["path"]):
+            raise BenchError(f"commands import docbuild from {self.code['imported_from']}, "
+                             f"not the snapshot {self.code['path']}")
+        srcdirs = {n: os.path.normpath(os.path.join(self.copies[n], c.rel)) for n in TOOLS}
+        self.db = DocBuild(self.runner, os.path.join(self.run_dir, "docbuild"), srcdirs["docbuild"],
+                           self.ninja)
+        self.say("configure (cold) ...")
+        self.first_configure = self.db.configure("configure-first")
+        self.generated = self.plain_generate_setup(srcdirs["sphinx-build"])
+        extra = self.plain_excludes(srcdirs["sphinx-build"])
+        self.sb = SphinxBuild(self.runner, os.path.join(self.run_dir, "sphinx-build"),
+                              srcdirs["sphinx-build"], self.sphinx_build, self.db.jobs, extra)
+        self.tools = {"docbuild": self.db, "sphinx-build": self.sb}
+        c.stats.update(count_corpus(srcdirs["docbuild"]))
+        m = re.search(r"(\d+) documents", self.first_configure.text)
+        c.stats["documents_docbuild"] = int(m.group(1)) if m else None
+        c.stats["generated_files"] = len(self.generated)
+
+    def plain_generate_setup(self, srcdir):
+        """Generate the YAML includes into the plain copy (as a team's script would)."""
+        from docbuild import content
+        yaml_files = content.discover(srcdir)
+        if not yaml_files:
+            self.plain_gen_cmd = None
+            return []
+        globals_src = os.path.join(self.db.build, ".docbuild", "content-globals.json")
+        self.globals_file = os.path.join(self.run_dir, "plain-globals.json")
+        shutil.copyfile(globals_src, self.globals_file)
+        before = set(self.walk(srcdir))
+        self.plain_gen_cmd = [sys.executable, "-m", "docbuild.generate", "--srcdir", srcdir,
+                              "--gen", srcdir, "--root", os.path.dirname(srcdir),
+                              "--globals", self.globals_file,
+                              *[os.path.relpath(p, srcdir) for p in yaml_files]]
+        self.say("generating the YAML includes into the plain copy ...")
+        self.plain_gen_first = self.runner.run("plain-generate", self.plain_gen_cmd, srcdir)
+        # compared with docbuild's build/gen after its first build
+        return sorted(set(self.walk(srcdir)) - before)
+
+    @staticmethod
+    def walk(folder):
+        for root, dirs, files in os.walk(folder):
+            for f in files:
+                yield os.path.join(root, f)
+
+    def plain_excludes(self, srcdir):
+        """-D exclude_patterns for generated files plain Sphinx would take for documents."""
+        if not self.generated:
+            return []
+        from docbuild import sphinxconf
+        from sphinx.util.matching import get_matching_files
+        tmp = os.path.join(self.run_dir, "plain-conf")
+        os.makedirs(tmp, exist_ok=True)
+        values, _ = sphinxconf.read(srcdir, tmp)
+        found = {os.path.join(srcdir, p) for p in get_matching_files(
+            srcdir, values.get("include_patterns") or ["**"], values.get("exclude_patterns") or [])}
+        leaked = [p for p in self.generated if p in found and p.endswith(tuple(values["source_suffix"]))]
+        if not leaked:
+            return []
+        dirs = sorted({os.path.relpath(os.path.dirname(p), srcdir).replace(os.sep, "/") for p in leaked})
+        patterns = list(values.get("exclude_patterns") or []) + [d + "/**" for d in dirs]
+        self.notes.append(f"plain sphinx-build gets -D exclude_patterns={','.join(patterns)}: the "
+                          f"generated includes would otherwise be read as documents")
+        return ["-D", "exclude_patterns=" + ",".join(patterns)]
+
+    # --- measurements --------------------------------------------------------------
+    def full_builds(self):
+        self.full = {}
+        for name in TOOLS:
+            self.say(f"full html build with {name} ...")
+            run = self.tools[name].html(f"{name}-full", sample=True)
+            self.full[name] = run
+            self.say(f"  {run.secs:.1f} s wall, {run.cpu:.1f} s CPU, max RSS "
+                     f"{(run.maxrss_kb or 0) / 1024:.0f} MiB, tree peak "
+                     f"{(run.tree_peak_kb or 0) / 1024:.0f} MiB")
+        if self.generated:
+            gen = os.path.join(self.db.build, "gen")
+            same = all(os.path.isfile(os.path.join(gen, os.path.relpath(p, self.sb.srcdir)))
+                       and read(p) == read(os.path.join(gen, os.path.relpath(p, self.sb.srcdir)))
+                       for p in self.generated if not p.endswith(".json"))
+            self.check(same, "the plain copy's generated includes equal docbuild's build/gen")
+        for name in TOOLS:
+            run = self.tools[name].html(f"{name}-warmup-noop")
+            if not run.noop:
+                self.notes.append(f"{name}: the first run after the full build was not a no-op ({run.log})")
+
+    def setup_floor(self):
+        self.say("ninja's floor: mirroring build.ninja's graph ...")
+        edges, deps = parse_graph(self.db.top, self.ninja, self.runner)
+        self.graph = graph_counts(edges, deps)
+        self.floor_dir = os.path.join(self.run_dir, "floor")
+        self.graph["floor_leaf_files"] = write_floor(self.floor_dir, self.db.top, edges, deps, "html")
+        for k in range(3):
+            run = self.runner.run(f"floor-build{k}", [self.ninja, "html"], self.floor_dir)
+        self.check("no work to do" in run.text, "ninja's floor graph is up to date after building")
+
+    def floor_noop(self, label):
+        run = self.runner.run(label, [self.ninja, "html"], self.floor_dir)
+        self.check("no work to do" in run.text, f"{label}: the floor no-op did nothing")
+        return run
+
+    def reps(self):
+        args, c = self.args, self.corpus
+        kinds = ["noop", "floor", "edit", "include", "yaml", "configure"]
+        self.samples = {k: {n: [] for n in TOOLS} for k in kinds}
+        self.cpu = {k: {n: [] for n in TOOLS} for k in kinds}
+        self.extra = {"edit_html_edge": [], "include_html_edge": [], "yaml_edges": [],
+                      "loadavg_per_rep": [], "mem_noop": {n: [] for n in TOOLS}}
+        for rep in range(1, args.reps + 1):
+            order = TOOLS if rep % 2 else TOOLS[::-1]
+            # no-op (and ninja's floor right after docbuild's)
+            for name in order:
+                # docbuild's no-op takes milliseconds: --noop-runs of it per rep, each
+                # followed by the floor's, against one sphinx-build no-op
+                for k in range(args.noop_runs if name == "docbuild" else 1):
+                    run = self.tools[name].html(f"{name}-noop{rep}.{k}")
+                    self.samples["noop"][name].append(run.secs)
+                    self.cpu["noop"][name].append(run.cpu)
+                    self.extra["mem_noop"][name].append(run.maxrss_kb)
+                    self.check(run.noop, f"{name}: no-op {rep}.{k} did nothing ({run.log})")
+                    if name == "docbuild":
+                        fl = self.floor_noop(f"floor-noop{rep}.{k}")
+                        self.samples["floor"]["docbuild"].append(fl.secs)
+                        self.cpu["floor"]["docbuild"].append(fl.cpu)
+            # one-page edit
+            marker = f"Benchedit page rep{rep} marker."
+            for name in TOOLS:
+                append_paragraph(os.path.join(self.tools[name].srcdir, c.page), marker)
+            docname = os.path.splitext(c.page)[0]
+            for name in order:
+                run = self.tools[name].html(f"{name}-edit{rep}")
+                self.samples["edit"][name].append(run.secs)
+                self.cpu["edit"][name].append(run.cpu)
+                self.check(marker_in(self.tools[name].outdir, docname, marker),
+                           f"{name}: edit {rep} reached {docname}.html")
+                problems = new_problems(run.sphinx_text, self.full[name].sphinx_text,
+                                        os.path.join(self.tools[name].srcdir, c.page))
+                self.check(not problems, f"{name}: edit {rep} gave no new warning for {c.page} "
+                                         f"{sorted(problems)[:1]}")
+                if name == "docbuild":
+                    self.extra["edit_html_edge"].append(ninja_log_steps(self.db.top).get("html"))
+            # included file
+            if c.include:
+                marker = f"Benchedit include rep{rep} marker."
+                for name in TOOLS:
+                    append_paragraph(os.path.join(self.copies[name], c.include), marker)
+                for name in order:
+                    run = self.tools[name].html(f"{name}-include{rep}")
+                    self.samples["include"][name].append(run.secs)
+                    self.cpu["include"][name].append(run.cpu)
+                    for page in c.include_pages:
+                        self.check(marker_in(self.tools[name].outdir, page, marker),
+                                   f"{name}: include edit {rep} reached {page}.html")
+                    if name == "docbuild":
+                        self.extra["include_html_edge"].append(ninja_log_steps(self.db.top).get("html"))
+            # YAML source (docbuild only; the plain copy's YAML gets the same edit)
+            if c.yaml and self.generated:
+                yfile, ref, page = c.yaml
+                marker = f"Benchedit yaml rep{rep} marker."
+                for name in TOOLS:
+                    edit_yaml(os.path.join(self.tools[name].srcdir, yfile), ref, marker)
+                run = self.db.html(f"docbuild-yaml{rep}")
+                self.samples["yaml"]["docbuild"].append(run.secs)
+                self.cpu["yaml"]["docbuild"].append(run.cpu)
+                self.extra["yaml_edges"].append(run.edges)
+                self.check(marker_in(self.db.outdir, page, marker),
+                           f"docbuild: YAML edit {rep} reached {page}.html")
+            # configure by hand (warm)
+            run = self.db.configure(f"configure{rep}")
+            self.samples["configure"]["docbuild"].append(run.secs)
+            self.cpu["configure"]["docbuild"].append(run.cpu)
+            self.extra["loadavg_per_rep"].append(loadavg())
+            self.say(f"  rep {rep}/{args.reps} (load {loadavg()}): no-op db "
+                     f"{self.samples['noop']['docbuild'][-1]:.3f} s / sb "
+                     f"{self.samples['noop']['sphinx-build'][-1]:.2f} s / floor "
+                     f"{self.samples['floor']['docbuild'][-1]:.3f} s; edit db "
+                     f"{self.samples['edit']['docbuild'][-1]:.2f} s / sb "
+                     f"{self.samples['edit']['sphinx-build'][-1]:.2f} s"
+                     + (f"; include db {self.samples['include']['docbuild'][-1]:.2f} s / sb "
+                        f"{self.samples['include']['sphinx-build'][-1]:.2f} s" if c.include else "")
+                     + (f"; yaml db {self.samples['yaml']['docbuild'][-1]:.2f} s"
+                        if self.samples["yaml"]["docbuild"] else "")
+                     + f"; configure {self.samples['configure']['docbuild'][-1]:.2f} s")
+        # one verified no-op after the last configure, and ninja's own statistics
+        run = self.db.html("docbuild-noop-final")
+        self.check(run.noop, f"docbuild: no-op after configure by hand did nothing ({run.log})")
+        ours = self.runner.run("ninja-d-stats-docbuild", [self.ninja, "-d", "stats", "html"], self.db.top)
+        floor = self.runner.run("ninja-d-stats-floor", [self.ninja, "-d", "stats", "html"], self.floor_dir)
+        self.ninja_stats = {"docbuild": ninja_stats(ours.text), "floor": ninja_stats(floor.text)}
+
+    def all_formats(self):
+        args = self.args
+        self.formats = {"docbuild": [], "sphinx-build": [], "docbuild_cpu": [], "sphinx-build_cpu": [],
+                        "docbuild_configure": [],
+                        "plain_generate": [], "plain_per_format": [], "docbuild_steps": [],
+                        "docbuild_mem": [], "plain_mem": []}
+        all_dir = os.path.join(self.sb.top, "all")
+        for rep in range(1, args.formats_reps + 1):
+            order = TOOLS if rep % 2 else TOOLS[::-1]
+            for name in order:
+                if name == "docbuild":
+                    self.db.clean()
+                    cfg = self.db.configure(f"formats{rep}-configure")
+                    run = self.db.ninja_run(f"formats{rep}-docbuild", FORMATS7, sample=True)
+                    self.formats["docbuild"].append(cfg.secs + run.secs)
+                    self.formats["docbuild_cpu"].append(cfg.cpu + run.cpu)
+                    self.formats["docbuild_configure"].append(cfg.secs)
+                    steps = ninja_log_steps(self.db.top)
+                    self.formats["docbuild_steps"].append(steps)
+                    self.formats["docbuild_mem"].append((run.maxrss_kb, run.tree_peak_kb))
+                    for fmt in FORMATS7:
+                        self.check(os.path.isfile(os.path.join(self.db.build, "stamps", f"{fmt}.stamp")),
+                                   f"docbuild all-formats {rep}: {fmt} built")
+                    self.say(f"  formats rep {rep}: docbuild {cfg.secs + run.secs:.1f} s "
+                             f"(configure {cfg.secs:.2f} s), CPU {run.cpu + cfg.cpu:.1f} s")
+                else:
+                    if os.path.exists(all_dir):
+                        shutil.rmtree(all_dir)
+                    total, per, cpu, mem = 0.0, {}, 0.0, []
+                    if self.plain_gen_cmd:
+                        for p in self.generated:
+                            os.unlink(p)
+                        g = self.runner.run(f"formats{rep}-plain-generate", self.plain_gen_cmd,
+                                            self.sb.srcdir)
+                        total += g.secs
+                        cpu += g.cpu
+                        self.formats["plain_generate"].append(g.secs)
+                    doctrees = os.path.join(all_dir, "doctrees")
+                    for fmt in FORMATS7:
+                        out = os.path.join(all_dir, fmt)
+                        r = self.runner.run(f"formats{rep}-plain-{fmt}", self.sb.cmd(fmt, out, doctrees),
+                                            self.sb.top, sample=True)
+                        per[fmt] = r.secs
+                        total += r.secs
+                        cpu += r.cpu
+                        mem.append((r.maxrss_kb, r.tree_peak_kb))
+                        self.check(os.path.isdir(out) and os.listdir(out),
+                                   f"make-style {rep}: {fmt} wrote {out}")
+                    self.formats["sphinx-build"].append(total)
+                    self.formats["sphinx-build_cpu"].append(cpu)
+                    self.formats["plain_per_format"].append(per)
+                    self.formats["plain_mem"].append((max(m[0] or 0 for m in mem),
+                                                      max(m[1] or 0 for m in mem)))
+                    self.say(f"  formats rep {rep}: make-style {total:.1f} s "
+                             + ", ".join(f"{k} {v:.1f}" for k, v in per.items()) + f"; CPU {cpu:.1f} s")
+
+    def configure_sizes(self):
+        self.config_sizes = {}
+        for size in self.args.configure_sizes:
+            self.say(f"configure alone on a synthetic corpus of {size} pages ...")
+            base = os.path.join(self.work, "configure", f"pages-{size}")
+            src = os.path.join(base, "source")
+            desc = synthetic.write(src, size)
+            top = os.path.join(base, "top")
+            cold, warm, cold_cpu, warm_cpu = [], [], [], []
+            cmd = [sys.executable, "-m", "docbuild", "configure", "--source", src]
+            for rep in range(1, self.args.reps + 1):
+                if os.path.exists(top):
+                    shutil.rmtree(top)
+                os.makedirs(top)
+                r = self.runner.run(f"configure{size}-cold{rep}", cmd, top)
+                cold.append(r.secs)
+                cold_cpu.append(r.cpu)
+                r = self.runner.run(f"configure{size}-warm{rep}", cmd, top)
+                warm.append(r.secs)
+                warm_cpu.append(r.cpu)
+            m = re.search(r"(\d+) documents", r.text)
+            # profiles: import time, and cProfile of a cold and a warm run
+            imp = self.runner.run(f"configure{size}-importtime",
+                                  [sys.executable, "-X", "importtime", *cmd[1:]], top)
+            profiles = {}
+            for kind in ("cold", "warm"):
+                if kind == "cold":
+                    shutil.rmtree(top)
+                    os.makedirs(top)
+                prof = os.path.join(self.logs, f"configure{size}-{kind}.prof")
+                self.runner.run(f"configure{size}-cprofile-{kind}",
+                                [sys.executable, "-m", "cProfile", "-o", prof, "-m", "docbuild",
+                                 "configure", "--source", src], top)
+                profiles[kind] = top_functions(prof, os.path.join(self.logs, f"configure{size}-{kind}.pstats.txt"))
+            nodes = len([line for line in read(os.path.join(top, "build.ninja")).splitlines()
+                         if line.startswith("build ")])
+            self.config_sizes[str(size)] = {
+                "pages": size, "documents": int(m.group(1)) if m else None,
+                "yaml_files": desc["stats"]["yaml_files"], "build_edges": nodes,
+                "cold": summarize(cold), "warm": summarize(warm),
+                "cold_cpu": summarize(cold_cpu), "warm_cpu": summarize(warm_cpu),
+                "imports": top_imports(imp.text), "profile": profiles,
+            }
+            self.say(f"  {size} pages: cold {median(cold):.2f} s, warm {median(warm):.2f} s")
+            shutil.rmtree(base)  # large; the logs stay
+
+    def startup(self):
+        out = {}
+        for label, code in (("python -c pass", "pass"),
+                            ("import docbuild.configure", "import docbuild.configure"),
+                            ("import sphinx.application", "import sphinx.application")):
+            runs = [self.runner.run("startup", [sys.executable, "-c", code], self.run_dir)
+                    for _ in range(5)]
+            out[label] = {"wall": median([r.secs for r in runs]), "cpu": median([r.cpu for r in runs])}
+        return out
+
+    # --- everything ----------------------------------------------------------------------
+    def run(self):
+        args = self.args
+        info = machine_info(self.ninja, self.sphinx_build, self.env)
+        info["loadavg_start"] = loadavg()
+        info["cpu_pressure_start"] = cpu_pressure()
+        stat0 = proc_stat()
+        t0 = time.time()
+        self.setup()
+        info["startup"] = self.startup()
+        info["sphinx_jobs"] = self.db.jobs
+        info["sphinx_pool_depth"] = self.db.depth
+        self.full_builds()
+        self.setup_floor()
+        self.say(f"{args.reps} repetitions, alternating ...")
+        self.reps()
+        info["loadavg_mid"] = loadavg()
+        self.all_formats_ran = args.formats_reps > 0
+        if self.all_formats_ran:
+            self.say(f"all {len(FORMATS7)} formats from clean, {args.formats_reps} repetitions ...")
+            self.all_formats()
+        self.configure_sizes()
+        info["loadavg_end"] = loadavg()
+        info["cpu_pressure_end"] = cpu_pressure()
+        info["cpu_shares_during_run"] = cpu_shares(stat0, proc_stat())
+        info["duration_s"] = round(time.time() - t0, 1)
+        return self.report(info)
+
+    def report(self, info):
+        c, s = self.corpus, self.samples
+        res = {}
+
+        def pair(key, label, note=None):
+            db, sb = summarize(s[key]["docbuild"]), summarize(s[key]["sphinx-build"])
+            if not db and not sb:
+                return
+            row = {"label": label, "docbuild": db, "sphinx-build": sb,
+                   "docbuild_cpu": summarize(self.cpu[key]["docbuild"]),
+                   "sphinx-build_cpu": summarize(self.cpu[key]["sphinx-build"])}
+            if db and sb:
+                row["ratio"] = db["median"] / sb["median"]
+                row["ratio_cpu"] = div(row["docbuild_cpu"]["median"], row["sphinx-build_cpu"]["median"])
+                row["pair_ratios"] = pair_ratios(db["samples"], sb["samples"])
+                row["ratio_pairs_median"] = median(row["pair_ratios"])
+            if note:
+                row["note"] = note
+            res[key] = row
+
+        res["full"] = {"label": "first full html build (1 run)",
+                       "docbuild": summarize([self.full["docbuild"].secs]),
+                       "sphinx-build": summarize([self.full["sphinx-build"].secs]),
+                       "docbuild_cpu": summarize([self.full["docbuild"].cpu]),
+                       "sphinx-build_cpu": summarize([self.full["sphinx-build"].cpu]),
+                       "ratio": self.full["docbuild"].secs / self.full["sphinx-build"].secs,
+                       "ratio_cpu": div(self.full["docbuild"].cpu, self.full["sphinx-build"].cpu)}
+        pair("noop", "no-op html")
+        pair("edit", f"one-page edit ({c.page})")
+        if c.include:
+            pair("include", f"include edit ({c.include}, {len(c.include_pages)} pages)")
+        if s["yaml"]["docbuild"]:
+            pair("yaml", f"YAML edit ({c.yaml[0]})")
+        pair("configure", "configure by hand (warm)")
+        floor = summarize(s["floor"]["docbuild"])
+        res["floor"] = {"label": "ninja floor no-op (same graph, touch edges)", "floor": floor,
+                        "floor_cpu": summarize(self.cpu["floor"]["docbuild"]),
+                        "docbuild_noop": res["noop"]["docbuild"],
+                        "ratio_noop_vs_floor": res["noop"]["docbuild"]["median"] / floor["median"],
+                        "graph": self.graph, "ninja_stats": self.ninja_stats}
+        res["configure_cold"] = {"first": self.first_configure.secs,
+                                 "before_formats": getattr(self, "formats", {}).get("docbuild_configure", [])}
+        if self.all_formats_ran:
+            f = self.formats
+            db, sb = summarize(f["docbuild"]), summarize(f["sphinx-build"])
+            res["formats"] = {"label": "all 7 formats from clean (configure incl.)",
+                              "docbuild": db, "sphinx-build": sb,
+                              "docbuild_cpu": summarize(f["docbuild_cpu"]),
+                              "sphinx-build_cpu": summarize(f["sphinx-build_cpu"]),
+                              "ratio": db["median"] / sb["median"],
+                              "ratio_cpu": div(median(f["docbuild_cpu"]), median(f["sphinx-build_cpu"])),
+                              "pair_ratios": pair_ratios(f["docbuild"], f["sphinx-build"]),
+                              "ratio_pairs_median": median(pair_ratios(f["docbuild"], f["sphinx-build"])),
+                              "details": f}
+        mem = {
+            "full_html": {n: {"maxrss_kb": self.full[n].maxrss_kb, "tree_peak_kb": self.full[n].tree_peak_kb}
+                          for n in TOOLS},
+            "noop_maxrss_kb": {n: max(filter(None, self.extra["mem_noop"][n]), default=None) for n in TOOLS},
+        }
+        if self.all_formats_ran:
+            mem["formats"] = {
+                "docbuild": {"maxrss_kb": max(m[0] or 0 for m in self.formats["docbuild_mem"]),
+                             "tree_peak_kb": max(m[1] or 0 for m in self.formats["docbuild_mem"])},
+                "sphinx-build": {"maxrss_kb": max(m[0] for m in self.formats["plain_mem"]),
+                                 "tree_peak_kb": max(m[1] for m in self.formats["plain_mem"])}}
+        goals = self.goals(res)
+        return {
+            "machine": info, "code": self.code,
+            "corpus": {"name": c.name, "root": c.root, "srcdir_rel": c.rel, "page": c.page,
+                       "include": c.include, "include_pages": c.include_pages, "yaml": c.yaml,
+                       "stats": c.stats},
+            "reps": self.args.reps, "formats_reps": self.args.formats_reps,
+            "commands": {"docbuild": f"python -m docbuild configure --source SRC; {self.ninja} html",
+                         "sphinx-build": " ".join(self.sb.cmd("html", "OUT", "DOCTREES")),
+                         "plain_generate": " ".join(self.plain_gen_cmd) if self.plain_gen_cmd else None,
+                         "formats_docbuild": f"rm -rf build build.ninja .ninja_log .ninja_deps; "
+                                             f"python -m docbuild configure --source SRC; "
+                                             f"ninja {' '.join(FORMATS7)}",
+                         "formats_plain": "for F in " + " ".join(FORMATS7) + ": sphinx-build -b $F SRC "
+                                          "all/$F -d all/doctrees"},
+            "results": res, "memory": mem, "extra": self.extra,
+            "configure_sizes": self.config_sizes, "goals": goals,
+            "checks_passed": sum(x["ok"] for x in self.checks),
+            "checks_failed": [x["what"] for x in self.checks if not x["ok"]],
+            "notes": self.notes, "logs": self.logs,
+        }
+
+    def goals(self, res):
+        """Each goal of issue 6 with its wall-time value and, as a check on noise, its CPU value."""
+        g = []
+        noop, fl = res["noop"], res["floor"]
+        med = lambda row, k: row[k]["median"]  # noqa: E731
+        g.append({"goal": "no-op >= 100x faster than sphinx-build's no-op",
+                  "value": med(noop, "sphinx-build") / med(noop, "docbuild"),
+                  "cpu": div(med(noop, "sphinx-build_cpu"), med(noop, "docbuild_cpu")),
+                  "unit": "x faster", "met": med(noop, "sphinx-build") / med(noop, "docbuild") >= 100})
+        g.append({"goal": "no-op within 2x of ninja's floor", "value": fl["ratio_noop_vs_floor"],
+                  "cpu": div(med(noop, "docbuild_cpu"), fl["floor_cpu"]["median"]), "unit": "x",
+                  "met": fl["ratio_noop_vs_floor"] <= 2.0})
+        for key, label in (("edit", "one-page edit (html) <= 1.05x"),
+                           ("include", "(same bound for the include edit) <= 1.05x")):
+            if key in res:
+                g.append({"goal": label, "value": res[key]["ratio"], "cpu": res[key]["ratio_cpu"],
+                          "unit": "x", "met": res[key]["ratio"] <= 1.05})
+        if "formats" in res:
+            g.append({"goal": "all 7 formats from clean <= 0.65x of the make-style sequence",
+                      "value": res["formats"]["ratio"], "cpu": res["formats"]["ratio_cpu"], "unit": "x",
+                      "met": res["formats"]["ratio"] <= 0.65})
+        for size, row in self.config_sizes.items():
+            limit = 0.5 if int(size) <= 2000 else 2.0
+            for kind in ("cold", "warm"):
+                v = row[kind]["median"]
+                g.append({"goal": f"configure {kind}, {size} pages ({row['documents']} documents) <= {limit:g} s",
+                          "value": v, "cpu": row[kind + "_cpu"]["median"], "unit": "s", "met": v <= limit})
+        return g
+
+
+def pair_ratios(db, sb):
+    """docbuild / sphinx-build per repetition (when docbuild has k samples per
+    repetition, as the no-op does, their median): robust to load that drifts."""
+    if not sb or len(db) % len(sb):
+        return []
+    k = len(db) // len(sb)
+    return [statistics.median(db[i * k:(i + 1) * k]) / b for i, b in enumerate(sb)]
+
+
+def top_functions(prof, out_txt, n=12):
+    st = pstats.Stats(prof)
+    with open(out_txt, "w", encoding="utf-8") as f:
+        st2 = pstats.Stats(prof, stream=f)
+        st2.sort_stats("cumulative").print_stats(40)
+        st2.sort_stats("tottime").print_stats(25)
+    rows = []
+    for (file, line, func), (cc, nc, tt, ct, _) in st.stats.items():
+        rows.append({"function": f"{os.path.basename(file)}:{line}({func})", "calls": nc,
+                     "tottime": round(tt, 4), "cumtime": round(ct, 4)})
+    rows.sort(key=lambda r: -r["tottime"])
+    return {"total": round(max((r["cumtime"] for r in rows), default=0), 3),
+            "by_tottime": rows[:n]}
+
+
+def top_imports(text, n=10):
+    """The slowest top-level imports (cumulative µs) from `python -X importtime`."""
+    rows = []
+    for line in text.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+        if m and len(m.group(3)) <= 1:
+            rows.append({"module": m.group(4), "cumulative_ms": int(m.group(2)) / 1000})
+    rows.sort(key=lambda r: -r["cumulative_ms"])
+    return {"total_top_level_ms": round(sum(r["cumulative_ms"] for r in rows), 1), "top": rows[:n]}
+
+
+# --- the table -----------------------------------------------------------------------------------------------
+
+def mib(kb):
+    return f"{kb / 1024:.0f}" if kb else "-"
+
+
+def fmt_samples(row):
+    return ", ".join(f"{x:.3f}" for x in row["samples"]) if row else "-"
+
+
+def table(r):
+    m, c, res = r["machine"], r["corpus"], r["results"]
+    st = c["stats"]
+    code = r["code"]
+    lines = [
+        f"machine: nproc {m['nproc']}, {m['cpu']}, {m['memory_gib']} GiB; {m['platform']}",
+        f"python {m['python']}; {m['sphinx']}; docutils {m['docutils']}; ninja {m['ninja']}",
+        f"docbuild: {code['mode']} copy of git {code['git_head']} (modified since: "
+        f"{', '.join(code['modified_since_head']) or 'none'}; byte-compiled: {code.get('compiled', '-')}); "
+        f"imported from {code.get('imported_from')}",
+        f"Sphinx -j {m['sphinx_jobs']} for both; docbuild's Sphinx pool depth {m['sphinx_pool_depth']}; "
+        f"memory via {m['time']}",
+        f"load average (1/5/15 min): start {m['loadavg_start']}, after the edit reps {m['loadavg_mid']}, "
+        f"end {m['loadavg_end']}; per rep {r['extra']['loadavg_per_rep']}",
+        f"CPU pressure (some, avg10/60/300 %): start {m['cpu_pressure_start']}, end {m['cpu_pressure_end']}; "
+        f"run took {m['duration_s']:.0f} s; machine CPU time during the run, %: {m.get('cpu_shares_during_run')}",
+        "startup, median of 5 (wall/CPU ms): " + "; ".join(
+            f"{k} {v['wall'] * 1000:.0f}/{v['cpu'] * 1000:.0f}" for k, v in m["startup"].items()),
+        f"corpus: {c['name']} ({c['root']}); " + ", ".join(f"{k} {v}" for k, v in st.items()),
+        f"reps: {r['reps']} (order alternating); all-formats reps: {r['formats_reps']}",
+        "",
+        f"{'':50} {'---------------- wall s (median) ----------------':>49}  "
+        f"{'---------- CPU s (median) -----------':>37}",
+        f"{'measurement':50} {'docbuild':>11} {'sphinx-build':>13} {'ratio':>11} {'pairs*':>11}  "
+        f"{'docbuild':>11} {'sphinx-build':>13} {'ratio':>11}",
+    ]
+
+    def num(row, key, width, digits=3):
+        v = row.get(key) if row else None
+        return f"{v['median']:{width}.{digits}f}" if v else f"{'-':>{width}}"
+
+    def ratio(row, key):
+        return f"{row[key]:11.3f}" if row.get(key) is not None else f"{'-':>11}"
+
+    for key in ("full", "noop", "edit", "include", "yaml", "configure", "formats"):
+        row = res.get(key)
+        if not row:
+            continue
+        d = 1 if key == "formats" else 3
+        lines.append(f"{row['label'][:50]:50} {num(row, 'docbuild', 11, d)} {num(row, 'sphinx-build', 13, d)} "
+                     f"{ratio(row, 'ratio')} {ratio(row, 'ratio_pairs_median')}  {num(row, 'docbuild_cpu', 11, d)} "
+                     f"{num(row, 'sphinx-build_cpu', 13, d)} {ratio(row, 'ratio_cpu')}")
+    fl = res["floor"]
+    lines.append(f"{'ninja floor: same graph, touch edges (no-op)':50} {fl['floor']['median']:11.3f} "
+                 f"{'-':>13} {'-':>11} {'-':>11}  {fl['floor_cpu']['median']:11.3f}")
+    lines.append("  * pairs: the median over repetitions of docbuild / sphinx-build within one repetition")
+    lines.append(f"  docbuild no-op / floor: {fl['ratio_noop_vs_floor']:.2f}x; graph: "
+                 + ", ".join(f"{k} {v}" for k, v in fl["graph"].items()))
+    for who in ("docbuild", "floor"):
+        stats = fl["ninja_stats"].get(who, {})
+        lines.append(f"  ninja -d stats ({who}): " + ", ".join(
+            f"{k} {v['total_ms']:.1f} ms" for k, v in stats.items()
+            if k in (".ninja parse", ".ninja_log load", ".ninja_deps load", "node stat",
+                     "depfile load", "StartEdge")))
+    cold = res["configure_cold"]
+    lines.append(f"configure cold (fresh build dir): first {cold['first']:.3f} s; before each all-formats "
+                 f"build: [{', '.join(f'{x:.3f}' for x in cold['before_formats'])}]")
+    if "formats" in res:
+        f = res["formats"]
+        d = f["details"]
+        per = d["plain_per_format"][-1]
+        lines.append("  make-style, last rep: " + (f"generate {d['plain_generate'][-1]:.1f}, "
+                                                    if d["plain_generate"] else "")
+                     + ", ".join(f"{k} {v:.1f}" for k, v in per.items()))
+        steps = d["docbuild_steps"][-1]
+        if steps:
+            t0 = min(a for a, _ in steps.values())
+            lines.append("  docbuild steps, last rep (.ninja_log start-end s): " + ", ".join(
+                f"{k} {a - t0:.1f}-{b - t0:.1f}" for k, (a, b) in sorted(steps.items(), key=lambda kv: kv[1])
+                if not k.startswith("generate")))
+            gens = [(a, b) for k, (a, b) in steps.items() if k.startswith("generate")]
+            if gens:
+                lines.append(f"  docbuild generate edges: {len(gens)}, {min(a for a, _ in gens) - t0:.1f}-"
+                             f"{max(b for _, b in gens) - t0:.1f} s")
+    mem = r["memory"]
+    lines.append("peak memory MiB (max RSS of one process / sampled sum over the tree):")
+    lines.append(f"  full html: docbuild {mib(mem['full_html']['docbuild']['maxrss_kb'])} / "
+                 f"{mib(mem['full_html']['docbuild']['tree_peak_kb'])}, sphinx-build "
+                 f"{mib(mem['full_html']['sphinx-build']['maxrss_kb'])} / "
+                 f"{mib(mem['full_html']['sphinx-build']['tree_peak_kb'])}; no-op: docbuild "
+                 f"{mib(mem['noop_maxrss_kb']['docbuild'])}, sphinx-build {mib(mem['noop_maxrss_kb']['sphinx-build'])}")
+    if "formats" in mem:
+        fm = mem["formats"]
+        lines.append(f"  all formats: docbuild {mib(fm['docbuild']['maxrss_kb'])} / {mib(fm['docbuild']['tree_peak_kb'])}, "
+                     f"make-style {mib(fm['sphinx-build']['maxrss_kb'])} / {mib(fm['sphinx-build']['tree_peak_kb'])}")
+    if r["configure_sizes"]:
+        lines.append("configure alone on synthetic corpora (median s, wall/CPU):")
+        for size, row in r["configure_sizes"].items():
+            lines.append(f"  {size} pages ({row['documents']} documents, {row['yaml_files']} YAML files, "
+                         f"{row['build_edges']} edges): cold {row['cold']['median']:.3f}/"
+                         f"{row['cold_cpu']['median']:.3f}, warm {row['warm']['median']:.3f}/"
+                         f"{row['warm_cpu']['median']:.3f}; imports {row['imports']['total_top_level_ms']:.0f} ms")
+    lines.append("")
+    lines.append("goals (issue 6):")
+    for g in r["goals"]:
+        lines.append(f"  {'met   ' if g['met'] else 'MISSED'} {g['goal']}: {g['value']:.3g} {g['unit']} "
+                     + (f"(CPU time: {g['cpu']:.3g} {g['unit']})" if g["cpu"] is not None
+                        else "(CPU time: below /usr/bin/time's 10 ms resolution)"))
+    lines.append("samples (wall s | CPU s):")
+    for key in ("noop", "edit", "include", "yaml", "configure"):
+        row = res.get(key)
+        if row:
+            lines.append(f"  {key}: docbuild [{fmt_samples(row.get('docbuild'))} | "
+                         f"{fmt_samples(row.get('docbuild_cpu'))}]; sphinx-build "
+                         f"[{fmt_samples(row.get('sphinx-build'))} | {fmt_samples(row.get('sphinx-build_cpu'))}]")
+    lines.append(f"  floor: [{fmt_samples(fl['floor'])}]")
+    if "formats" in res:
+        fr = res["formats"]
+        lines.append(f"  formats: docbuild [{fmt_samples(fr['docbuild'])} | {fmt_samples(fr['docbuild_cpu'])}]; "
+                     f"make-style [{fmt_samples(fr['sphinx-build'])} | {fmt_samples(fr['sphinx-build_cpu'])}]")
+    ex = r["extra"]
+    if ex["edit_html_edge"]:
+        lines.append("  docbuild html edge in the edit builds (.ninja_log s): " + ", ".join(
+            f"{b - a:.2f}" for a, b in filter(None, ex["edit_html_edge"])))
+    lines.append(f"checks: {r['checks_passed']} passed, {len(r['checks_failed'])} failed")
+    for note in r["notes"]:
+        lines.append(f"note: {note}")
+    lines.append(f"logs: {r['logs']}")
+    return "\n".join(lines)
+
+
+def upgrade(r):
+    """Fill in what an older JSON lacks (pair ratios) so that table() can print it."""
+    res = r["results"]
+    for key, row in res.items():
+        if isinstance(row, dict) and row.get("docbuild") and row.get("sphinx-build") \
+                and "pair_ratios" not in row:
+            row["pair_ratios"] = pair_ratios(row["docbuild"]["samples"], row["sphinx-build"]["samples"])
+            row["ratio_pairs_median"] = median(row["pair_ratios"])
+    r["machine"].setdefault("cpu_shares_during_run", None)
+    return r
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog=__doc__.split("\n\n", 1)[1])
+    p.add_argument("--corpus", choices=("synthetic", "sphinx", "manual"), default="synthetic")
+    p.add_argument("--pages", type=int, help="pages of the synthetic corpus (default 600; 60 with --quick)")
+    p.add_argument("--reps", type=int, help="repetitions (default 3; 1 with --quick)")
+    p.add_argument("--formats-reps", type=int,
+                   help="repetitions of the all-formats comparison (default: --reps; 0 skips it)")
+    p.add_argument("--configure-sizes",
+                   help="page counts of synthetic corpora to time configure on, comma-separated "
+                        "(default 2000,10000 for --corpus synthetic, none otherwise; 200 with --quick)")
+    p.add_argument("--noop-runs", type=int, default=5,
+                   help="docbuild and floor no-ops per repetition (milliseconds each; default 5)")
+    p.add_argument("--quick", action="store_true", help="a small smoke run")
+    p.add_argument("--code", choices=("tree", "live"), default="tree",
+                   help="a copy of the working tree's docbuild (default) or the live editable install")
+    p.add_argument("--no-compile", action="store_true", help="do not byte-compile the code copy")
+    p.add_argument("--ninja", help="the ninja binary (default: the PyPI wheel's, as docbuild uses)")
+    p.add_argument("--work", default=DEFAULT_WORK, help="work dir (default: benchmarks/work/bench)")
+    p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    p.add_argument("--from-json", metavar="FILE", help="only print the table of an earlier run's JSON")
+    args = p.parse_args(argv)
+    if args.from_json:
+        with open(args.from_json, encoding="utf-8") as f:
+            print(table(upgrade(json.load(f))))
+        return 0
+    args.pages = args.pages or (60 if args.quick else 600)
+    args.reps = args.reps or (1 if args.quick else 3)
+    args.formats_reps = args.reps if args.formats_reps is None else args.formats_reps
+    if args.configure_sizes is None:
+        args.configure_sizes = "200" if args.quick else ("2000,10000" if args.corpus == "synthetic" else "")
+    args.configure_sizes = [int(x) for x in args.configure_sizes.split(",") if x.strip()]
+    if args.reps < 1:
+        p.error("--reps must be at least 1")
+    try:
+        report = Bench(args).run()
+    except BenchError as exc:
+        print(f"bench: error: {exc}", file=sys.stderr)
+        return 1
+    print()
+    print(table(report))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=2, default=str)
+            f.write("\n")
+    return 1 if report["checks_failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
