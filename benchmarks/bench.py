@@ -1044,8 +1044,29 @@ class Bench:
         return out
 
     # --- everything ----------------------------------------------------------------------
+    def run_configure_only(self):
+        info = machine_info(self.ninja, self.sphinx_build, self.env)
+        info["loadavg_start"], info["cpu_pressure_start"] = loadavg(), cpu_pressure()
+        stat0, t0 = proc_stat(), time.time()
+        self.configure_sizes()
+        info["loadavg_end"], info["cpu_pressure_end"] = loadavg(), cpu_pressure()
+        info["cpu_shares_during_run"] = cpu_shares(stat0, proc_stat())
+        info["duration_s"] = round(time.time() - t0, 1)
+        goals = []
+        for size, row in self.config_sizes.items():
+            limit = 0.5 if int(size) <= 2000 else 2.0
+            for kind in ("cold", "warm"):
+                v = row[kind]["median"]
+                goals.append({"goal": f"configure {kind}, {size} pages ({row['documents']} documents) "
+                                      f"<= {limit:g} s", "value": v, "cpu": row[kind + "_cpu"]["median"],
+                              "unit": "s", "met": v <= limit})
+        return {"machine": info, "code": self.code, "reps": self.args.reps, "configure_only": True,
+                "configure_sizes": self.config_sizes, "goals": goals, "logs": self.logs}
+
     def run(self):
         args = self.args
+        if args.configure_only:
+            return self.run_configure_only()
         info = machine_info(self.ninja, self.sphinx_build, self.env)
         info["loadavg_start"] = loadavg()
         info["cpu_pressure_start"] = cpu_pressure()
@@ -1233,7 +1254,28 @@ def fmt_samples(row):
     return ", ".join(f"{x:.3f}" for x in row["samples"]) if row else "-"
 
 
+def configure_table(r):
+    m = r["machine"]
+    lines = [f"machine: nproc {m['nproc']}, {m['cpu']}, {m['memory_gib']} GiB; python {m['python']}",
+             f"docbuild: {r['code']['mode']} copy of git {r['code']['git_head']}; reps {r['reps']}",
+             f"load average: start {m['loadavg_start']}, end {m['loadavg_end']}; CPU pressure: start "
+             f"{m['cpu_pressure_start']}, end {m['cpu_pressure_end']}; machine CPU time, %: "
+             f"{m['cpu_shares_during_run']}",
+             "configure alone on synthetic corpora (median s, wall/CPU; samples wall):"]
+    for size, row in r["configure_sizes"].items():
+        lines.append(f"  {size} pages ({row['documents']} documents, {row['yaml_files']} YAML files, "
+                     f"{row['build_edges']} edges): cold {row['cold']['median']:.3f}/{row['cold_cpu']['median']:.3f} "
+                     f"{fmt_samples(row['cold'])}; warm {row['warm']['median']:.3f}/{row['warm_cpu']['median']:.3f} "
+                     f"{fmt_samples(row['warm'])}")
+    for g in r["goals"]:
+        lines.append(f"  {'met   ' if g['met'] else 'MISSED'} {g['goal']}: {g['value']:.3g} s (CPU {g['cpu']:.3g} s)")
+    lines.append(f"logs: {r['logs']}")
+    return "\n".join(lines)
+
+
 def table(r):
+    if r.get("configure_only"):
+        return configure_table(r)
     m, c, res = r["machine"], r["corpus"], r["results"]
     st = c["stats"]
     code = r["code"]
@@ -1356,7 +1398,7 @@ def table(r):
 
 def upgrade(r):
     """Fill in what an older JSON lacks (pair ratios) so that table() can print it."""
-    res = r["results"]
+    res = r.get("results", {})
     for key, row in res.items():
         if isinstance(row, dict) and row.get("docbuild") and row.get("sphinx-build") \
                 and "pair_ratios" not in row:
@@ -1381,6 +1423,8 @@ def main(argv=None):
     p.add_argument("--noop-runs", type=int, default=5,
                    help="docbuild and floor no-ops per repetition (milliseconds each; default 5)")
     p.add_argument("--quick", action="store_true", help="a small smoke run")
+    p.add_argument("--configure-only", action="store_true",
+                   help="only time configure on the --configure-sizes synthetic corpora (no Sphinx)")
     p.add_argument("--code", choices=("tree", "live"), default="tree",
                    help="a copy of the working tree's docbuild (default) or the live editable install")
     p.add_argument("--no-compile", action="store_true", help="do not byte-compile the code copy")
@@ -1397,7 +1441,8 @@ def main(argv=None):
     args.reps = args.reps or (1 if args.quick else 3)
     args.formats_reps = args.reps if args.formats_reps is None else args.formats_reps
     if args.configure_sizes is None:
-        args.configure_sizes = "200" if args.quick else ("2000,10000" if args.corpus == "synthetic" else "")
+        args.configure_sizes = "200" if args.quick else (
+            "2000,10000" if args.corpus == "synthetic" or args.configure_only else "")
     args.configure_sizes = [int(x) for x in args.configure_sizes.split(",") if x.strip()]
     if args.reps < 1:
         p.error("--reps must be at least 1")
@@ -1412,7 +1457,7 @@ def main(argv=None):
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(report, f, indent=2, default=str)
             f.write("\n")
-    return 1 if report["checks_failed"] else 0
+    return 1 if report.get("checks_failed") else 0
 
 
 if __name__ == "__main__":
