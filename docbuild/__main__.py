@@ -7,6 +7,8 @@
   ci [TARGET...]        ninja -k 0 TARGET... (default: all), then `report --ci`
   timing [options]      the slowest steps and the critical path of the last build
                         (--trace FILE.json for Perfetto, --html FILE.html)
+  catalogs update       build the gettext target, then merge the messages into each
+                        language's .po files (creating missing ones)
 """
 
 import sys
@@ -62,6 +64,9 @@ def main(argv=None):
     if command == "timing":
         from docbuild.timing import main as timing_main
         return timing_main(rest, prog="python -m docbuild timing")
+    if command == "catalogs" and rest[:1] == ["update"]:
+        from docbuild.catalogs import update_main
+        return update_main(rest[1:])
     if command == "publish":
         from docbuild.publish import main as publish_main
         return publish_main(rest)

@@ -7,6 +7,7 @@ wrong kind is an error naming file and line.
 
 import difflib
 import os
+import re
 from dataclasses import dataclass, field
 
 from docbuild import yamlfile
@@ -39,6 +40,10 @@ KEYS = {
     "redirects": (None, "a YAML file of redirects (from, to, code, ...), relative to docbuild.yaml"),
     "version": (None, "the version for {{version}} (default: conf.py's version)"),
     "branch": (None, "the branch for {{branch}} (default: the git branch, if any)"),
+    "editions": ({}, "editions built from this tree: {NAME: {tags, exclude, replacements}}; each "
+                     "edition x format is its own target (html-NAME)"),
+    "languages": ([], "translations to build (language codes); catalogs in conf.py's locale_dirs"),
+    "versions": ([], "the published versions, for version switchers (html_context) and redirects"),
 }
 
 
@@ -68,6 +73,11 @@ class Config:
     replacements: dict = field(default_factory=dict)
     version: str = None
     branch: str = None
+    # name: {"tags": [...], "exclude": [...], "replacements": {...}, "line": N, "exclude_line": N}
+    editions: dict = field(default_factory=dict)
+    languages: list = field(default_factory=list)
+    versions: list = field(default_factory=list)
+    lines: object = None  # yamlfile.Lines of the file, for errors found later (configure)
 
 
 def machine():
@@ -202,6 +212,72 @@ def _publish(value, path, lines):
     return value
 
 
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")
+EDITION_KEYS = {"tags": list, "exclude": list, "replacements": dict}
+
+
+def _editions(value, path, lines):
+    """{name: {tags, exclude, replacements, line, exclude_line}}, checked."""
+    if not isinstance(value, dict) or not value:
+        raise UserError("`editions` must map edition names to {tags, exclude, replacements}",
+                        where=(path, lines.line), hint="for example: editions: {cloud: {tags: [cloud]}}")
+    out = {}
+    for name, spec in value.items():
+        where = (path, lines.of(name))
+        if not isinstance(name, str) or not NAME.match(name) or name in FORMATS or name == "all":
+            raise UserError(f"edition name {name!r} must be lower-case letters, digits or _ "
+                            "(starting with a letter) and not a format name", where=where)
+        spec = {} if spec is None else spec
+        if not isinstance(spec, dict):
+            raise UserError(f"edition {name!r} must be a mapping of tags, exclude, replacements",
+                            where=where)
+        sub = lines.child(name)
+        for key, item in spec.items():
+            if key not in EDITION_KEYS:
+                raise UserError(f"unknown key {key!r} in edition {name!r}", where=(path, sub.of(key)),
+                                hint="known: " + ", ".join(EDITION_KEYS))
+            if not isinstance(item, EDITION_KEYS[key]):
+                raise UserError(f"`editions: {name}: {key}` must be a {EDITION_KEYS[key].__name__}",
+                                where=(path, sub.of(key)))
+        tags = spec.get("tags", [name])
+        for tag in tags:
+            if not isinstance(tag, str) or not re.match(r"^[A-Za-z_][\w]*$", tag):
+                raise UserError(f"edition {name!r}: tag {tag!r} is not a Sphinx tag name "
+                                "(letters, digits, _)", where=(path, sub.of("tags")))
+        exclude = spec.get("exclude", [])
+        for pattern in exclude:
+            if not isinstance(pattern, str) or not pattern or os.path.isabs(pattern) or \
+                    pattern.split("/")[0] == "..":
+                raise UserError(f"edition {name!r}: exclude {pattern!r} must be a path relative to "
+                                "the source dir", where=(path, sub.of("exclude")))
+        replacements = spec.get("replacements", {})
+        if not all(isinstance(k, str) and isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                   for k, v in replacements.items()):
+            raise UserError(f"edition {name!r}: `replacements` must map names to strings",
+                            where=(path, sub.of("replacements")))
+        out[name] = {"tags": list(tags), "exclude": list(exclude),
+                     "replacements": {k: str(v) for k, v in replacements.items()},
+                     "line": where[1], "exclude_line": sub.of("exclude")}
+    return out
+
+
+def _languages(value, path, line, editions):
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UserError("`languages` must be a list of language codes", where=(path, line),
+                        hint="for example: languages: [ja, de, pt_BR]")
+    for code in value:
+        if not LANGUAGE.match(code):
+            raise UserError(f"{code!r} is not a language code", where=(path, line),
+                            hint="use codes such as ja, de, pt_BR or zh_CN")
+        if code in editions:
+            raise UserError(f"{code!r} names both an edition and a language", where=(path, line),
+                            hint="target names such as html-NAME must say which one")
+    if len(set(value)) != len(value):
+        raise UserError("a language is listed twice in `languages`", where=(path, line))
+    return list(value)
+
+
 def _timeouts(value, path, lines):
     if not isinstance(value, dict):
         raise UserError("`timeouts` must map `default` or a format name to {total, idle}",
@@ -231,13 +307,18 @@ def load(path):
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise UserError(f"unknown key {key!r}", where=(path, lines.of(key)),
                             hint=hint + "known keys: " + ", ".join(KEYS))
-    config = Config(path=path)
+    config = Config(path=path, lines=lines)
     if "formats" in data:
         config.formats = _names(data["formats"], path, lines.of("formats"), "formats",
                                 list(FORMATS), "format")
     if "default" in data:
-        config.default = _names(data["default"], path, lines.of("default"), "default",
-                                [*FORMATS, "all"], "target")
+        value = data["default"]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise UserError("`default` must be a list of target names", where=(path, lines.of("default")))
+        # Variant targets (html-cloud) are checked by configure, which knows the variants.
+        _names([v for v in value if v.split("-", 1)[0] == v], path, lines.of("default"), "default",
+               [*FORMATS, "all"], "target")
+        config.default = value
         if not config.default:
             raise UserError("`default` must name at least one target", where=(path, lines.of("default")),
                             hint="for example: default: [html]")
@@ -269,6 +350,17 @@ def load(path):
             if not isinstance(data[key], (str, int, float)) or isinstance(data[key], bool):
                 raise UserError(f"`{key}` must be a string", where=(path, lines.of(key)))
             setattr(config, key, str(data[key]))
+    if "editions" in data:
+        config.editions = _editions(data["editions"], path, lines.child("editions"))
+    if "languages" in data:
+        config.languages = _languages(data["languages"], path, lines.of("languages"), config.editions)
+    if "versions" in data:
+        value = data["versions"]
+        if not isinstance(value, list) or not all(
+                isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+            raise UserError("`versions` must be a list of version names", where=(path, lines.of("versions")),
+                            hint='for example: versions: ["2.1", "2.0", "1.9"] (quote them)')
+        config.versions = [str(v) for v in value]
     if "stage" in data:
         config.stage = _stage(data["stage"], path, lines.child("stage"))
     if "publish" in data:

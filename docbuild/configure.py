@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 from docbuild import config as config_mod
-from docbuild import content, site, sphinxconf
+from docbuild import content, site, sphinxconf, variants
 from docbuild.errors import UserError, UserErrors
 from docbuild.formats import FORMATS, SHARED_READ
 from docbuild.graph import Graph
@@ -147,7 +147,7 @@ def git_branch(folder):
     return text[len("ref: refs/heads/"):] if text.startswith("ref: refs/heads/") else None
 
 
-def generator_rows(plan, group_size, top, gen_dir, meta, globals_file):
+def generator_rows(plan, group_size, top, gen_dir, stem_dir, globals_file):
     """Generate edges with their exact outputs, one per group of source files.
 
     A process per file costs more in start-up (~0.15 s) than the work it does
@@ -160,7 +160,7 @@ def generator_rows(plan, group_size, top, gen_dir, meta, globals_file):
     sources = sorted(plan)
     for number, start in enumerate(range(0, len(sources), group_size)):
         group = sources[start:start + group_size]
-        stem = os.path.join(meta, "gen", f"group-{number:04d}")
+        stem = os.path.join(stem_dir, f"group-{number:04d}")
         rows.append({
             "sources": [spell(s, top) for s in group],
             "names": spell(stem + ".names", top),
@@ -168,14 +168,16 @@ def generator_rows(plan, group_size, top, gen_dir, meta, globals_file):
             "outputs": [spell(os.path.join(gen_dir, o), top) for s in group for o in plan[s]],
             "owners": {spell(os.path.join(gen_dir, o), top): spell(s, top) for s in group for o in plan[s]},
             "globals": spell(globals_file, top),
-            "extra": [],
+            "extra": ["--gen", spell(gen_dir, top), "--globals", spell(globals_file, top)],
         })
     return rows
 
 
-def remove_stale(gen_dir, plan):
-    """Delete generated files that no source produces any more (a removed file)."""
-    wanted = {os.path.normpath(os.path.join(gen_dir, o)) for outs in plan.values() for o in outs}
+def remove_stale(gen_dir, gen_dirs, plan):
+    """Delete generated files that no source produces any more (a removed file,
+    or an edition no longer declared)."""
+    wanted = {os.path.normpath(os.path.join(d, o)) for d in gen_dirs
+              for outs in plan.values() for o in outs}
     for root, dirs, files in os.walk(gen_dir, topdown=False):
         for name in files:
             path = os.path.join(root, name)
@@ -196,46 +198,77 @@ def prewrite_names(rows, top):
             write_if_changed(path, "".join(f"{by_source.get(o, s)}\t{o}\n" for o, s in pairs))
 
 
-def format_rows(cfg, top, srcdir, build_dir, inputs, order_only, gen_dir):
-    """One row per format (and the shared `read` step) for build.ninja.in."""
+def format_rows(cfg, top, srcdir, build_dir, all_variants, setup):
+    """One row per variant x format (and each variant's shared `read` step).
+
+    `setup` maps a variant's suffix to what its Sphinx runs share: inputs,
+    order-only inputs, gen dir, extra sphinx-build options (tags, language)
+    and the --variant settings docbuild's extension applies.
+    """
     rows = []
     b = lambda *parts: spell(os.path.join(build_dir, *parts), top)  # noqa: E731
 
-    def sphinx_row(name, builder, extra_inputs=(), extra_args=()):
-        total, idle = cfg.timeout(name)
+    def sphinx_row(name, fmt, builder, own, extra_inputs=(), extra_args=()):
+        own, variant = own
+        total, idle = cfg.timeout(fmt)
         return {
-            "name": name, "builder": builder,
+            "name": name, "format": fmt, "builder": builder, "variant": variant,
             "limits": ["--timeout", f"{total:g}", "--idle", f"{idle:g}"],
             "stamp": b("stamps", f"{name}.stamp"), "log": b("logs", f"{name}.log"),
             "depfile": b("stamps", f"{name}.d"),
-            "inputs": [*inputs, *extra_inputs], "order_only": order_only,
+            "inputs": [*own["inputs"], *extra_inputs], "order_only": own["order_only"],
             "sphinx_args": [
                 "--srcdir", spell(srcdir, top), "--confdir", spell(srcdir, top),
                 "--outdir", b(name), "--doctreedir", b("doctrees", name),
-                "--build-dir", spell(build_dir, top), "--gen", spell(gen_dir, top),
-                "--jobs", str(cfg.sphinx_jobs), *extra_args,
-                "--", *cfg.sphinx_options,
+                "--build-dir", spell(build_dir, top), "--gen", spell(own["gen"], top),
+                "--jobs", str(cfg.sphinx_jobs), *own["step_args"], *extra_args,
+                "--", *own["options"], *cfg.sphinx_options,
             ],
         }
 
-    if cfg.read_once:
-        # Reads every source into build/doctrees/read; writes nothing.
-        rows.append(sphinx_row("read", "dummy"))
-    for name, fmt in FORMATS.items():
-        if fmt.builder and cfg.read_once and name in SHARED_READ:
-            rows.append(sphinx_row(name, fmt.builder, [b("stamps", "read.stamp")],
-                                   ["--doctrees-from", b("doctrees", "read")]))
-        elif fmt.builder:
-            rows.append(sphinx_row(name, fmt.builder))
-        else:
-            total, idle = cfg.timeout(name)
-            rows.append({
-                "name": name, "builder": None,
-                "limits": ["--timeout", f"{total:g}", "--idle", f"{idle:g}"],
-                "stamp": b("stamps", f"{name}.stamp"), "log": b("logs", f"{name}.log"),
-                "after_stamp": b("stamps", f"{fmt.after}.stamp"), "dir": b(fmt.after),
-            })
+    for variant in all_variants:
+        own = (setup[variant.suffix], variant)
+        read = variants.target("read", variant)
+        if cfg.read_once:
+            # Reads every source into build/doctrees/read; writes nothing.
+            rows.append(sphinx_row(read, "read", "dummy", own))
+        for fmt_name, fmt in FORMATS.items():
+            if not variants.builds(fmt_name, variant):
+                continue
+            name = variants.target(fmt_name, variant)
+            if fmt.builder and cfg.read_once and fmt_name in SHARED_READ:
+                rows.append(sphinx_row(name, fmt_name, fmt.builder, own, [b("stamps", f"{read}.stamp")],
+                                       ["--doctrees-from", b("doctrees", read)]))
+            elif fmt.builder:
+                rows.append(sphinx_row(name, fmt_name, fmt.builder, own))
+            else:
+                total, idle = cfg.timeout(fmt_name)
+                after = variants.target(fmt.after, variant)
+                rows.append({
+                    "name": name, "format": fmt_name, "builder": None, "variant": variant,
+                    "limits": ["--timeout", f"{total:g}", "--idle", f"{idle:g}"],
+                    "stamp": b("stamps", f"{name}.stamp"), "log": b("logs", f"{name}.log"),
+                    "after_stamp": b("stamps", f"{after}.stamp"), "dir": b(after),
+                })
     return rows
+
+
+def aliases(rows):
+    """Targets that name several variants: `html` (every variant), and with
+    both editions and languages `html-cloud` (every language of an edition)
+    and `html-ja` (every edition in a language)."""
+    groups = {}
+    for row in rows:
+        variant = row.get("variant")
+        if not variant or not variant.suffix or row["format"] == "read":
+            continue
+        fmt = row["format"]
+        names = [fmt]
+        if variant.edition and variant.lang:
+            names += [f"{fmt}-{variant.edition}", f"{fmt}-{variant.lang}"]
+        for name in names:
+            groups.setdefault(name, []).append(row["name"])
+    return [{"name": name, "targets": targets} for name, targets in groups.items()]
 
 
 def step_list(rows, build_dir, publish):
@@ -251,7 +284,7 @@ def step_list(rows, build_dir, publish):
     return steps
 
 
-def help_text(cfg, project_name):
+def help_text(cfg, project_name, all_variants=()):
     lines = [f"Targets for {project_name} (ninja TARGET):"]
     for name, fmt in FORMATS.items():
         marks = []
@@ -262,6 +295,16 @@ def help_text(cfg, project_name):
         suffix = f"  [{', '.join(marks)}]" if marks else ""
         lines.append(f"  {name:12} {fmt.help}{suffix}")
     lines.append(f"  {'all':12} every format in `formats`: {', '.join(cfg.formats)}")
+    suffixes = [v.suffix for v in all_variants if v.suffix]
+    if suffixes:
+        lines.append("")
+        lines.append(f"Variants (editions x languages): {', '.join(suffixes)}")
+        lines.append(f"  FORMAT-VARIANT builds one, for example html-{suffixes[0]} or "
+                     f"latexpdf-{suffixes[-1]}; FORMAT alone builds it for every variant")
+        if cfg.languages:
+            lines.append("  python -m docbuild catalogs update   extract messages and merge them into "
+                         "each language's .po files")
+        lines.append("")
     lines.append(f"  {'generate':12} only the files generated from structured YAML content")
     lines.append(f"  {'stage':12} the site tree in the build dir (formats, downloads, redirects)")
     if cfg.publish:
@@ -319,11 +362,6 @@ def configure(args):
     top = os.getcwd()
     srcdir = find_source(args.source)
     cfg = config_mod.load(config_mod.find_config(srcdir, args.config))
-    if args.matrix:
-        # A format another listed one is made from (latex for latexpdf) is
-        # built by that job anyway: listing it too would duplicate the work.
-        inputs = {FORMATS[n].after for n in cfg.formats if FORMATS[n].after}
-        return {"matrix": [n for n in FORMATS if n in cfg.formats and n not in inputs]}
     if args.ci or cfg.ci:
         # Warnings fail the build; -n (nitpicky) when configured.
         extra = ["--fail-on-warning"] + (["-n"] if cfg.nitpicky else [])
@@ -333,21 +371,36 @@ def configure(args):
     prepare_build_dir(build_dir)
 
     values, conf_error = sphinxconf.read(srcdir, build_dir)
+    all_variants = variants.variants(cfg, str(values.get("language") or "en"))
+    variants.check_targets(cfg.default, all_variants, list(FORMATS),
+                           (cfg.path, cfg.lines.of("default") if cfg.lines else None))
+    if args.matrix:
+        # A format another listed one is made from (latex for latexpdf) is
+        # built by that job anyway: listing it too would duplicate the work.
+        inputs = {FORMATS[n].after for n in cfg.formats if FORMATS[n].after}
+        return {"matrix": [variants.target(n, v) for v in all_variants for n in FORMATS
+                           if n in cfg.formats and n not in inputs and variants.builds(n, v)]}
     project = find_sources(srcdir, values["source_suffix"], values["exclude_patterns"],
                            values["include_patterns"], skip=[build_dir])
+    variants.check_excludes(cfg, srcdir, project.docs)
     meta = os.path.join(build_dir, ".docbuild")
     gen_dir = os.path.join(build_dir, "gen")
+    # Each edition generates its own copy of the structured content (its
+    # replacements and `edition:` documents differ): build/gen/<edition>.
+    editions = list(cfg.editions) or [None]
+    gen_dirs = {e: os.path.join(gen_dir, e) if e else gen_dir for e in editions}
     root = top if srcdir.startswith(top + os.sep) else os.path.dirname(srcdir)
     globals_ = build_values(cfg, values, srcdir)
     content_cache = os.path.join(meta, "content-cache.json")
-    plan, next_cache = content.plan(srcdir, root, globals_, load_json(content_cache))
+    declared = {content.EDITIONS_KEY: list(cfg.editions)}
+    plan, next_cache = content.plan(srcdir, root, {**globals_, **declared}, load_json(content_cache))
     redirect_outputs = []
     if cfg.redirects:
         project_content = content.Project(srcdir, root, globals_)
         redirect_outputs = content.outputs("redirects", "", project_content.documents(
             cfg.redirects, "redirects"))
     write_if_changed(content_cache, json.dumps(next_cache))
-    generated = {os.path.join(srcdir, out): os.path.join(gen_dir, out)
+    generated = {os.path.join(srcdir, out): os.path.join(gen_dirs[editions[0]], out)
                  for outs in plan.values() for out in outs}
 
     cache_file = os.path.join(meta, "scan-cache.json")
@@ -373,23 +426,53 @@ def configure(args):
     head = git_head(srcdir)
     if not cfg.branch and head and os.path.isfile(head):
         regen_inputs.append(head)  # a checkout changes {{branch}}
+
+    # Translations: each language's catalogs are compiled into the build dir.
+    catalog_edges, catalog_outputs = [], {}
+    locales_dir = os.path.join(build_dir, "locales")
+    for lang in cfg.languages:
+        found, folders = variants.catalogs(cfg, srcdir, values, lang)
+        regen_inputs += folders  # a .po file added or removed
+        outs, files = [], []
+        for po, index, rel in found:
+            out = os.path.join(locales_dir, str(index), lang, rel)
+            outs += [out, out[:-3] + ".mo"]
+            files += [spell(po, top), str(index), rel]
+        catalog_outputs[lang] = outs
+        if found:
+            catalog_edges.append({
+                "outputs": [spell(o, top) for o in outs], "inputs": [spell(po, top) for po, _, _ in found],
+                "lang": lang, "log": spell(os.path.join(build_dir, "logs", f"catalogs-{lang}.log"), top),
+                "args": ["--out", spell(locales_dir, top), "--lang", lang, "--", *files]})
     # _static and _templates are asset folders and source folders at once.
     regen_inputs = list(dict.fromkeys(regen_inputs))
-    inputs = [sources_list, conf_py, *sorted(generated[p] for p in graph.used_generated)]
-    globals_file = os.path.join(meta, "content-globals.json")
+
     group_size = cfg.content_group_size or max(1, -(-len(plan) // (2 * config_mod.machine()[0])))
-    generators = generator_rows(plan, group_size, top, gen_dir, meta, globals_file)
+    generators, globals_files, names_by_edition = [], {}, {}
+    for edition in editions:
+        own_values = {**globals_, **declared}
+        if edition:
+            own_values.update(cfg.editions[edition]["replacements"])
+            own_values["edition"] = edition
+        globals_files[edition] = os.path.join(
+            meta, f"content-globals-{edition}.json" if edition else "content-globals.json")
+        write_if_changed(globals_files[edition], json.dumps(own_values, sort_keys=True))
+        rows = generator_rows(plan, group_size, top, gen_dirs[edition],
+                              os.path.join(meta, "gen", edition) if edition else os.path.join(meta, "gen"),
+                              globals_files[edition])
+        names_by_edition[edition] = [g["names"] for g in rows]
+        generators += rows
     if cfg.redirects:
         redirects_dir = os.path.join(build_dir, "redirects")
         stem = os.path.join(meta, "redirects")
         generators.append({
             "sources": [spell(cfg.redirects, top)], "names": spell(stem + ".names", top),
-            "depfile": spell(stem + ".d", top), "globals": spell(globals_file, top),
+            "depfile": spell(stem + ".d", top), "globals": spell(globals_files[editions[0]], top),
             "outputs": [spell(os.path.join(redirects_dir, o), top) for o in redirect_outputs],
-            "extra": ["--kind", "redirects", "--out", spell(redirects_dir, top)],
+            "extra": ["--kind", "redirects", "--out", spell(redirects_dir, top),
+                      "--globals", spell(globals_files[editions[0]], top)],
         })
-    generate_args = ["--srcdir", spell(srcdir, top), "--root", spell(root, top),
-                     "--gen", spell(gen_dir, top), "--globals", spell(globals_file, top)]
+    generate_args = ["--srcdir", spell(srcdir, top), "--root", spell(root, top)]
     if cfg.templates:
         generate_args += ["--templates", spell(cfg.templates, top)]
 
@@ -401,9 +484,15 @@ def configure(args):
     if args.ci:
         configure_args.append("--ci")
 
+    setup = variant_setup(cfg, top, srcdir, all_variants, globals_, values, gen_dirs,
+                          sorted(graph.used_generated), names_by_edition, catalog_outputs, locales_dir,
+                          [spell(sources_list, top), spell(conf_py, top)])
+    rows = format_rows(cfg, top, srcdir, build_dir, all_variants, setup)
+
     redirects_dir = os.path.join(build_dir, "redirects") if cfg.redirects else None
     dist, stage, publish = site.plan(cfg, {**values, "branch": globals_["branch"],
-                                           "version": globals_["version"]}, build_dir, redirects_dir)
+                                           "version": globals_["version"]}, build_dir, redirects_dir,
+                                     all_variants)
     stage_file = site.write_plans(meta, stage, publish)
     stage_inputs = stage["inputs"] + [stage_file] + (
         [os.path.join(meta, "redirects.names")] if cfg.redirects else [])
@@ -422,9 +511,11 @@ def configure(args):
         regen_inputs=[spell(p, top) for p in regen_inputs],
         # A source that disappears must make its edges dirty, not stop ninja.
         may_vanish=list(dict.fromkeys([spell(p, top) for p in regen_inputs]
-                                      + [s for g in generators for s in g["sources"]])),
-        formats=format_rows(cfg, top, srcdir, build_dir, [spell(p, top) for p in inputs],
-                            [g["names"] for g in generators], gen_dir),
+                                      + [s for g in generators for s in g["sources"]]
+                                      + [i for c in catalog_edges for i in c["inputs"]])),
+        formats=rows,
+        aliases=aliases(rows),
+        catalogs=catalog_edges,
         generators=generators,
         generate_args=generate_args,
         all_targets=all_targets,
@@ -450,11 +541,16 @@ def configure(args):
     # The sources list changes exactly when a document is added or removed:
     # the Sphinx edges depend on it, so new pages appear without a manual step.
     write_if_changed(sources_list, "".join(spell(p, top) + "\n" for p in sources))
-    write_if_changed(help_file, help_text(cfg, project_name))
-    write_if_changed(os.path.join(meta, "steps.json"), json.dumps(step_list(
-        format_rows(cfg, top, srcdir, build_dir, [], [], gen_dir), build_dir, publish), indent=0))
-    write_if_changed(globals_file, json.dumps(globals_, sort_keys=True))
-    remove_stale(gen_dir, plan)
+    write_if_changed(help_file, help_text(cfg, project_name, all_variants))
+    write_if_changed(os.path.join(meta, "steps.json"), json.dumps(
+        step_list(rows, build_dir, publish), indent=0))
+    write_if_changed(os.path.join(meta, "catalogs.json"), json.dumps({
+        "languages": cfg.languages, "project": project_name, "version": globals_["version"],
+        "locale_dir": variants.locale_dirs(srcdir, values)[0],
+        "gettext_targets": [r["name"] for r in rows if r["format"] == "gettext"],
+        "gettext_dirs": [os.path.join(build_dir, r["name"]) for r in rows if r["format"] == "gettext"],
+    }, indent=1))
+    remove_stale(gen_dir, gen_dirs.values(), plan)
     write_if_changed(os.path.join(meta, "graph.json"), json.dumps(graph.to_json()))
     build_ninja = os.path.join(top, "build.ninja")
     changed = write_if_changed(build_ninja, text)
@@ -469,6 +565,38 @@ def configure(args):
         "srcdir": srcdir, "docs": len(project.docs), "changed": changed,
         "conf_error": conf_error, "build_dir": build_dir,
     }
+
+
+def variant_setup(cfg, top, srcdir, all_variants, globals_, values, gen_dirs, used_generated,
+                  names_by_edition, catalog_outputs, locales_dir, common_inputs):
+    """{suffix: what every Sphinx run of that variant shares} (see format_rows)."""
+    setup = {}
+    for v in all_variants:
+        gen = gen_dirs[v.edition]
+        inputs = [*common_inputs,
+                  *(spell(os.path.join(gen, os.path.relpath(p, srcdir)), top) for p in used_generated)]
+        options = [arg for tag in v.tags for arg in ("-t", tag)]
+        settings = {}
+        if v.exclude:
+            settings["exclude"] = variants.exclude_patterns(v)
+        if v.translated:
+            options += ["-D", f"language={v.lang}"]
+            inputs += [spell(p, top) for p in catalog_outputs.get(v.lang, [])]
+            count = len(variants.locale_dirs(srcdir, values))
+            settings["locale_dirs"] = [os.path.join(locales_dir, str(i)) for i in range(count)]
+        if v.suffix or cfg.versions:
+            # For templates: a version switcher, an edition or language menu.
+            settings["context"] = {"docbuild_version": globals_["version"],
+                                   "docbuild_versions": cfg.versions,
+                                   "docbuild_edition": v.edition or "",
+                                   "docbuild_language": v.lang or "",
+                                   "docbuild_variant": v.suffix}
+        setup[v.suffix] = {
+            "inputs": inputs, "order_only": names_by_edition[v.edition], "gen": gen,
+            "options": options,
+            "step_args": ["--variant", json.dumps(settings, sort_keys=True)] if settings else [],
+        }
+    return setup
 
 
 def main(argv=None, prog="python configure.py"):

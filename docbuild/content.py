@@ -14,8 +14,10 @@ from docbuild.kinds import KINDS, TYPES, ACTION_FIELDS, COMMON, is_abstract, key
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}")
 MAX_PASSES = 50  # replacement is repeated until stable; a repeat or this many passes is a loop
-NOT_SUBSTITUTED = {"inherit", "source", "replacement", "ref", "file", "program", "name"}
+NOT_SUBSTITUTED = {"inherit", "source", "replacement", "ref", "file", "program", "name", "edition"}
 SAFE_NAME = re.compile(r"^[^/\\\x00-\x1f]+$")
+# The key of the globals that lists the declared editions (no {{placeholder}} can name it).
+EDITIONS_KEY = "docbuild:editions"
 
 
 class Doc:
@@ -149,7 +151,11 @@ class Project:
         self.srcdir = os.path.abspath(srcdir)
         self.root = os.path.abspath(root)
         self.includes = os.path.join(self.srcdir, "includes")
-        self.globals = globals_ or {}
+        self.globals = dict(globals_ or {})
+        # The editions docbuild.yaml declares (None: no check), and the one
+        # being generated (None: every document, as configure plans outputs).
+        self.editions = self.globals.pop(EDITIONS_KEY, None)
+        self.edition = self.globals.get("edition") or None
         self.files = {}  # path -> [Doc]
         self.read = set()  # every file loaded (for depfiles)
 
@@ -221,6 +227,17 @@ class Project:
                                  **(doc.data.get("replacement") or {})}
         return merged
 
+    def in_edition(self, doc, fields):
+        """Whether a document belongs in the edition being generated; checks its names."""
+        names = edition_names(doc, fields)
+        if self.editions is not None:
+            for name in names:
+                if name not in self.editions:
+                    hint = ("docbuild.yaml declares " + ", ".join(self.editions)) if self.editions \
+                        else "docbuild.yaml declares no `editions:`; add them or remove `edition:`"
+                    raise doc.error(f"unknown edition {name!r}", "edition", hint=hint)
+        return not names or self.edition is None or self.edition in names
+
     def documents(self, path, kind=None):
         """[(Doc, fields)] of a file: inherited, checked, substituted; abstract ones left out."""
         out = []
@@ -241,11 +258,26 @@ class Project:
                 seen[key] = doc.lines.line
             if is_abstract(doc.kind, fields):
                 continue
+            if not self.in_edition(doc, fields):
+                if kind.per_doc:  # its file still exists (outputs do not depend on the edition)
+                    out.append((doc, {**fields, EXCLUDED: True}))
+                continue
             if doc.kind == "redirects" and fields.get("outputs") and \
                     self.globals.get("version") not in map(str, fields["outputs"]):
                 continue  # a redirect for other versions
             out.append((doc, substitute_all(doc, fields, self.globals)))
         return out
+
+
+EXCLUDED = "docbuild:excluded"
+
+
+def edition_names(doc, fields):
+    value = fields.get("edition")
+    names = [value] if isinstance(value, str) else value or []
+    if not all(isinstance(n, str) for n in names):
+        raise doc.error("must be an edition name or a list of them", "edition")
+    return names
 
 
 def substitute_all(doc, fields, globals_):

@@ -113,7 +113,10 @@ def render(kind, name, docs, env):
         texts = rules + [page.render(doc=f, name=name, kind=kind) for f in fields]
     elif spec.per_doc:
         template = env.get_template(spec.templates[0])
-        texts = [template.render(doc=f, name=name, kind=kind) for f in fields]
+        # A document of another edition keeps its (empty) file: the outputs
+        # of a source do not depend on the edition.
+        texts = ["" if f.get(content.EXCLUDED) else template.render(doc=f, name=name, kind=kind)
+                 for f in fields]
     else:
         ready = prepare(kind, fields)
         texts = [env.get_template(t).render(docs=ready, name=name, kind=kind)

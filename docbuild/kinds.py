@@ -20,7 +20,8 @@ TYPES = {
 
 Kind = namedtuple("Kind", "name key fields required per_doc outputs templates")
 
-COMMON = {"inherit": "map", "source": "map", "replacement": "map"}
+# `edition`: the editions (docbuild.yaml) a document appears in; default all.
+COMMON = {"inherit": "map", "source": "map", "replacement": "map", "edition": ("str", "list")}
 
 TEXT = ("str", "num", "bool")  # a scalar that is printed as text
 TITLE = ("str", "map")  # a string, or {text, character}

@@ -36,8 +36,15 @@ def inside(path, folder):
     return path == folder or path.startswith(folder + os.sep)
 
 
-def plan(cfg, values, build_dir, redirects_dir=None):
-    """(dist edges, stage plan, publish plan) for configure."""
+def plan(cfg, values, build_dir, redirects_dir=None, all_variants=None):
+    """(dist edges, stage plan, publish plan) for configure.
+
+    Each variant (edition x language) goes to its own folder below the stage
+    root, <edition>/<lang>, so the default layout is public/<version>/<edition>/<lang>/.
+    """
+    from docbuild.variants import Variant, builds, subdir, target
+
+    all_variants = all_variants or [Variant("", None, None, False, [], [], {})]
     stage_cfg = cfg.stage
     names = {"project": values.get("project") or "docs", "version": values.get("version") or "latest",
              "branch": values.get("branch") or ""}
@@ -62,36 +69,11 @@ def plan(cfg, values, build_dir, redirects_dir=None):
     if "html" in formats and "dirhtml" in formats:
         raise UserError("stage either html or dirhtml, not both: both would be the site root "
                         "and both archives would have one name", where=cfg.path)
-    for fmt in formats:
-        stamp = os.path.join(build_dir, "stamps", f"{fmt}.stamp")
-        where = expand(layout[fmt], {**names, "name": name}, cfg.path)
-        if not inside(os.path.join(root, where), root):
-            raise UserError(f"the layout of {fmt} ({where}) leaves the stage dir", where=cfg.path)
-        if fmt in ("epub", "latexpdf", "man") and os.path.normpath(where) in (".", ""):
-            raise UserError(f"the layout of {fmt} must be a file name, not {where!r}", where=cfg.path,
-                            hint=f"for example {LAYOUT[fmt]}")
-        if fmt in ("html", "dirhtml", "singlehtml", "json"):
-            entries.append({"tree": os.path.join(build_dir, fmt), "to": where})
-            inputs.append(stamp)
-            if fmt in ("html", "dirhtml"):
-                for kind in stage_cfg.get("archives", ["tar.gz", "zip"]):
-                    out = os.path.join(dist_dir, f"{name}.{kind}")
-                    dist.append({"out": out, "input": stamp, "step": f"archive-{fmt}-{kind}",
-                                 "args": ["archive", kind, os.path.join(build_dir, fmt), out,
-                                          "--prefix", name]})
-                    entries.append({"file": out, "to": os.path.join(os.path.dirname(where), f"{name}.{kind}")})
-            continue
-        out = os.path.join(dist_dir, os.path.basename(where))
-        if fmt == "man":
-            args = ["archive", "tar.gz", os.path.join(build_dir, "man"), out, "--prefix", f"{name}-man"]
-        elif fmt == "epub":
-            args = ["pick", os.path.join(build_dir, "epub"), ".epub", out]
-        else:
-            docs = values.get("latex_documents") or []
-            stem = os.path.splitext(docs[0][1])[0] if docs and len(docs[0]) > 1 else None
-            args = ["pick", os.path.join(build_dir, "latex"), ".pdf", out] + (["--prefer", stem] if stem else [])
-        dist.append({"out": out, "input": stamp, "step": f"dist-{fmt}", "args": args})
-        entries.append({"file": out, "to": where})
+    for variant in all_variants:
+        for fmt in formats:
+            if builds(fmt, variant):
+                _stage_format(fmt, target(fmt, variant), variant, subdir(variant), name, names, layout,
+                              root, build_dir, dist_dir, stage_cfg, cfg, values, dist, entries, inputs)
     if redirects_dir:
         entries.append({"tree": os.path.join(redirects_dir, "pages"), "to": ".", "optional": True})
         entries.append({"file": os.path.join(redirects_dir, ".htaccess"), "to": ".htaccess"})
@@ -110,6 +92,45 @@ def plan(cfg, values, build_dir, redirects_dir=None):
     publish = {"stage": root, "destinations": destinations,
                "default": next(iter(destinations), None)}
     return dist, stage, publish
+
+
+def _stage_format(fmt, step, variant, folder, name, names, layout, root, build_dir, dist_dir,
+                  stage_cfg, cfg, values, dist, entries, inputs):
+    """The stage entries (and dist edges) of one format of one variant."""
+    if variant.suffix:
+        name = f"{name}-{variant.suffix}"
+    stamp = os.path.join(build_dir, "stamps", f"{step}.stamp")
+    own = expand(layout[fmt], {**names, "name": name}, cfg.path)  # within the variant's folder
+    where = os.path.normpath(os.path.join(folder, own))
+    if not inside(os.path.join(root, where), root):
+        raise UserError(f"the layout of {fmt} ({where}) leaves the stage dir", where=cfg.path)
+    if fmt in ("epub", "latexpdf", "man") and where == os.path.normpath(folder):
+        raise UserError(f"the layout of {fmt} must be a file name, not {where!r}", where=cfg.path,
+                        hint=f"for example {LAYOUT[fmt]}")
+    if fmt in ("html", "dirhtml", "singlehtml", "json"):
+        entries.append({"tree": os.path.join(build_dir, step), "to": where})
+        inputs.append(stamp)
+        if fmt in ("html", "dirhtml"):
+            for kind in stage_cfg.get("archives", ["tar.gz", "zip"]):
+                out = os.path.join(dist_dir, f"{name}.{kind}")
+                dist.append({"out": out, "input": stamp, "step": f"archive-{step}-{kind}",
+                             "args": ["archive", kind, os.path.join(build_dir, step), out,
+                                      "--prefix", name]})
+                entries.append({"file": out, "to": os.path.normpath(
+                    os.path.join(folder, os.path.dirname(own), f"{name}.{kind}"))})
+        return
+    out = os.path.join(dist_dir, os.path.basename(where))
+    if fmt == "man":
+        args = ["archive", "tar.gz", os.path.join(build_dir, step), out, "--prefix", f"{name}-man"]
+    elif fmt == "epub":
+        args = ["pick", os.path.join(build_dir, step), ".epub", out]
+    else:
+        docs = values.get("latex_documents") or []
+        stem = os.path.splitext(docs[0][1])[0] if docs and len(docs[0]) > 1 else None
+        latex = os.path.join(build_dir, "latex" + step[len("latexpdf"):])
+        args = ["pick", latex, ".pdf", out] + (["--prefer", stem] if stem else [])
+    dist.append({"out": out, "input": stamp, "step": f"dist-{step}", "args": args})
+    entries.append({"file": out, "to": where})
 
 
 def write_plans(meta, stage, publish):

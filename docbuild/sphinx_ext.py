@@ -46,6 +46,7 @@ def setup(app):
         if SETTINGS.get("gen"):
             app.add_directive("include", generated_include(), override=True)
         app.connect("config-inited", exclude_build_dir)
+        app.connect("config-inited", apply_variant)
         warnings = Warnings(app)
         logging.getLogger("sphinx").addHandler(warnings)
         app.connect("env-get-outdated", warnings.outdated)
@@ -70,6 +71,23 @@ def exclude_build_dir(app, config):
     if _inside(build_dir, srcdir) and build_dir != srcdir:
         rel = os.path.relpath(build_dir, srcdir).replace(os.sep, "/")
         config.exclude_patterns = [*config.exclude_patterns, rel, rel + "/**"]
+
+
+def apply_variant(app, config):
+    """An edition's excluded files, a language's compiled catalogs, and the
+    values templates get (configure's --variant settings)."""
+    if not SETTINGS.get("variant"):
+        return
+    variant = json.loads(SETTINGS["variant"])
+    if variant.get("exclude"):
+        config.exclude_patterns = [*config.exclude_patterns, *variant["exclude"]]
+    if variant.get("locale_dirs"):
+        # The catalogs step compiled them into the build dir; Sphinx must not
+        # compile .po files in the source tree itself.
+        config.locale_dirs = variant["locale_dirs"]
+        config.gettext_auto_build = False
+    if variant.get("context"):
+        config.html_context = {**(config.html_context or {}), **variant["context"]}
 
 
 PENDING = "docbuild-pending.json"
