@@ -81,6 +81,12 @@ def apply_variant(app, config):
     variant = json.loads(SETTINGS["variant"])
     if variant.get("exclude"):
         config.exclude_patterns = [*config.exclude_patterns, *variant["exclude"]]
+        # A toctree entry for a page this edition leaves out sits in an
+        # `only::` block, but Sphinx warns at parse time, before `only` is
+        # decided: drop that warning for the edition's own exclusions only.
+        quiet = EditionExcluded(variant["exclude"], list(config.source_suffix))
+        for handler in logging.getLogger("sphinx").handlers:
+            handler.addFilter(quiet)
     if variant.get("locale_dirs"):
         # The catalogs step compiled them into the build dir; Sphinx must not
         # compile .po files in the source tree itself.
@@ -88,6 +94,24 @@ def apply_variant(app, config):
         config.gettext_auto_build = False
     if variant.get("context"):
         config.html_context = {**(config.html_context or {}), **variant["context"]}
+
+
+class EditionExcluded(logging.Filter):
+    """Drops "toctree contains reference to excluded document" for documents
+    the edition excludes (other excluded documents still warn)."""
+
+    def __init__(self, patterns, suffixes):
+        super().__init__()
+        from sphinx.util.matching import Matcher
+
+        self.matcher, self.suffixes = Matcher(patterns), suffixes
+
+    def filter(self, record):
+        if getattr(record, "type", None) == "toc" and getattr(record, "subtype", None) == "excluded" \
+                and record.args:
+            docname = str(record.args[0])
+            return not any(self.matcher(docname + suffix) for suffix in self.suffixes)
+        return True
 
 
 PENDING = "docbuild-pending.json"

@@ -92,6 +92,8 @@ def test_editions_exclude_files_follow_tags_and_filter_yaml(tmp_path):
     assert "Sign up for Example Cloud" in cloud and "Download" not in cloud
     assert "Download Example Server" in onprem and "Sign up" not in onprem
     assert "Use Example Cloud" in cloud and "Use Example Server" in onprem
+    # The toctree entry inside `only:: onprem` does not warn in the edition that excludes it.
+    assert "excluded document" not in p.log("read-cloud")
     assert "no work to do" in p.ninja("text").stdout
 
     # One variant alone: its own target, nothing of the other edition.
