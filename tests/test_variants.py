@@ -127,6 +127,10 @@ def test_staging_layout_takes_variants(tmp_path):
     assert not os.path.exists(os.path.join(public, "cloud", "onprem.html"))
     assert os.path.exists(os.path.join(public, "cloud", "Variants-2.1-cloud.tar.gz"))
     assert "no work to do" in p.ninja("stage").stdout
+    # A tool format (makeinfo on the texinfo output) runs on its own variant's output.
+    ran = steps_run(p.ninja("info-onprem"))
+    assert ran == ["sphinx read-onprem", "sphinx texinfo-onprem", "info-onprem"], ran
+    assert [f for f in os.listdir(p.path("build", "texinfo-onprem")) if f.endswith(".info")]
 
 
 PO = """\
