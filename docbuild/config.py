@@ -43,7 +43,8 @@ KEYS = {
     "editions": ({}, "editions built from this tree: {NAME: {tags, exclude, replacements}}; each "
                      "edition x format is its own target (html-NAME)"),
     "languages": ([], "translations to build (language codes); catalogs in conf.py's locale_dirs"),
-    "versions": ([], "the published versions, for version switchers (html_context) and redirects"),
+    "versions": ([], "the published versions, for version switchers in templates "
+                     "(html_context: docbuild_versions)"),
 }
 
 

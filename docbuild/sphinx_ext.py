@@ -86,7 +86,8 @@ def apply_variant(app, config):
         # decided: drop that warning for the edition's own exclusions only.
         quiet = EditionExcluded(variant["exclude"], list(config.source_suffix))
         for handler in logging.getLogger("sphinx").handlers:
-            handler.addFilter(quiet)
+            # First, before Sphinx's own filter counts the warning for -W.
+            handler.filters.insert(0, quiet)
     if variant.get("locale_dirs"):
         # The catalogs step compiled them into the build dir; Sphinx must not
         # compile .po files in the source tree itself.

@@ -24,6 +24,11 @@ SOURCE_ONLY = {"gettext", "linkcheck"}
 
 def variants(cfg, source_language):
     """Every variant, editions first, the source language before translations."""
+    if source_language in cfg.languages:
+        raise UserError(f"{source_language!r} is the source language (conf.py's `language`), "
+                        "not a translation", where=(cfg.path, cfg.lines.of("languages") if cfg.lines else None),
+                        hint="list only the translations in `languages:`; the source language is "
+                             f"always built (as FORMAT-{source_language})")
     editions = list(cfg.editions) or [None]
     languages = [source_language, *cfg.languages] if cfg.languages else [None]
     out = []

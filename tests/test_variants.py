@@ -221,6 +221,19 @@ def test_missing_locale_dir(tmp_path):
                  "mkdir -p")
 
 
+def test_source_language_listed_as_a_translation(tmp_path):
+    files = dict(LANGUAGES)
+    files["docbuild.yaml"] = LANGUAGES["docbuild.yaml"].replace("[de, ja]", "[en, de]")
+    config_error(tmp_path, files, "docbuild.yaml:2: error: 'en' is the source language")
+
+
+def test_ci_mode_edition_excluded_toctree_entry_does_not_fail(tmp_path):
+    p = Project(tmp_path / "work", EDITIONS)
+    p.configure("--ci")
+    p.ninja("text-cloud")  # fails if the dropped warning still counted for --fail-on-warning
+    assert "excluded document" not in p.log("read-cloud")
+
+
 def test_unknown_language_in_a_target(tmp_path):
     files = dict(LANGUAGES)
     files["docbuild.yaml"] = LANGUAGES["docbuild.yaml"] + "default: [html-fr]\n"
