@@ -73,13 +73,75 @@ def find_sources(srcdir, suffixes, exclude_patterns, include_patterns=("**",), s
     return project
 
 
+# Line breaks of str.splitlines() other than "\n" (reading in text mode made
+# "\r\n" and "\r" into "\n"): a file with one of these is scanned line by
+# line, the slow way.  (`in` is several times faster than a regex here.)
+_RARE_BREAKS = "\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+# Outside toctrees and literal blocks, only a line holding one of these can
+# do anything: every directive, literal block start and download role does.
+_INTERESTING = re.compile(r"::|:download:")
+_BLOCK_ENDS = {}  # indent -> pattern of the next non-blank line indented at most that much
+
+
+def _block_end(indent):
+    pattern = _BLOCK_ENDS.get(indent)
+    if pattern is None:
+        pattern = _BLOCK_ENDS[indent] = re.compile(r"^[^\S\n]{0,%d}\S" % indent, re.M)
+    return pattern
+
+
 def parse_refs(path):
     """[Ref] for every reference in one reStructuredText file."""
     try:
         with open(path, encoding="utf-8-sig", errors="replace") as f:
-            lines = f.read().splitlines()
+            text = f.read()
     except OSError:
         return []
+    if any(c in text for c in _RARE_BREAKS):
+        return _scan_lines(text.splitlines())
+    return _scan_text(text)
+
+
+def _scan_text(text):
+    """parse_refs on text whose only line break is "\n", without visiting every line.
+
+    The same as _scan_lines(text.splitlines()), but only the lines that can
+    matter are looked at: outside a toctree, the next line holding `::` or
+    `:download:` (the lines in between do nothing), and after the start of a
+    literal block, the first line that ends it (found by one regex search).
+    """
+    refs = []
+    toctree_indent = None
+    size = len(text)
+    pos, number = 0, 1  # the start of the line to look at, and its number
+    direct = False  # look at the line at pos, not the next interesting one
+    while True:
+        if not direct and toctree_indent is None:
+            match = _INTERESTING.search(text, pos)
+            if not match:
+                break
+            newline = text.rfind("\n", pos, match.start())
+            if newline >= 0:
+                number += text.count("\n", pos, newline + 1)
+                pos = newline + 1
+        end = text.find("\n", pos)
+        if end < 0:
+            end = size
+        literal_indent, toctree_indent = _line(text[pos:end], number, refs, toctree_indent)
+        if literal_indent is not None:
+            match = _block_end(literal_indent).search(text, end + 1)
+            if not match:
+                break
+            number += text.count("\n", pos, match.start())
+            pos, direct = match.start(), True
+            continue
+        if end >= size:
+            break
+        pos, number, direct = end + 1, number + 1, False
+    return refs
+
+
+def _scan_lines(lines):
     refs = []
     toctree_indent = None
     literal_indent = None  # inside a literal or code block: examples, not references
@@ -88,33 +150,37 @@ def parse_refs(path):
             stripped = line.strip()
             if not stripped or len(line) - len(line.lstrip()) > literal_indent:
                 continue
-            literal_indent = None
-        if LITERAL_START.match(line) or (line.rstrip().endswith("::") and not DIRECTIVE.match(line)
-                                         and not line.lstrip().startswith("..")):
-            literal_indent = len(line) - len(line.lstrip())
-            continue
-        if toctree_indent is not None:
-            stripped = line.strip()
-            indent = len(line) - len(line.lstrip())
-            if stripped and indent <= toctree_indent:
-                toctree_indent = None
-            elif stripped and not stripped.startswith(":"):
-                match = EXPLICIT_TARGET.match(stripped)
-                refs.append(Ref("toctree", match["target"] if match else stripped, number))
-                continue
-            else:
-                continue
-        if ":download:" in line:
-            for match in DOWNLOAD_ROLE.finditer(line):
-                target = EXPLICIT_TARGET.match(match["arg"])
-                refs.append(Ref("download", (target["target"] if target else match["arg"]).strip(), number))
-        if ".." not in line:
-            continue
-        match = DIRECTIVE.match(line)
-        if not match:
-            continue
-        if match["name"] == "toctree":
-            toctree_indent = len(match["indent"])
-        elif match["arg"]:
-            refs.append(Ref(match["name"], match["arg"], number))
+        literal_indent, toctree_indent = _line(line, number, refs, toctree_indent)
     return refs
+
+
+def _line(line, number, refs, toctree_indent):
+    """Scan one line outside a literal block: (literal block indent or None, toctree indent)."""
+    if LITERAL_START.match(line) or (line.rstrip().endswith("::") and not DIRECTIVE.match(line)
+                                     and not line.lstrip().startswith("..")):
+        return len(line) - len(line.lstrip()), toctree_indent
+    if toctree_indent is not None:
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if stripped and indent <= toctree_indent:
+            toctree_indent = None
+        elif stripped and not stripped.startswith(":"):
+            match = EXPLICIT_TARGET.match(stripped)
+            refs.append(Ref("toctree", match["target"] if match else stripped, number))
+            return None, toctree_indent
+        else:
+            return None, toctree_indent
+    if ":download:" in line:
+        for match in DOWNLOAD_ROLE.finditer(line):
+            target = EXPLICIT_TARGET.match(match["arg"])
+            refs.append(Ref("download", (target["target"] if target else match["arg"]).strip(), number))
+    if ".." not in line:
+        return None, toctree_indent
+    match = DIRECTIVE.match(line)
+    if not match:
+        return None, toctree_indent
+    if match["name"] == "toctree":
+        toctree_indent = len(match["indent"])
+    elif match["arg"]:
+        refs.append(Ref(match["name"], match["arg"], number))
+    return None, toctree_indent

@@ -1,0 +1,54 @@
+"""The reference scanner: the fast path (whole text) against the line-by-line one."""
+
+import random
+
+from docbuild import scan
+
+
+def refs_of(path):
+    return [(r.kind, r.target, r.line) for r in scan.parse_refs(str(path))]
+
+
+def test_literal_blocks_toctrees_and_roles(tmp_path):
+    page = tmp_path / "p.rst"
+    page.write_text(
+        "Title\n=====\n\n"
+        "Write this::\n\n   .. include:: /not/real.rst\n\n      :download:`no.zip`\n\n"
+        "  .. image:: still-literal.png\n"  # less indented than the block's text, more than `Write`
+        ".. code-block:: rst\n\n   .. image:: nothing.png\n\n"
+        ".. toctree::\n   :maxdepth: 1\n\n   one\n   Two <two>\n   example::\n\n"
+        "      .. include:: literal-in-toctree.rst\n\n   three\n\n"
+        "Text :download:`the file <files/x.zip>`.\n"
+        "   .. figure:: fig.png\n"
+        ".. include:: real.inc\n")
+    assert refs_of(page) == [
+        ("toctree", "one", 18), ("toctree", "two", 19), ("toctree", "three", 24),
+        ("download", "files/x.zip", 26), ("figure", "fig.png", 27), ("include", "real.inc", 28)]
+
+
+def test_unusual_line_breaks_count_lines_like_splitlines(tmp_path):
+    page = tmp_path / "p.rst"
+    page.write_bytes(b"a\r\nb\rc\x0cd\n.. include:: x.inc\n")
+    assert refs_of(page) == [("include", "x.inc", 5)]
+    page.write_bytes("a\u2028b\n.. image:: y.png\r\n.. include:: z.inc".encode())
+    assert refs_of(page) == [("image", "y.png", 3), ("include", "z.inc", 4)]
+
+
+INDENTS = ["", " ", "  ", "   ", "      ", "\t", " \t", "\xa0 "]
+LINES = ["", "para", "text::", "x ::  ", "::", ".. include:: a.rst", ".. include::", ".. toctree::",
+         ":maxdepth: 1", ":glob:", "one", "T <two>", "self", ".. code-block:: rst", ".. code::",
+         ".. sourcecode::", ".. parsed-literal::", ".. highlight:: rst", ".. note::", "..",
+         ".. _label:", ".. image:: i.png", ".. figure:: f.png", ".. literalinclude:: c.py",
+         ".. download:: d.zip", ".. |s| image:: s.png", "see :download:`x <y.zip>` and :download:`z`",
+         "a :download:`q`::"]
+
+
+def test_fast_scan_equals_line_by_line_scan():
+    rng = random.Random(6)
+    for _ in range(5000):
+        text = "".join(rng.choice(INDENTS) + rng.choice(LINES) + "\n"
+                       for _ in range(rng.randint(0, 40)))
+        if rng.random() < 0.3:
+            text = text.rstrip("\n")
+        expected = scan._scan_lines(text.splitlines())
+        assert scan._scan_text(text) == expected, text
