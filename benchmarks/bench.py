@@ -84,11 +84,9 @@ import argparse
 import compileall
 import json
 import os
-import platform
 import pstats
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import threading
@@ -98,8 +96,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-import sphinx_docs  # noqa: E402  (download and copy logic, checks)
+import sphinx_docs  # noqa: E402  (download logic, checks)
 import synthetic  # noqa: E402
+from common import (BenchError, clean_build, copy_tree, find_sphinx_build, loadavg,  # noqa: E402
+                    machine_info, median, ninja_edges, ninja_log_entries, read, rep_order,
+                    run_and_report, summarize, version_of, with_pythonpath)
+from common import snapshot_code as copy_code  # noqa: E402
 
 DEFAULT_WORK = os.path.join(HERE, "work", "bench")
 TOOLS = ("docbuild", "sphinx-build")
@@ -107,36 +109,9 @@ FORMATS7 = ["html", "dirhtml", "singlehtml", "epub", "latex", "man", "text"]
 TIME_BIN = "/usr/bin/time"
 
 
-class BenchError(Exception):
-    pass
-
-
-def read(path):
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return f.read()
-
-
-def median(xs):
-    return statistics.median(xs) if xs else None
-
-
 def div(a, b):
     """a / b, or None when b is 0 (CPU times below /usr/bin/time's 10 ms resolution)."""
     return a / b if a is not None and b else None
-
-
-def summarize(xs):
-    xs = [x for x in xs if x is not None]
-    if not xs:
-        return None
-    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "samples": xs}
-
-
-def loadavg():
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return None
 
 
 def cpu_pressure():
@@ -302,25 +277,12 @@ def parse_time_file(path):
 
 def snapshot_code(mode, dest, compile_it):
     """A copy of docbuild (package, templates, build.ninja.in) to run; (path or None, desc)."""
-    git = lambda *a: subprocess.run(["git", *a], cwd=REPO, stdin=subprocess.DEVNULL,  # noqa: E731
-                                    capture_output=True, text=True).stdout
-    desc = {"mode": mode, "git_head": git("rev-parse", "--short", "HEAD").strip() or "unknown",
-            "modified_since_head": [line[3:] for line in git(
-                "status", "--porcelain", "--", "docbuild", "templates", "build.ninja.in").splitlines()]}
-    if mode == "live":
-        desc["path"] = REPO
-        return None, desc
-    if os.path.exists(dest):
-        shutil.rmtree(dest)
-    os.makedirs(dest)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in ("docbuild", "templates"):
-        shutil.copytree(os.path.join(REPO, name), os.path.join(dest, name), ignore=ignore)
-    shutil.copy2(os.path.join(REPO, "build.ninja.in"), dest)
-    if compile_it:
-        compileall.compile_dir(os.path.join(dest, "docbuild"), quiet=1)
-    desc.update(path=dest, compiled=compile_it)
-    return dest, desc
+    code, desc = copy_code(mode, dest)
+    if code:
+        if compile_it:
+            compileall.compile_dir(os.path.join(dest, "docbuild"), quiet=1)
+        desc["compiled"] = compile_it
+    return code, desc
 
 
 # --- corpora ---------------------------------------------------------------------------------
@@ -453,19 +415,14 @@ class DocBuild:
         if not run.noop and "html" in targets and os.path.isfile(html_log):
             run.sphinx_text = read(html_log)
             shutil.copyfile(html_log, run.log[:-4] + ".html-step.log")
-        run.edges = re.findall(r"^\[\d+/\d+\] (.*)$", run.text, re.M)
+        run.edges = ninja_edges(run.text)
         return run
 
     def html(self, label, sample=False):
         return self.ninja_run(label, ["html"], sample)
 
     def clean(self):
-        for name in ("build", "build.ninja", ".ninja_log", ".ninja_deps"):
-            path = os.path.join(self.top, name)
-            if os.path.isdir(path):
-                shutil.rmtree(path)
-            elif os.path.exists(path):
-                os.unlink(path)
+        clean_build(self.top)
 
 
 class SphinxBuild:
@@ -641,14 +598,10 @@ def ninja_log_steps(top):
     """{step: (start s, end s)} of the last run of each edge in .ninja_log."""
     steps = {}
     try:
-        text = read(os.path.join(top, ".ninja_log"))
+        entries = list(ninja_log_entries(os.path.join(top, ".ninja_log")))
     except OSError:
         return steps
-    for line in text.splitlines():
-        parts = line.split("\t")
-        if len(parts) < 4 or not parts[0].isdigit():
-            continue
-        out = parts[3]
+    for start, end, out in entries:
         m = re.match(r".*/stamps/(.+)\.stamp$", out)
         if m:
             label = m.group(1)
@@ -658,44 +611,20 @@ def ninja_log_steps(top):
             label = "generate " + os.path.basename(out)[:-6]
         else:
             continue
-        steps[label] = (int(parts[0]) / 1000, int(parts[1]) / 1000)
+        steps[label] = (start / 1000, end / 1000)
     return steps
 
 
 # --- the benchmark ------------------------------------------------------------------------------------------
 
-def version_of(cmd, env=None):
-    try:
-        out = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                             timeout=60, env=env)
-        return (out.stdout or out.stderr).strip().splitlines()[0]
-    except (OSError, IndexError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def machine_info(ninja, sphinx_build, env):
-    try:
-        nproc = len(os.sched_getaffinity(0))
-    except AttributeError:
-        nproc = os.cpu_count()
-    cpu = ""
-    try:
-        for line in read("/proc/cpuinfo").splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+def machine(ninja, sphinx_build, env):
     mem = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
-    return {
-        "nproc": nproc, "cpu": cpu or platform.processor() or "unknown",
-        "memory_gib": round(mem, 1), "platform": platform.platform(),
-        "python": f"{platform.python_version()} ({sys.executable})",
-        "sphinx": version_of([*sphinx_build, "--version"], env),
-        "ninja": f"{version_of([ninja, '--version'])} ({ninja})",
-        "docutils": version_of([sys.executable, "-c", "import docutils; print(docutils.__version__)"], env),
-        "time": TIME_BIN if os.access(TIME_BIN, os.X_OK) else "python RUSAGE_CHILDREN wrapper",
-    }
+    return machine_info(
+        memory_gib=round(mem, 1),
+        sphinx=version_of([*sphinx_build, "--version"], env),
+        ninja=f"{version_of([ninja, '--version'])} ({ninja})",
+        docutils=version_of([sys.executable, "-c", "import docutils; print(docutils.__version__)"], env),
+        time=TIME_BIN if os.access(TIME_BIN, os.X_OK) else "python RUSAGE_CHILDREN wrapper")
 
 
 class Bench:
@@ -708,14 +637,11 @@ class Bench:
         self.logs = os.path.join(self.run_dir, "logs")
         os.makedirs(self.logs)
         code, self.code = snapshot_code(args.code, os.path.join(self.work, "code"), not args.no_compile)
-        env = dict(os.environ)
-        if code:
-            env["PYTHONPATH"] = os.pathsep.join([code, *filter(None, [os.environ.get("PYTHONPATH")])])
-        self.env = env
-        self.runner = Runner(self.logs, env)
+        self.env = with_pythonpath(code) if code else dict(os.environ)
+        self.runner = Runner(self.logs, self.env)
         from docbuild.ninja_tool import ninja_binary  # the wheel's binary, not a shim
         self.ninja = args.ninja or ninja_binary()
-        self.sphinx_build = sphinx_docs.find_sphinx_build()
+        self.sphinx_build = find_sphinx_build()
         self.notes, self.checks = [], []
 
     def check(self, ok, what):
@@ -737,7 +663,7 @@ class Bench:
         self.say(f"copying {c.root} twice into {self.run_dir} ...")
         for name in TOOLS:
             dest = os.path.join(self.run_dir, f"src-{name}")
-            sphinx_docs.copy_tree(c.root, dest, self.work)
+            copy_tree(c.root, dest, self.work)
             self.copies[name] = dest
         which = self.runner.run("which-docbuild", [sys.executable, "-c",
                                 "import docbuild; print(docbuild.__file__)"], self.run_dir)
@@ -850,7 +776,7 @@ class Bench:
         self.extra = {"edit_html_edge": [], "include_html_edge": [], "yaml_edges": [],
                       "loadavg_per_rep": [], "mem_noop": {n: [] for n in TOOLS}}
         for rep in range(1, args.reps + 1):
-            order = TOOLS if rep % 2 else TOOLS[::-1]
+            order = rep_order(TOOLS, rep)
             # no-op (and ninja's floor right after docbuild's)
             for name in order:
                 # docbuild's no-op takes milliseconds: --noop-runs of it per rep, each
@@ -939,7 +865,7 @@ class Bench:
                         "docbuild_mem": [], "plain_mem": []}
         all_dir = os.path.join(self.sb.top, "all")
         for rep in range(1, args.formats_reps + 1):
-            order = TOOLS if rep % 2 else TOOLS[::-1]
+            order = rep_order(TOOLS, rep)
             for name in order:
                 if name == "docbuild":
                     self.db.clean()
@@ -1045,7 +971,7 @@ class Bench:
 
     # --- everything ----------------------------------------------------------------------
     def run_configure_only(self):
-        info = machine_info(self.ninja, self.sphinx_build, self.env)
+        info = machine(self.ninja, self.sphinx_build, self.env)
         info["loadavg_start"], info["cpu_pressure_start"] = loadavg(), cpu_pressure()
         stat0, t0 = proc_stat(), time.time()
         self.configure_sizes()
@@ -1067,7 +993,7 @@ class Bench:
         args = self.args
         if args.configure_only:
             return self.run_configure_only()
-        info = machine_info(self.ninja, self.sphinx_build, self.env)
+        info = machine(self.ninja, self.sphinx_build, self.env)
         info["loadavg_start"] = loadavg()
         info["cpu_pressure_start"] = cpu_pressure()
         stat0 = proc_stat()
@@ -1215,7 +1141,7 @@ def pair_ratios(db, sb):
     if not sb or len(db) % len(sb):
         return []
     k = len(db) // len(sb)
-    return [statistics.median(db[i * k:(i + 1) * k]) / b for i, b in enumerate(sb)]
+    return [median(db[i * k:(i + 1) * k]) / b for i, b in enumerate(sb)]
 
 
 def top_functions(prof, out_txt, n=12):
@@ -1446,17 +1372,9 @@ def main(argv=None):
     args.configure_sizes = [int(x) for x in args.configure_sizes.split(",") if x.strip()]
     if args.reps < 1:
         p.error("--reps must be at least 1")
-    try:
-        report = Bench(args).run()
-    except BenchError as exc:
-        print(f"bench: error: {exc}", file=sys.stderr)
+    report = run_and_report("bench", lambda: Bench(args).run(), table, args.json, str)
+    if report is None:
         return 1
-    print()
-    print(table(report))
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=2, default=str)
-            f.write("\n")
     return 1 if report.get("checks_failed") else 0
 
 

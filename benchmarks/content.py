@@ -55,12 +55,9 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import random
 import resource
-import re
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -69,15 +66,18 @@ import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+from common import (EDGE, BenchError, clean_build, loadavg, machine_info, median,  # noqa: E402
+                    ninja_edges, ninja_log_entries, read, rep_order, run_and_report, summarize,
+                    tree_digest, version_of, with_pythonpath)
+from common import snapshot_code as copy_code  # noqa: E402
+
 DEFAULT_WORK = os.path.join(HERE, "work", "content")
 SEED = 20240607
 VERSION, BRANCH = "7.0", "bench"
 REPLACEMENTS = {"product": "Example Server", "shell": "example-shell", "daemon": "exampled"}
 EDIT_TOKEN = "BENCH-EDIT-TARGET"
-
-
-class BenchError(Exception):
-    pass
 
 
 # --- the corpus -------------------------------------------------------------
@@ -523,53 +523,23 @@ def write_config(srcdir, group_size):
 # --- running ----------------------------------------------------------------
 
 def snapshot_code(mode, dest):
-    """Copy the docbuild code to measure into `dest`; a description of it.
-
-    Others may edit the repository while the benchmark runs (a half-saved
-    file breaks a run, and a changed one mixes two versions in one table), so
-    by default every subprocess runs a copy taken at the start: the package,
-    its templates and build.ninja.in, found first through PYTHONPATH.
-    `tree` copies the working tree, `head` the last commit, `live` copies
-    nothing (the editable install's files, as they change).
-    """
-    git = lambda *a: subprocess.run(["git", *a], cwd=REPO, stdin=subprocess.DEVNULL,  # noqa: E731
-                                    capture_output=True, text=True).stdout
-    head = git("rev-parse", "--short", "HEAD").strip() or "unknown"
-    dirty = git("status", "--porcelain", "--", "docbuild", "templates", "build.ninja.in")
-    desc = {"mode": mode, "git_head": head,
-            "modified_since_head": [line[3:] for line in dirty.splitlines()]}
-    if mode == "live":
-        desc["path"] = REPO
-        return None, desc
-    if os.path.exists(dest):
-        shutil.rmtree(dest)
-    os.makedirs(dest)
-    if mode == "head":
-        archive = subprocess.run(["git", "archive", "HEAD", "docbuild", "templates", "build.ninja.in"],
-                                 cwd=REPO, stdin=subprocess.DEVNULL, capture_output=True)
-        if archive.returncode:
-            raise BenchError("git archive HEAD failed: " + archive.stderr.decode(errors="replace"))
-        subprocess.run(["tar", "-x", "-C", dest], input=archive.stdout, check=True)
-    else:
-        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-        shutil.copytree(os.path.join(REPO, "docbuild"), os.path.join(dest, "docbuild"), ignore=ignore)
-        shutil.copytree(os.path.join(REPO, "templates"), os.path.join(dest, "templates"), ignore=ignore)
-        shutil.copy2(os.path.join(REPO, "build.ninja.in"), dest)
-    digest = hashlib.sha256()
-    for rel, sha in sorted(tree_digest(dest).items()):
-        digest.update(f"{rel}\0{sha}\0".encode())
-    desc.update(path=dest, digest=digest.hexdigest()[:16])
-    return dest, desc
+    """Copy the docbuild code to measure into `dest` (see common.snapshot_code); a
+    description of it, with a digest of the copy."""
+    code, desc = copy_code(mode, dest)
+    if code:
+        digest = hashlib.sha256()
+        for rel, sha in sorted(tree_digest(dest).items()):
+            digest.update(f"{rel}\0{sha}\0".encode())
+        desc["digest"] = digest.hexdigest()[:16]
+    return code, desc
 
 
 class Runner:
     def __init__(self, logs, code=None):
         self.logs = logs
         self.count = 0
-        self.env = None
-        if code:  # the snapshot comes before the editable install on sys.path
-            self.env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-                [code, *filter(None, [os.environ.get("PYTHONPATH")])])}
+        # the snapshot comes before the editable install on sys.path
+        self.env = with_pythonpath(code) if code else None
 
     def run(self, label, cmd, cwd):
         """Run `cmd` with its output in a log file of its own.
@@ -598,38 +568,9 @@ class Runner:
         return secs, cpu, text, log
 
 
-def read(path):
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return f.read()
-
-
-EDGE = re.compile(r"^\[(\d+)/(\d+)\] (.*)$", re.M)
-
-
-def edges(log_text):
-    """[(description)] of the edges ninja ran, from its log."""
-    return [m.group(3) for m in EDGE.finditer(log_text)]
-
-
 def ninja_log_durations(path):
     """{output: milliseconds} of the last run of each edge, from a .ninja_log (v5+)."""
-    out = {}
-    for line in read(path).splitlines():
-        parts = line.split("\t")
-        if len(parts) >= 4 and parts[0].isdigit():
-            out[parts[3]] = int(parts[1]) - int(parts[0])
-    return out
-
-
-def tree_digest(folder):
-    """{relative path: sha256} of every file below folder."""
-    out = {}
-    for root, _, files in os.walk(folder):
-        for name in files:
-            path = os.path.join(root, name)
-            with open(path, "rb") as f:
-                out[os.path.relpath(path, folder)] = hashlib.sha256(f.read()).hexdigest()
-    return out
+    return {out: end - start for start, end, out in ninja_log_entries(path)}
 
 
 INPROC = r"""
@@ -707,12 +648,7 @@ class Bench:
 
     # (a) ---------------------------------------------------------------
     def clean_top(self):
-        for name in ("build", "build.ninja", ".ninja_log", ".ninja_deps"):
-            path = os.path.join(self.top, name)
-            if os.path.isdir(path):
-                shutil.rmtree(path)
-            elif os.path.exists(path):
-                os.unlink(path)
+        clean_build(self.top)
 
     def ninja_clean(self, size, rep):
         self.clean_top()
@@ -728,7 +664,7 @@ class Bench:
             f"g{size}-r{rep}-clean", [*self.ninja_cmd, "generate"], self.top)
         shutil.copyfile(os.path.join(self.top, ".ninja_log"), log[:-4] + ".ninja_log")
         edge_ms = ninja_log_durations(os.path.join(self.top, ".ninja_log"))
-        ran = edges(text)
+        ran = ninja_edges(text)
         n_generate = sum(d.startswith("generate ") for d in ran)
         n_configure = sum(d.startswith("configure") for d in ran)
         n_groups = -(-self.corpus.stats["files"] // size)
@@ -748,7 +684,7 @@ class Bench:
     def edit(self, size, rep):
         noop_secs, _, text, log = self.runner.run(f"g{size}-r{rep}-noop", [*self.ninja_cmd, "generate"],
                                                self.top)
-        self.check("ninja: no work to do." in text and not edges(text),
+        self.check("ninja: no work to do." in text and not ninja_edges(text),
                    f"g{size} rep {rep}: `ninja generate` after the clean generation is a no-op ({log})")
         rel, out_rel = self.corpus.edit_target
         path = os.path.join(self.srcdir, "includes", rel)
@@ -759,7 +695,7 @@ class Bench:
         try:
             secs, cpu, text, log = self.runner.run(f"g{size}-r{rep}-edit",
                                                    [*self.ninja_cmd, "generate"], self.top)
-            ran = edges(text)
+            ran = ninja_edges(text)
             counters = EDGE.findall(text)
             self.check(len(ran) == 1 and ran[0].startswith("generate "),
                        f"g{size} rep {rep}: the one-file edit ran exactly one edge, a generate "
@@ -778,7 +714,7 @@ class Bench:
                 f.write(original)
         back_secs, _, text, log = self.runner.run(f"g{size}-r{rep}-restore", [*self.ninja_cmd, "generate"],
                                                self.top)
-        self.check(len(edges(text)) == 1,
+        self.check(len(ninja_edges(text)) == 1,
                    f"g{size} rep {rep}: restoring the file ran exactly one edge ({log})")
         return {"noop": noop_secs, "edit": secs, "edit_cpu": cpu, "restore": back_secs}
 
@@ -803,13 +739,13 @@ class Bench:
                             ("python -c 'import docbuild.generate'", "import docbuild.generate")):
             runs = [self.runner.run("startup", [sys.executable, "-c", code], self.work)[:2]
                     for _ in range(5)]
-            out[label] = {"wall": statistics.median(r[0] for r in runs),
-                          "cpu": statistics.median(r[1] for r in runs)}
+            out[label] = {"wall": median([r[0] for r in runs]),
+                          "cpu": median([r[1] for r in runs])}
         return out
 
     def run(self):
         args = self.args
-        info = machine_info(self.ninja)
+        info = machine(self.ninja)
         info["loadavg_start"] = loadavg()
         print(f"writing the corpus into {self.srcdir} ...", flush=True)
         self.setup()
@@ -831,8 +767,7 @@ class Bench:
             samples[s] = {k: [] for k in keys + ("edges", "configure_edges")}
         loads = []
         for rep in range(1, args.reps + 1):
-            shift = (rep - 1) % len(variants)
-            order = variants[shift:] + variants[:shift]
+            order = rep_order(variants, rep)
             parts = []
             for kind, size in order:
                 if kind == "inproc":
@@ -902,53 +837,15 @@ def find_ninja():
     return ninja_binary()
 
 
-def version_of(cmd):
-    try:
-        out = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                             timeout=60)
-        return (out.stdout or out.stderr).strip().splitlines()[0]
-    except (OSError, IndexError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def machine_info(ninja):
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    cpu = ""
-    try:
-        for line in read("/proc/cpuinfo").splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+def machine(ninja):
     import jinja2
 
     import docbuild
-    return {
-        "nproc": usable,
-        "cpu": cpu or platform.processor() or "unknown",
-        "platform": platform.platform(),
-        "python": f"{platform.python_version()} ({sys.executable})",
-        "ninja": f"{version_of([ninja, '--version'])} ({ninja})",
-        "docbuild": docbuild.__version__,
-        "pyyaml": f"{yaml.__version__}, libyaml loader: {hasattr(yaml, 'CSafeLoader')}",
-        "jinja2": jinja2.__version__,
-    }
-
-
-def loadavg():
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return None
-
-
-def summarize(samples):
-    return {"median": statistics.median(samples), "min": min(samples), "max": max(samples),
-            "samples": samples}
+    return machine_info(
+        ninja=f"{version_of([ninja, '--version'])} ({ninja})",
+        docbuild=docbuild.__version__,
+        pyyaml=f"{yaml.__version__}, libyaml loader: {hasattr(yaml, 'CSafeLoader')}",
+        jinja2=jinja2.__version__)
 
 
 def table(r):
@@ -1039,17 +936,9 @@ def main(argv=None):
         p.error("--sizes must be whole numbers, comma-separated")
     if args.reps < 1 or not args.sizes or min(args.sizes) < 1:
         p.error("--reps and every size must be at least 1")
-    try:
-        report = Bench(args).run()
-    except BenchError as exc:
-        print(f"content: error: {exc}", file=sys.stderr)
+    report = run_and_report("content", lambda: Bench(args).run(), table, args.json)
+    if report is None:
         return 1
-    print()
-    print(table(report))
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=2)
-            f.write("\n")
     return 1 if report["checks_failed"] else 0
 
 

@@ -30,30 +30,26 @@ docs uses a role that only another page defines).
 
 import argparse
 import glob
-import json
 import os
-import platform
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tarfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from common import (BenchError, copy_tree, find_sphinx_build, loadavg, machine_info,  # noqa: E402
+                    read, rep_order, run_and_report, summarize, version_of)
+
 DEFAULT_WORK = os.path.join(HERE, "work")
 DEFAULT_SDIST = "sphinx==9.0.4"
 # A plain page of Sphinx's docs: it uses only roles that conf.py registers,
 # so rebuilding it alone gives the same result as a full build.
 DEFAULT_PAGE = "usage/markdown.rst"
 TOOLS = ("docbuild", "sphinx-build")
-IGNORED_NAMES = {".git", ".hg", ".tox", ".nox", ".venv", "venv", "__pycache__",
-                 "node_modules", "_build", ".pytest_cache"}
-
-
-class BenchError(Exception):
-    pass
 
 
 # --- setup ------------------------------------------------------------------
@@ -113,33 +109,7 @@ def default_root(corpus):
     return corpus
 
 
-def copy_tree(root, dest, work):
-    """Copy `root` to `dest`, leaving out VCS/tool folders, build dirs and the work dir."""
-    work = os.path.abspath(work)
-    # The work dir holds the copies; when the corpus itself lies in it (the
-    # default download), only the copies' folder must be left out.
-    inside = root == work or root.startswith(work + os.sep)
-    excluded = os.path.dirname(os.path.abspath(dest)) if inside else work
-
-    def ignore(folder, names):
-        skip = set()
-        for name in names:
-            path = os.path.abspath(os.path.join(folder, name))
-            if name in IGNORED_NAMES or path == excluded or path.startswith(excluded + os.sep):
-                skip.add(name)
-            elif os.path.isdir(os.path.join(path, ".docbuild")):  # a docbuild build dir
-                skip.add(name)
-        return skip
-
-    shutil.copytree(root, dest, symlinks=True, ignore=ignore)
-
-
 # --- checks -----------------------------------------------------------------
-
-def read(path):
-    with open(path, encoding="utf-8", errors="replace") as f:
-        return f.read()
-
 
 def page_problems(log_text, page_path):
     """Warning/error lines of a Sphinx log that name the page (line numbers kept)."""
@@ -225,60 +195,6 @@ class SphinxBuild(Tool):
 
 # --- measurement --------------------------------------------------------------
 
-def version_of(cmd):
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-        return (out.stdout or out.stderr).strip().splitlines()[0]
-    except (OSError, IndexError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def machine_info(ninja, sphinx_build):
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    cpu = ""
-    try:
-        for line in read("/proc/cpuinfo").splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        import docbuild
-        docbuild_version = docbuild.__version__
-    except ImportError:
-        docbuild_version = "not importable"
-    return {
-        "nproc": usable,
-        "cpu": cpu or platform.processor() or "unknown",
-        "platform": platform.platform(),
-        "python": f"{platform.python_version()} ({sys.executable})",
-        "sphinx": version_of([*sphinx_build, "--version"]),
-        "ninja": version_of([ninja, "--version"]),
-        "docbuild": docbuild_version,
-    }
-
-
-def loadavg():
-    """The 1/5/15-minute load averages: other work on the machine skews timings."""
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        return None
-
-
-def find_sphinx_build():
-    """sphinx-build of the Python that runs this script (and docbuild)."""
-    beside = os.path.join(os.path.dirname(sys.executable), "sphinx-build")
-    if os.path.isfile(beside) and os.access(beside, os.X_OK):
-        return [beside]
-    found = shutil.which("sphinx-build")
-    return [found] if found else [sys.executable, "-m", "sphinx"]
-
-
 def find_ninja():
     found = shutil.which("ninja")
     if found:
@@ -296,15 +212,6 @@ def append_edit(path, rep):
 
 def out_page(outdir, page):
     return os.path.join(outdir, os.path.splitext(page)[0] + ".html")
-
-
-def summarize(samples):
-    return {
-        "median": statistics.median(samples),
-        "min": min(samples),
-        "max": max(samples),
-        "samples": samples,
-    }
 
 
 def benchmark(args):
@@ -341,7 +248,13 @@ def benchmark(args):
     db.configure()
     sb = SphinxBuild(run_dir, copies["sphinx-build"], rel_corpus, logs, sphinx_build, db.jobs)
     tools = {"docbuild": db, "sphinx-build": sb}
-    info = machine_info(ninja, sphinx_build)
+    try:
+        import docbuild
+        docbuild_version = docbuild.__version__
+    except ImportError:
+        docbuild_version = "not importable"
+    info = machine_info(sphinx=version_of([*sphinx_build, "--version"]),
+                        ninja=version_of([ninja, "--version"]), docbuild=docbuild_version)
     info["sphinx_jobs"] = db.jobs
     info["loadavg_start"] = loadavg()
     notes = []
@@ -362,7 +275,7 @@ def benchmark(args):
 
     samples = {kind: {name: [] for name in TOOLS} for kind in ("noop", "edit")}
     for rep in range(1, args.reps + 1):
-        order = TOOLS if rep % 2 else TOOLS[::-1]
+        order = rep_order(TOOLS, rep)
         for name in order:
             secs, noop, _ = tools[name].build(f"noop{rep}")
             samples["noop"][name].append(secs)
@@ -465,17 +378,9 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.reps < 1:
         p.error("--reps must be at least 1")
-    try:
-        report = benchmark(args)
-    except BenchError as exc:
-        print(f"sphinx_docs: error: {exc}", file=sys.stderr)
+    report = run_and_report("sphinx_docs", lambda: benchmark(args), table, args.json)
+    if report is None:
         return 1
-    print()
-    print(table(report))
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=2)
-            f.write("\n")
     return 0
 
 
