@@ -30,6 +30,17 @@ def setup(app):
 """
 
 
+# conf.py addition: how the Sphinx step's process was set up.
+PROBE = """
+import os, sys
+if "docbuild.sphinx_step" in sys.modules:  # not when configure reads conf.py
+    with open(os.path.join(os.path.dirname(__file__), "..", "probe.txt"), "w") as f:
+        f.write(repr((os.getsid(0) == os.getpid(), os.readlink("/proc/self/fd/0"),
+                      os.readlink("/proc/self/fd/1"), os.readlink("/proc/self/fd/2"),
+                      getattr(sys.modules["__main__"].__spec__, "name", None))))
+"""
+
+
 def processes_under(folder):
     """PIDs whose command line mentions `folder` (left-over steps)."""
     found = []
@@ -110,3 +121,16 @@ def test_a_timeout_is_a_clear_failure(tmp_path):
     result = project.ninja("text", check=False)
     assert result.returncode != 0 and "timed out after 3 s" in result.stdout
     assert not processes_under(project.work)
+
+
+def test_a_sphinx_step_runs_in_a_forked_child_set_up_like_a_spawned_one(project):
+    project.edit("conf.py", PROBE)
+    project.configure()
+    project.ninja("html")
+    with open(project.path("probe.txt")) as f:
+        leader, stdin, stdout, stderr, in_process = eval(f.read())
+    log = project.path("build", "logs", "html.log")
+    # A session of its own (stopped as a group), stdin /dev/null, output to
+    # the log only; and no second Python start-up: the runner forked it.
+    assert leader and stdin == "/dev/null" and stdout == stderr == log
+    assert in_process == "docbuild.run"
