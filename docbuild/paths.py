@@ -18,6 +18,10 @@ def spell(path, top=None):
     path = os.path.normpath(os.path.join(top, os.fspath(path)))
     if path.startswith(top + os.sep):  # the common case, without relpath's cost
         return path[len(top) + 1:]
+    if path == top:
+        return os.curdir
+    if top != os.sep and os.path.isabs(top) and os.path.normpath(top) == top:
+        return path  # outside top: relpath would start with ".."
     rel = os.path.relpath(path, top)
     if rel == os.curdir:
         return rel
@@ -60,7 +64,7 @@ DEPFILE_UNSAFE = set("*;<>[\\^`|") | {chr(c) for c in range(32)} | {chr(127)}
 
 
 def depfile_safe(path):
-    return not any(ch in DEPFILE_UNSAFE for ch in path)
+    return DEPFILE_UNSAFE.isdisjoint(path)
 
 
 def depfile_path(path):

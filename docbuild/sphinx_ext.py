@@ -357,11 +357,19 @@ def _walk(folder):
 
 
 def declared_files(app):
-    """Files the build depends on by its configuration and environment."""
+    """Files the build depends on by its configuration and environment:
+    (the documents' paths, every other file)."""
     env, config = app.env, app.config
     srcdir, confdir = str(app.srcdir), str(app.confdir)
     files = {os.path.join(confdir, "conf.py"), os.path.join(confdir, "docutils.conf")}
-    files.update(str(env.doc2path(doc)) for doc in env.found_docs)
+    # Sphinx's own table of the documents' files, relative to srcdir: much
+    # cheaper than doc2path (a pathlib join per document), which stays the
+    # fallback.
+    table = getattr(getattr(env, "project", None), "_docname_to_path", None)
+    if isinstance(table, dict) and env.found_docs <= table.keys():
+        docs = {os.path.join(srcdir, os.fspath(table[doc])) for doc in env.found_docs}
+    else:
+        docs = {str(env.doc2path(doc)) for doc in env.found_docs}
     for deps in env.dependencies.values():
         files.update(os.path.join(srcdir, str(d)) for d in deps)
     for table in (env.images, env.dlfiles):
@@ -377,7 +385,7 @@ def declared_files(app):
         value = getattr(config, key, None)
         if isinstance(value, str) and value and "://" not in value:
             files.add(os.path.join(confdir, value))
-    return files
+    return docs, files - docs
 
 
 def _python_roots():
@@ -398,12 +406,24 @@ def _output_roots():
         os.path.join(build_dir, ".docbuild")))
 
 
+def _prefixes(roots):
+    """For str.startswith: a path inside one of `roots` (or one of them)."""
+    return tuple(r.rstrip(os.sep) + os.sep for r in roots)
+
+
 def _metadata(path):
     """Package metadata and bytecode that imports read: not documentation."""
     return path.endswith(".pyc") or ".egg-info" + os.sep in path or ".dist-info" + os.sep in path
 
 
 def write_depfile(app, exception):
+    """Every file this build depends on, in ninja's depfile format.
+
+    It runs at the end of every run, so it is kept cheap: one
+    str.startswith per path to leave out Python's files and the outputs, no
+    second stat of a document Sphinx found in this run, and the record of
+    opened files rewritten only when it changed.
+    """
     if exception is not None:
         return
     top = SETTINGS["top"]
@@ -413,19 +433,25 @@ def write_depfile(app, exception):
     # unchanged page does not re-read its template), yet still depends on them.
     try:
         with open(record, encoding="utf-8") as f:
-            opened = set(json.load(f))
-    except (OSError, ValueError):
-        opened = set()
-    opened.update(os.path.abspath(p) for p in OPENED)
-    outputs, python = _output_roots(), _python_roots()
-    opened = {p for p in opened
-              if not any(_inside(p, r) for r in python + outputs) and not _metadata(p)}
-    files = {os.path.normpath(os.path.abspath(p)) for p in declared_files(app)} | opened
-    files = {p for p in files if not any(_inside(p, r) for r in outputs) and os.path.isfile(p)}
-    opened = {p for p in opened if os.path.isfile(p)}
-    write_if_changed(record, json.dumps(sorted(opened), indent=0))
+            before = set(json.load(f))
+    except (OSError, ValueError, TypeError):
+        before = set()
+    outputs = _prefixes(_output_roots())
+    skip = outputs + _prefixes(_python_roots())
+    opened = before | {os.path.normpath(os.path.join(top, p)) for p in OPENED}
+    opened = {p for p in opened if not p.startswith(skip) and not _metadata(p)}
+    docs, declared = declared_files(app)
+    # Documents Sphinx found in this run exist; any other file may be gone.
+    opened = {p for p in opened if p in docs or os.path.isfile(p)}
+    declared = {os.path.normpath(p) for p in declared} - opened
+    files = opened | docs | {p for p in declared
+                             if not p.startswith(outputs) and os.path.isfile(p)}
+    if opened != before:
+        write_if_changed(record, json.dumps(sorted(opened), indent=0))
     lines = [depfile_path(spell(SETTINGS["target"], top)) + ":"]
-    lines += [depfile_path(spell(alias(p), top)) for p in sorted(files)]
+    for path in sorted(files):
+        spelled = spell(path, top)
+        lines.append(depfile_path(spelled if depfile_safe(spelled) else spell(alias(path), top)))
     write_if_changed(depfile, " \\\n  ".join(lines) + "\n")
 
 
