@@ -52,7 +52,8 @@ def load_warnings(folder):
     except (OSError, ValueError):
         return []
     found = [w for items in memory.get("documents", {}).values() for w in items]
-    return found + memory.get("unplaced", [])
+    # "phase" is the Sphinx extension's own bookkeeping, not part of a report.
+    return [{k: v for k, v in w.items() if k != "phase"} for w in found + memory.get("unplaced", [])]
 
 
 def collect(build_dir, top):

@@ -7,10 +7,10 @@ name it.  It does nothing unless sphinx_step filled SETTINGS.
   * the include directive: `.. include:: /includes/steps/x.rst` finds the
     file docbuild generated in the build dir when the source dir has none
     (docutils records it, so Sphinx re-reads the page when it changes);
-  * warnings: remembers which documents warned, and makes Sphinx re-read
-    them on its next run (env-get-outdated), so that their warnings come
-    again and a build that failed on warnings fails until they are fixed:
-    plain Sphinx re-reads nothing and passes;
+  * warnings: remembers every document's warnings, and emits again those of
+    the documents Sphinx did not read or write this time, so that they are
+    shown and counted again and a build that failed on warnings fails until
+    they are fixed (plain Sphinx re-reads nothing and passes);
   * build-finished: writes the depfile that tells ninja every file this
     build read.
 """
@@ -49,9 +49,14 @@ def setup(app):
         app.connect("config-inited", apply_variant)
         warnings = Warnings(app)
         logging.getLogger("sphinx").addHandler(warnings)
+        app.connect("builder-inited", warnings.builder_inited)
         app.connect("env-get-outdated", warnings.outdated)
         app.connect("env-before-read-docs", warnings.reading)
+        app.connect("env-check-consistency", warnings.checking)
+        app.connect("env-updated", warnings.rewrite)
+        app.connect("write-started", warnings.write_started)
         app.connect("doctree-resolved", warnings.resolved)
+        app.connect("build-finished", warnings.finishing, priority=1)
         app.connect("build-finished", warnings.remember, priority=800)
         app.connect("env-updated", pending_documents)
         app.connect("build-finished", clear_pending, priority=850)
@@ -231,15 +236,42 @@ def clear_pending(app, exception):
         os.unlink(path)
 
 
+def targets(env):
+    """What a cross-reference can resolve against: every domain's objects (the
+    documents and labels among them) and the intersphinx inventories loaded."""
+    names = [f"{domain.name}\0{kind}\0{name}"
+             for domain in env.domains.values() for name, _, kind, *_ in domain.get_objects()]
+    names.sort()
+    cache = getattr(env, "intersphinx_cache", None) or {}
+    names += sorted(f"{uri}\0{entry[1]}" for uri, entry in cache.items())
+    return hashlib.sha1("\n".join(names).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _key(item):
+    return item.get("file"), item.get("line"), item.get("level"), item.get("category"), item.get("message")
+
+
 class Warnings(logging.Handler):
     """Every warning, remembered per document in the doctree dir between runs.
 
-    docbuild-reread.json: documents that warned; Sphinx re-reads them on the
-        next run, so that a build that failed on warnings fails again.
     docbuild-warnings.json: the current warnings of every document (and the
-        ones with no place), for reports: a document that was neither read nor
-        written in a run keeps the warnings it had.
+        ones with no place), each with the phase that emitted it: "read"
+        (reading the document or a file it includes), "check" (Sphinx's
+        consistency check), "write" (resolving and writing the document) or
+        "run" (set-up and finishing: they come on every run).  A run replaces
+        a document's warnings of the phases it went through for it and keeps
+        the others; the kept ones are emitted again through Sphinx's logger,
+        so they are shown and counted (--fail-on-warning) like fresh ones, and
+        a build that failed on warnings fails until they are fixed, without
+        reading anything again.  "targets" fingerprints what references
+        resolved against when the remembered "write" warnings were made: when
+        it changes (a label or document added, say), the documents with such
+        warnings are written again, since a reference may resolve now.
+    docbuild-reread.json: the documents a run is reading, until it finishes:
+        after a run killed once Sphinx saved its environment, the next run
+        reads them again rather than keep their old warnings.
     """
+
 
     def __init__(self, app):
         super().__init__(logging.WARNING)
@@ -247,15 +279,37 @@ class Warnings(logging.Handler):
         folder = os.path.abspath(SETTINGS["doctreedir"])
         self.file = os.path.join(folder, "docbuild-reread.json")
         self.memory = os.path.join(folder, "docbuild-warnings.json")
-        self.records = []  # (location, level, category, message)
+        self.records = []  # (location, level, category, message, phase)
         self.read, self.written = set(), set()
+        self.checked = self.writing = self.finished = self.replaying = False
+        self.targets = None
+        try:
+            with open(self.memory, encoding="utf-8") as f:
+                old = json.load(f)
+            self.old = {d: [i for i in items if isinstance(i, dict)]
+                        for d, items in old.get("documents", {}).items()}
+            self.old_targets = old.get("targets")
+        except (OSError, ValueError, AttributeError, TypeError):
+            self.old, self.old_targets = {}, None
         try:
             with open(self.file, encoding="utf-8") as f:
-                self.previous = set(json.load(f))
-        except (OSError, ValueError):
-            self.previous = set()
+                self.unfinished = set(json.load(f))
+        except (OSError, ValueError, TypeError):
+            self.unfinished = set()
+
+    def phase(self):
+        if self.finished:
+            return "run"
+        if self.writing:
+            return "write"
+        # BuildPhase.CONSISTENCY_CHECK and RESOLVING are one value: both are
+        # "check" until write-started.
+        phase = int(getattr(getattr(self.app, "builder", None), "phase", 1))
+        return "read" if phase == 2 else "check" if phase >= 3 else "run"
 
     def emit(self, record):
+        if self.replaying:
+            return
         from sphinx.util.logging import get_node_location, is_suppressed_warning
 
         kind, sub = getattr(record, "type", None), getattr(record, "subtype", None)
@@ -265,16 +319,63 @@ class Warnings(logging.Handler):
         if location is not None and not isinstance(location, (str, tuple)):
             location = get_node_location(location)
         category = f"{kind}.{sub}" if kind and sub else kind or ""
-        self.records.append((location, record.levelname, category, record.getMessage()))
+        self.records.append((location, record.levelname, category, record.getMessage(), self.phase()))
+
+    def builder_inited(self, app):
+        # The documents a run writes: prepare_writing gets all of them, also
+        # from builders that assemble them into one output (latex, singlehtml),
+        # and before any is written in another process (-j).
+        builder = app.builder
+        prepare = builder.prepare_writing
+
+        def prepare_writing(docnames):
+            self.written.update(docnames)
+            return prepare(docnames)
+
+        builder.prepare_writing = prepare_writing
 
     def outdated(self, app, env, added, changed, removed):
-        return sorted(d for d in self.previous if d in env.found_docs and d not in removed)
+        again = set(self.unfinished)
+        touched = added | changed | removed
+        if touched and self.old:
+            # A reading warning that names another document ("duplicate label
+            # x, other instance in other.rst") may go when that one changes.
+            import re
+
+            tokens = {d for d in touched} | {str(env.doc2path(d)) for d in touched}
+            pattern = re.compile(r"(?<![\w/.-])(?:%s)(?![\w/-])" % "|".join(
+                re.escape(t) for t in sorted(tokens, key=len, reverse=True)))
+            again.update(doc for doc, items in self.old.items()
+                         if any(i.get("phase", "read") == "read" and pattern.search(i.get("message", ""))
+                                for i in items))
+        return sorted(d for d in again if d in env.found_docs and d not in removed)
 
     def reading(self, app, env, docnames):
         self.read.update(docnames)
+        if docnames:
+            write_if_changed(self.file, json.dumps(sorted(docnames)))
+
+    def checking(self, app, env):
+        self.checked = True
+
+    def rewrite(self, app, env):
+        """Documents whose remembered writing warnings may have gone: written again."""
+        docs = {d for d, items in self.old.items()
+                if d in env.found_docs and d not in self.read
+                and any(i.get("phase") == "write" for i in items)}
+        if not docs:
+            return []
+        self.targets = targets(env)
+        return sorted(docs) if self.targets != self.old_targets else []
+
+    def write_started(self, app, builder):
+        self.writing = True
 
     def resolved(self, app, doctree, docname):
         self.written.add(docname)
+
+    def finishing(self, app, exception):
+        self.finished = True
 
     def place(self, env, location, readers):
         """(documents, file, line) a warning's location points at."""
@@ -292,40 +393,85 @@ class Warnings(logging.Handler):
         docs = {doc} if doc else readers.get(path, set())
         return docs, path, int(line) if line else None
 
+    def stands(self, item, doc):
+        """Whether a remembered warning of `doc` was not made anew by this run."""
+        phase = item.get("phase", "read")
+        if phase == "read":
+            return doc not in self.read
+        if phase == "check":
+            return not self.checked
+        if phase == "write":
+            return doc not in self.read and doc not in self.written
+        return False  # "run": emitted again by every run that has its cause
+
     def remember(self, app, exception):
         env = app.env
-        srcdir = str(env.srcdir)
+        found = env.found_docs
         readers = {}
-        for doc, deps in env.dependencies.items():
-            for dep in deps:
-                readers.setdefault(os.path.normpath(os.path.join(srcdir, str(dep))), set()).add(doc)
-        warned, by_doc, unplaced = set(), {}, []
-        for location, level, category, message in self.records:
+        if self.records:
+            srcdir = str(env.srcdir)
+            for doc, deps in env.dependencies.items():
+                for dep in deps:
+                    readers.setdefault(os.path.normpath(os.path.join(srcdir, str(dep))), set()).add(doc)
+        fresh, unplaced, made = {}, [], set()
+        for location, level, category, message, phase in self.records:
             docs, path, line = self.place(env, location, readers)
-            docs &= set(env.found_docs)
+            docs &= found
             item = {"file": path, "line": line, "level": level, "category": category,
-                    "message": message}
-            warned |= docs
+                    "message": message, "phase": phase}
+            key = _key(item)
+            made.add(key)
             for doc in docs:
-                if item not in by_doc.setdefault(doc, []):
-                    by_doc[doc].append(item)
+                if all(_key(i) != key for i in fresh.setdefault(doc, [])):
+                    fresh[doc].append(item)
             if not docs and item not in unplaced:  # Sphinx replays collected warnings
                 unplaced.append(item)
-        keep = warned | (self.previous - self.read)
-        if keep:
-            write_if_changed(self.file, json.dumps(sorted(keep)))
-        elif os.path.exists(self.file):
+        memory, replay = {}, {}
+        for doc in sorted((set(self.old) | set(fresh)) & found):
+            items = list(fresh.get(doc, []))
+            keys = {_key(i) for i in items}
+            for item in self.old.get(doc, []):
+                key = _key(item)
+                if key not in keys and self.stands(item, doc):
+                    items.append(item)
+                    keys.add(key)
+                    if key not in made:
+                        replay.setdefault(key, (doc, item))
+            if items:
+                memory[doc] = items
+        if exception is None and replay:
+            self.replay(env, [replay[k] for k in sorted(replay, key=lambda k: (
+                k[0] or "", k[1] or 0, k[4] or ""))])
+        data = {"documents": memory, "unplaced": unplaced}
+        if any(i.get("phase") == "write" for items in memory.values() for i in items):
+            data["targets"] = self.targets or targets(env)
+        write_if_changed(self.memory, json.dumps(data, indent=0, sort_keys=True))
+        if os.path.exists(self.file):
             os.unlink(self.file)
+
+    def replay(self, env, items):
+        """Emit remembered warnings again, as Sphinx would had it read or written their documents."""
+        from sphinx.util import logging as sphinx_logging
+
+        logger = sphinx_logging.getLogger(__name__)
+        logger.info("docbuild: %d warning(s) remembered from earlier runs, of documents "
+                    "not read or written again:", len(items))
+        self.replaying = True
         try:
-            with open(self.memory, encoding="utf-8") as f:
-                memory = json.load(f).get("documents", {})
-        except (OSError, ValueError, AttributeError):
-            memory = {}
-        for doc in self.read | self.written | set(by_doc):
-            memory[doc] = by_doc.get(doc, [])
-        memory = {d: w for d, w in sorted(memory.items()) if w and d in env.found_docs}
-        write_if_changed(self.memory, json.dumps({"documents": memory, "unplaced": unplaced},
-                                                 indent=0, sort_keys=True))
+            for doc, item in items:
+                kind, _, sub = (item.get("category") or "").partition(".")
+                level = logging.getLevelName(item.get("level") or "WARNING")
+                path, line = item.get("file"), item.get("line")
+                if not path:
+                    location = None
+                elif env.path2doc(path) == doc:
+                    location = (doc, line)  # spelled by Sphinx, as when it was made
+                else:
+                    location = f"{path}:{line or ''}"
+                logger.log(level if isinstance(level, int) else logging.WARNING, item.get("message", ""),
+                           type=kind or None, subtype=sub or None, location=location)
+        finally:
+            self.replaying = False
 
 
 def generated_include():

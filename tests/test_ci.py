@@ -5,7 +5,7 @@ import os
 import sys
 import xml.etree.ElementTree as ET
 
-from conftest import run
+from conftest import reread, run
 
 
 def ci(project, *targets, env=None):
@@ -24,6 +24,7 @@ def test_a_warning_fails_ci_every_time_until_fixed(project):
     assert "intro.rst" in first.stdout and "missing-page" in first.stdout
     second = ci(project, "html", "text")  # nothing changed: still failing
     assert second.returncode != 0 and "missing-page" in second.stdout
+    assert reread(project.log("html")) == (0, 0, 0)  # remembered, not read again
     with open(os.path.join(project.src, "intro.rst"), encoding="utf-8") as f:
         fixed = f.read().replace("\nSee :doc:`missing-page`.\n", "")
     with open(os.path.join(project.src, "intro.rst"), "w", encoding="utf-8") as f:
@@ -31,6 +32,76 @@ def test_a_warning_fails_ci_every_time_until_fixed(project):
     third = ci(project, "html", "text")
     assert third.returncode == 0, third.stdout + third.stderr
     assert "0 warning(s)" in third.stdout
+
+
+def without(project, name, text):
+    path = os.path.join(project.src, name)
+    with open(path, encoding="utf-8") as f:
+        fixed = f.read().replace(text, "")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(fixed)
+
+
+def test_a_document_that_warned_is_not_read_again_yet_still_fails(project):
+    project.configure("--ci")
+    with open(os.path.join(project.src, "orphan.rst"), "w", encoding="utf-8") as f:
+        f.write("Orphan\n======\n\nIn no toctree.\n")  # warns in the consistency check
+    project.edit("intro.rst", "\n.. unknown-directive:: oops\n")  # warns while read
+    add_warning(project)  # warns while written
+    assert ci(project, "html").returncode != 0
+    for _ in range(2):
+        again = ci(project, "html")
+        assert again.returncode != 0
+        log = project.log("html")
+        # Sphinx read and wrote nothing; the three warnings came from memory,
+        # once each, counted by Sphinx (so --fail-on-warning failed the step),
+        # shown by ninja and reported.
+        assert reread(log) == (0, 0, 0) and "writing output... [" not in log
+        assert log.count("Unknown directive type") == 1 and log.count("unknown document") == 1
+        assert log.count("isn't included in any toctree") == 1
+        assert "3 warnings (with warnings treated as errors)" in log
+        assert "missing-page" in again.stdout and "Unknown directive type" in again.stdout
+        report = json.load(open(project.path("build", "report.json")))
+        html = next(s for s in report["steps"] if s["name"] == "html")
+        assert html["status"] == "failed" and len(html["warnings"]) == 3
+    # Another page changes: intro.rst is still not read, and still fails.
+    project.edit("guide/usage.rst", "\nAnother paragraph.\n")
+    again = ci(project, "html")
+    assert again.returncode != 0 and reread(project.log("html")) == (0, 1, 0)
+    assert project.log("html").count("Unknown directive type") == 1
+    # Fixing the page clears its warnings; the orphan's stays until it is fixed.
+    without(project, "intro.rst", "\n.. unknown-directive:: oops\n")
+    without(project, "intro.rst", "\nSee :doc:`missing-page`.\n")
+    again = ci(project, "html")
+    assert again.returncode != 0 and reread(project.log("html")) == (0, 1, 0)
+    assert "Unknown directive type" not in project.log("html")
+    assert "missing-page" not in again.stdout and "isn't included" in again.stdout
+    os.unlink(os.path.join(project.src, "orphan.rst"))  # a removed document is forgotten
+    fixed = ci(project, "html")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert "0 warning(s)" in fixed.stdout
+    assert "no work to do" in project.ninja("html").stdout
+
+
+def test_a_reference_fixed_in_another_document_clears_its_warning(project):
+    project.configure()  # warnings do not fail: every format is built each time
+    project.edit("intro.rst", "\nSee :ref:`later`.\n")  # warns when intro is written
+    project.ninja("html", "text")
+    gate = run([sys.executable, "-m", "docbuild", "report", "--ci"], cwd=project.work)
+    assert gate.returncode == 1 and "undefined label" in gate.stdout
+    assert "3 warning(s)" in gate.stdout  # read, html and text
+    project.edit("guide/usage.rst", "\n.. _later:\n\nLater on\n--------\n\nText.\n")
+    project.ninja("html", "text")
+    # The label's page was read; intro was written again (not read), in html
+    # and in text, which writes from the shared read: it links to the label now.
+    assert reread(project.log("html")) == (0, 1, 0)
+    for step in ("html", "text"):
+        assert "intro" in "".join(l for l in project.log(step).splitlines()
+                                  if l.startswith("writing output"))
+        assert "undefined label" not in project.log(step)
+    assert "Later on" in open(project.path("build", "text", "intro.txt"), encoding="utf-8").read()
+    gate = run([sys.executable, "-m", "docbuild", "report", "--ci"], cwd=project.work)
+    assert gate.returncode == 0 and "0 warning(s)" in gate.stdout
 
 
 def test_warnings_of_pages_not_rebuilt_are_still_reported(project):

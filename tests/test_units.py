@@ -35,6 +35,30 @@ def test_spell_relative_inside_top_absolute_outside(tmp_path):
     assert paths.spell(str(tmp_path / "other.rst"), top) == str(tmp_path / "other.rst")
 
 
+def test_spell_edges_without_relpath(tmp_path):
+    top = str(tmp_path / "top")
+    assert paths.spell(top, top) == "."
+    assert paths.spell(os.path.join(top, "..", "top", "a"), top) == "a"
+    assert paths.spell(str(tmp_path / "topx" / "a"), top) == str(tmp_path / "topx" / "a")
+    assert paths.spell("../b", top) == str(tmp_path / "b")
+    assert paths.spell("/a/b", "/") == "a/b"
+
+
+def test_depfile_safe():
+    assert paths.depfile_safe("a b/c#$d:e.rst")
+    assert not any(paths.depfile_safe(f"a{ch}b") for ch in "*;<>[\\^`|\t\x7f")
+
+
+def test_runner_runs_only_docbuild_steps_of_its_own_python_in_process():
+    from docbuild import run as runner
+
+    assert runner.in_process([sys.executable, "-m", "docbuild.sphinx_step", "--x", "y"]) == \
+        ("docbuild.sphinx_step", ["--x", "y"])
+    assert runner.in_process([sys.executable, "-m", "docbuild.publish"]) is None
+    assert runner.in_process(["python-other", "-m", "docbuild.sphinx_step"]) is None
+    assert runner.in_process(["latexmk", "-pdf"]) is None
+
+
 def test_write_if_changed_keeps_mtime_when_equal(tmp_path):
     target = str(tmp_path / "f.txt")
     assert paths.write_if_changed(target, "one")
