@@ -17,11 +17,23 @@ except AttributeError:  # pragma: no cover
 
 
 class Lines:
-    """Line numbers (1-based) of a mapping node's keys, nested by key."""
+    """Line numbers (1-based) of a mapping node's keys, nested by key.
 
-    def __init__(self, line, keys=None):
+    Built from the YAML node on first use of `keys` (most documents have no
+    error to report, so most never are).
+    """
+
+    def __init__(self, line, keys=None, node=None):
         self.line = line
-        self.keys = keys or {}
+        self._keys = keys
+        self._node = node
+
+    @property
+    def keys(self):
+        if self._keys is None:
+            self._keys = _keys(self._node)
+            self._node = None
+        return self._keys
 
     def of(self, key):
         child = self.keys.get(key)
@@ -31,19 +43,67 @@ class Lines:
         return self.keys.get(key) or Lines(self.of(key))
 
 
-def _lines(node):
-    line = node.start_mark.line + 1
+def _keys(node):
     if isinstance(node, yaml.MappingNode):
-        keys = {}
-        for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                sub = _lines(value_node)
-                sub.line = key_node.start_mark.line + 1
-                keys[key_node.value] = sub
-        return Lines(line, keys)
+        return {key_node.value: Lines(key_node.start_mark.line + 1, node=value_node)
+                for key_node, value_node in node.value if isinstance(key_node, yaml.ScalarNode)}
     if isinstance(node, yaml.SequenceNode):
-        return Lines(line, {i: _lines(n) for i, n in enumerate(node.value)})
-    return Lines(line)
+        return {i: Lines(n.start_mark.line + 1, node=n) for i, n in enumerate(node.value)}
+    return {}
+
+
+def _lines(node):
+    return Lines(node.start_mark.line + 1, node=node)
+
+
+class _Slow(Exception):
+    """A node the fast constructor leaves to PyYAML's own (SafeConstructor)."""
+
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+# Scalar tags whose SafeConstructor function is a plain function of the node.
+_SCALARS = {tag: _Loader.yaml_constructors[tag] for tag in (
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")}
+
+
+def _construct(loader, node, done, busy):
+    """What loader.construct_document(node) returns, for plain strings, numbers,
+    booleans, nulls, timestamps, mappings (no `<<` merge keys) and lists, with
+    aliases shared as PyYAML shares them.  Anything else raises _Slow.
+    """
+    cls = node.__class__
+    tag = node.tag
+    if cls is yaml.ScalarNode:  # immutable: no need to share
+        if tag == _STR:
+            return node.value
+        if tag in _SCALARS:
+            return _SCALARS[tag](loader, node)
+        raise _Slow
+    key = id(node)
+    if key in done:
+        return done[key]
+    if key in busy:
+        raise _Slow  # a recursive alias
+    elif cls is yaml.MappingNode and tag == _MAP:
+        busy.add(key)
+        data = {}
+        for key_node, value_node in node.value:
+            if key_node.__class__ is not yaml.ScalarNode or (
+                    key_node.tag != _STR and key_node.tag not in _SCALARS):
+                raise _Slow  # merge keys, `=` keys, unhashable keys
+            data[_construct(loader, key_node, done, busy)] = _construct(loader, value_node, done, busy)
+        busy.discard(key)
+    elif cls is yaml.SequenceNode and tag == _SEQ:
+        busy.add(key)
+        data = [_construct(loader, n, done, busy) for n in node.value]
+        busy.discard(key)
+    else:
+        raise _Slow
+    done[key] = data
+    return data
 
 
 def _problem(exc, path):
@@ -82,7 +142,10 @@ def load_documents(path, text=None):
                 node = loader.get_node()
                 if node is None:
                     continue
-                data = loader.construct_document(node)
+                try:
+                    data = _construct(loader, node, {}, set())
+                except _Slow:
+                    data = loader.construct_document(node)
                 if data is None:
                     continue
                 documents.append((data, _lines(node)))

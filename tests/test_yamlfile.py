@@ -1,0 +1,67 @@
+"""yamlfile's own constructor gives what PyYAML's safe loader gives, and the lines of keys."""
+
+import pytest
+import yaml
+
+from docbuild import yamlfile
+from docbuild.errors import UserError
+
+CASES = [
+    "a: 1\nb: [1, 2.5, true, null, ~, 2024-01-02, 2024-01-02 10:00:00]\n",
+    "base: &b {x: 1, y: [1, 2]}\nc: *b\nd:\n  <<: *b\n  z: 3\n",  # merge key: PyYAML's path
+    "=: 1\n",
+    "!!set {a, b}\n",
+    "!!omap [a: 1, b: 2]\n",
+    "a: !!binary aGVsbG8=\n",
+    "a: 0o17\nb: 0x1f\nc: 1_000\nd: 1:20\ne: .inf\ng: yes\nh: off\ni: 010\n",
+    "a: 1\na: 2\n",
+    "a: !!str 1\nb: !!map {x: 1}\nc: !!seq [1]\n",
+    "- a\n- {b: c}\n- [d]\n",
+    "k: &k key\n*k : v\n",
+    "'': empty\n~: null key\n1: int key\n2001-01-01: date key\n",
+    "---\n---\na: 1\n---\nnull\n...\n---\n[1]\n",
+]
+
+
+@pytest.mark.parametrize("text", CASES)
+def test_same_data_as_the_safe_loader(text):
+    expected = [d for d in yaml.load_all(text, Loader=yamlfile._Loader) if d is not None]
+    assert [d for d, _ in yamlfile.load_documents("x.yaml", text)] == expected
+
+
+@pytest.mark.parametrize("text", ["x: =\n", "? [1, 2]\n: x\n", "a: !foo x\n"])
+def test_same_errors_as_the_safe_loader(text):
+    with pytest.raises(yaml.YAMLError):
+        list(yaml.load_all(text, Loader=yamlfile._Loader))
+    with pytest.raises(UserError) as info:
+        yamlfile.load_documents("x.yaml", text)
+    assert info.value.where == ("x.yaml", 1)
+
+
+def test_aliases_are_shared_and_recursive_ones_still_load():
+    (data, _), = yamlfile.load_documents("x.yaml", "a:\n  - &x {p: [1]}\n  - *x\nb: *x\n")
+    assert data["a"][0] is data["a"][1] is data["b"]
+    (data, _), = yamlfile.load_documents("x.yaml", "a: &a [1, *a]\n")
+    assert data["a"][1] is data["a"]
+
+
+def test_lines_of_keys_at_any_depth():
+    text = "ref: one\n\naction:\n  - name: a\n    code: |\n      x\n  - pre: b\n---\nref: two\n"
+    (first, lines), (second, lines2) = yamlfile.load_documents("x.yaml", text)
+    assert (lines.line, lines.of("ref"), lines.of("action"), lines.of("missing")) == (1, 1, 3, 1)
+    actions = lines.child("action")
+    assert (actions.child(0).of("code"), actions.child(1).line, actions.child(1).of("pre")) == (5, 7, 7)
+    assert lines.child("ref").child("deeper").line == 1
+    assert (lines2.line, lines2.of("ref")) == (9, 9)
+
+
+def test_errors_name_file_and_line(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_text("a: 1\nb: !!python/object:os.system x\n")
+    with pytest.raises(UserError, match="not allowed") as info:
+        yamlfile.load_documents(str(path))
+    assert info.value.where == (str(path), 2)
+    path.write_text("a: 1\nb: [\n")
+    with pytest.raises(UserError, match="YAML syntax error") as info:
+        yamlfile.load_documents(str(path))
+    assert info.value.where[0] == str(path) and info.value.where[1] >= 2
