@@ -8,6 +8,7 @@ exact set of files it read after each run (the depfile); this graph is the
 advance knowledge ninja needs for ordering.
 """
 
+import gc
 import os
 from collections import defaultdict
 
@@ -24,12 +25,20 @@ class Graph:
         self.problems = []  # UserError, one per missing include target
         self.used_generated = set()  # generated files that documents read
         self._refs = {}
+        self._resolved = {}  # (target, base) -> absolute path
+        self._isfile = {}  # absolute path -> whether it is a file (most are named many times)
         # path -> [mtime_ns, size, refs]: parsing is most of configure's time,
         # and between two runs almost no file changed.
         self._cache = cache or {}
         self.cache = {}  # what this run used: the next run's cache
-        for doc in sorted(self.doc_files):
-            self._walk(doc, os.path.dirname(doc), set())
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # the walk allocates much and frees little: no GC passes over it all
+        try:
+            for doc in sorted(self.doc_files):
+                self._walk(doc, os.path.dirname(doc), set())
+        finally:
+            if gc_was_enabled:
+                gc.enable()
 
     def refs(self, path):
         if path in self._refs:
@@ -52,9 +61,21 @@ class Graph:
 
     def resolve(self, target, base):
         """The absolute file a path in a directive names (Sphinx's relfn2path)."""
-        if target.startswith("/"):
-            return os.path.normpath(os.path.join(self.srcdir, target.lstrip("/")))
-        return os.path.normpath(os.path.join(base, target))
+        key = (target, base)
+        path = self._resolved.get(key)
+        if path is None:
+            if target.startswith("/"):
+                path = os.path.normpath(os.path.join(self.srcdir, target.lstrip("/")))
+            else:
+                path = os.path.normpath(os.path.join(base, target))
+            self._resolved[key] = path
+        return path
+
+    def isfile(self, path):
+        found = self._isfile.get(path)
+        if found is None:
+            found = self._isfile[path] = os.path.isfile(path)
+        return found
 
     def _walk(self, path, base, seen):
         seen.add(path)
@@ -71,7 +92,7 @@ class Graph:
                 continue  # Sphinx picks the best candidate; nothing to check
             resolved = self.resolve(target, base)
             self._edge(path, ref.kind, resolved, ref.line)
-            exists = os.path.isfile(resolved)
+            exists = self.isfile(resolved)
             if resolved in self.generated:
                 self.used_generated.add(resolved)
             elif ref.kind == "include" and not exists:

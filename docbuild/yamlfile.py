@@ -6,6 +6,8 @@ never code.  `load_documents` returns, for each document, the data and a
 that errors can name file and line.
 """
 
+import gc
+
 import yaml
 
 from docbuild.errors import UserError
@@ -19,8 +21,9 @@ except AttributeError:  # pragma: no cover
 class Lines:
     """Line numbers (1-based) of a mapping node's keys, nested by key.
 
-    Built from the YAML node on first use of `keys` (most documents have no
-    error to report, so most never are).
+    `keys` maps a key (or a list index) to the Lines of its value, or, for a
+    scalar value, to just its line.  Given a node instead, they are found on
+    first use.
     """
 
     def __init__(self, line, keys=None, node=None):
@@ -37,10 +40,15 @@ class Lines:
 
     def of(self, key):
         child = self.keys.get(key)
-        return child.line if child else self.line
+        if child is None:
+            return self.line
+        return child if child.__class__ is int else child.line
 
     def child(self, key):
-        return self.keys.get(key) or Lines(self.of(key))
+        child = self.keys.get(key)
+        if child is None:
+            return Lines(self.line, {})
+        return Lines(child, {}) if child.__class__ is int else child
 
 
 def _keys(node):
@@ -50,10 +58,6 @@ def _keys(node):
     if isinstance(node, yaml.SequenceNode):
         return {i: Lines(n.start_mark.line + 1, node=n) for i, n in enumerate(node.value)}
     return {}
-
-
-def _lines(node):
-    return Lines(node.start_mark.line + 1, node=node)
 
 
 class _Slow(Exception):
@@ -67,43 +71,53 @@ _SEQ = "tag:yaml.org,2002:seq"
 _SCALARS = {tag: _Loader.yaml_constructors[tag] for tag in (
     "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float", "tag:yaml.org,2002:timestamp")}
+_ScalarNode, _MappingNode, _SequenceNode = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
 
 
 def _construct(loader, node, done, busy):
-    """What loader.construct_document(node) returns, for plain strings, numbers,
-    booleans, nulls, timestamps, mappings (no `<<` merge keys) and lists, with
-    aliases shared as PyYAML shares them.  Anything else raises _Slow.
+    """(data, keys) for a node: the data loader.construct_document(node) would
+    give, and for a mapping or list the `keys` of its Lines (None for a
+    scalar).  Handles plain strings, numbers, booleans, nulls, timestamps,
+    mappings (no `<<` merge keys) and lists, with aliases shared as PyYAML
+    shares them; anything else raises _Slow.
     """
     cls = node.__class__
     tag = node.tag
-    if cls is yaml.ScalarNode:  # immutable: no need to share
+    if cls is _ScalarNode:  # immutable: no need to share
         if tag == _STR:
-            return node.value
+            return node.value, None
         if tag in _SCALARS:
-            return _SCALARS[tag](loader, node)
+            return _SCALARS[tag](loader, node), None
         raise _Slow
     key = id(node)
     if key in done:
         return done[key]
     if key in busy:
         raise _Slow  # a recursive alias
-    elif cls is yaml.MappingNode and tag == _MAP:
-        busy.add(key)
+    busy.add(key)
+    keys = {}
+    if cls is _MappingNode and tag == _MAP:
         data = {}
         for key_node, value_node in node.value:
-            if key_node.__class__ is not yaml.ScalarNode or (
+            if key_node.__class__ is not _ScalarNode or (
                     key_node.tag != _STR and key_node.tag not in _SCALARS):
                 raise _Slow  # merge keys, `=` keys, unhashable keys
-            data[_construct(loader, key_node, done, busy)] = _construct(loader, value_node, done, busy)
-        busy.discard(key)
-    elif cls is yaml.SequenceNode and tag == _SEQ:
-        busy.add(key)
-        data = [_construct(loader, n, done, busy) for n in node.value]
-        busy.discard(key)
+            value, sub = _construct(loader, value_node, done, busy)
+            data[_construct(loader, key_node, done, busy)[0]] = value
+            line = key_node.start_mark.line + 1
+            keys[key_node.value] = line if sub is None else Lines(line, sub)
+    elif cls is _SequenceNode and tag == _SEQ:
+        data = []
+        for i, item in enumerate(node.value):
+            value, sub = _construct(loader, item, done, busy)
+            data.append(value)
+            line = item.start_mark.line + 1
+            keys[i] = line if sub is None else Lines(line, sub)
     else:
         raise _Slow
-    done[key] = data
-    return data
+    busy.discard(key)
+    done[key] = data, keys
+    return data, keys
 
 
 def _problem(exc, path):
@@ -135,6 +149,10 @@ def load_documents(path, text=None):
         except OSError as exc:
             raise UserError(f"cannot read the file: {exc.strerror}", where=path) from None
     documents = []
+    # Loading allocates many objects and frees none, which makes Python's
+    # cyclic GC run again and again over everything alive: hold it off.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         loader = _Loader(text)
         try:
@@ -142,17 +160,23 @@ def load_documents(path, text=None):
                 node = loader.get_node()
                 if node is None:
                     continue
+                line = node.start_mark.line + 1
                 try:
-                    data = _construct(loader, node, {}, set())
+                    data, keys = _construct(loader, node, {}, set())
+                    lines = Lines(line, keys or {})
                 except _Slow:
                     data = loader.construct_document(node)
+                    lines = Lines(line, node=node)
                 if data is None:
                     continue
-                documents.append((data, _lines(node)))
+                documents.append((data, lines))
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
         raise _problem(exc, path) from None
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return documents
 
 
