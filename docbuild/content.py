@@ -50,8 +50,8 @@ def _type_name(spec):
 def check_fields(doc, data, fields, lines, prefix=""):
     for field, value in data.items():
         spec = fields.get(field)
-        where = (doc.path, lines.of(field))
         if spec is None:
+            where = (doc.path, lines.of(field))
             import difflib  # only when there is an error to explain
 
             close = difflib.get_close_matches(str(field), list(fields), n=1)
@@ -61,7 +61,7 @@ def check_fields(doc, data, fields, lines, prefix=""):
                             where=where, hint=hint)
         if value is not None and not _type_ok(value, spec):
             raise UserError(f"field `{prefix}{field}` must be {_type_name(spec)}, "
-                            f"not {type(value).__name__}", where=where)
+                            f"not {type(value).__name__}", where=(doc.path, lines.of(field)))
 
 
 def check_doc(doc):
@@ -158,6 +158,7 @@ class Project:
         self.edition = self.globals.get("edition") or None
         self.files = {}  # path -> [Doc]
         self.read = set()  # every file loaded (for depfiles)
+        self.parents = {}  # Doc -> the Doc it inherits from (plan asks twice)
 
     def load(self, path, kind=None):
         if path not in self.files:
@@ -180,6 +181,11 @@ class Project:
                         hint=f"looked in {self.includes}, {self.srcdir} and {self.root}")
 
     def parent(self, doc):
+        if doc not in self.parents:
+            self.parents[doc] = self._parent(doc)
+        return self.parents[doc]
+
+    def _parent(self, doc):
         field = "inherit" if "inherit" in doc.data else "source"
         ref = doc.data[field]
         path = self.find(doc, field, ref["file"])
