@@ -41,8 +41,13 @@ def check_name(path, where=None):
     return path
 
 
+NINJA_SPECIAL = set("$ :\n\r")
+
+
 def ninja_path(path):
     """Escape a path for a `build` line: `$`, space and colon are special."""
+    if NINJA_SPECIAL.isdisjoint(path):  # nearly every path: nothing to do
+        return path
     check_name(path)
     return path.replace("$", "$$").replace(" ", "$ ").replace(":", "$:")
 
