@@ -18,26 +18,18 @@ USAGE = __doc__.split("\n", 1)[1].strip("\n")
 
 def deps(argv):
     import argparse
-    import json
-    import os
 
     from docbuild.errors import UserError
     from docbuild.graph import describe
+    from docbuild.paths import read_plan
 
     p = argparse.ArgumentParser(prog="python -m docbuild deps",
                                 description="Show what FILE includes and what includes it.")
     p.add_argument("file")
     p.add_argument("--build-dir", default="build", help="the build dir configure used (default: build)")
     args = p.parse_args(argv)
-    path = os.path.join(args.build_dir, ".docbuild", "graph.json")
     try:
-        with open(path, encoding="utf-8") as f:
-            graph = json.load(f)
-        print(describe(graph, args.file))
-    except FileNotFoundError:
-        print(f"docbuild: error: {path} not found\n  hint: run `python configure.py` first "
-              "(or pass --build-dir)", file=sys.stderr)
-        return 1
+        print(describe(read_plan(args.build_dir, "graph.json"), args.file))
     except UserError as exc:
         print(f"docbuild: {exc}", file=sys.stderr)
         return 1

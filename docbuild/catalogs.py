@@ -18,12 +18,12 @@
 
 import argparse
 import io
-import json
 import os
 import subprocess
 import sys
 
-from docbuild.paths import write_if_changed
+from docbuild.errors import UserError
+from docbuild.paths import read_plan, write_if_changed
 
 
 def _read_po(path, locale):
@@ -115,13 +115,10 @@ def update_main(argv):
     p.add_argument("--build-dir", default="build", help="the build dir configure used (default: build)")
     p.add_argument("--no-build", action="store_true", help="do not run `ninja gettext` first")
     args = p.parse_args(argv)
-    plan_file = os.path.join(args.build_dir, ".docbuild", "catalogs.json")
     try:
-        with open(plan_file, encoding="utf-8") as f:
-            plan = json.load(f)
-    except OSError:
-        print(f"docbuild: error: {plan_file} not found\n  hint: run `python configure.py` first "
-              "(or pass --build-dir)", file=sys.stderr)
+        plan = read_plan(args.build_dir, "catalogs.json")
+    except UserError as exc:
+        print(f"docbuild: {exc}", file=sys.stderr)
         return 1
     if not plan["languages"]:
         print("docbuild: error: no `languages:` in docbuild.yaml, so there are no catalogs to update",

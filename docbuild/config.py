@@ -156,16 +156,21 @@ def _relative(value, path, line, key):
     return value
 
 
+def _typed_keys(mapping, known, path, lines, where_name, key_path):
+    """Every key of `mapping` is in `known` ({key: type}) and has that type."""
+    for key, item in mapping.items():
+        if key not in known:
+            raise UserError(f"unknown key {key!r} in {where_name}", where=(path, lines.of(key)),
+                            hint="known: " + ", ".join(known))
+        if not isinstance(item, known[key]):
+            raise UserError(f"`{key_path}: {key}` must be a {known[key].__name__}",
+                            where=(path, lines.of(key)))
+
+
 def _stage(value, path, lines):
     if not isinstance(value, dict):
         raise UserError("`stage` must be a mapping", where=(path, lines.line))
-    for key, item in value.items():
-        if key not in STAGE_KEYS:
-            raise UserError(f"unknown key {key!r} in `stage`", where=(path, lines.of(key)),
-                            hint="known: " + ", ".join(STAGE_KEYS))
-        if not isinstance(item, STAGE_KEYS[key]):
-            raise UserError(f"`stage: {key}` must be a {STAGE_KEYS[key].__name__}",
-                            where=(path, lines.of(key)))
+    _typed_keys(value, STAGE_KEYS, path, lines, "`stage`", "stage")
     if "dir" in value:
         _relative(value["dir"].replace("{", "").replace("}", ""), path, lines.of("dir"), "stage: dir")
     for name in value.get("formats", []):
@@ -234,13 +239,7 @@ def _editions(value, path, lines):
             raise UserError(f"edition {name!r} must be a mapping of tags, exclude, replacements",
                             where=where)
         sub = lines.child(name)
-        for key, item in spec.items():
-            if key not in EDITION_KEYS:
-                raise UserError(f"unknown key {key!r} in edition {name!r}", where=(path, sub.of(key)),
-                                hint="known: " + ", ".join(EDITION_KEYS))
-            if not isinstance(item, EDITION_KEYS[key]):
-                raise UserError(f"`editions: {name}: {key}` must be a {EDITION_KEYS[key].__name__}",
-                                where=(path, sub.of(key)))
+        _typed_keys(spec, EDITION_KEYS, path, sub, f"edition {name!r}", f"editions: {name}")
         tags = spec.get("tags", [name])
         for tag in tags:
             if not isinstance(tag, str) or not re.match(r"^[A-Za-z_][\w]*$", tag):

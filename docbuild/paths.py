@@ -115,3 +115,17 @@ def write_atomic(path, data):
         except OSError:
             pass
         raise
+
+
+def read_plan(build_dir, name):
+    """A JSON file configure wrote into the build dir's .docbuild folder, or a
+    UserError that says to run configure."""
+    import json
+
+    path = os.path.join(build_dir, ".docbuild", name)
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except OSError:
+        raise UserError(f"{path} not found",
+                        hint="run `python configure.py` first (or pass --build-dir)") from None
