@@ -15,7 +15,7 @@ import sys
 from docbuild import config as config_mod
 from docbuild import content, site, sphinxconf, variants
 from docbuild.errors import UserError, UserErrors
-from docbuild.formats import FORMATS, SHARED_READ
+from docbuild.formats import EDGE_ORDER, FORMATS, SHARED_READ
 from docbuild.graph import Graph
 from docbuild.ninja_file import TEMPLATE, render
 from docbuild.paths import check_name, spell, write_atomic, write_if_changed
@@ -240,7 +240,8 @@ def format_rows(cfg, top, srcdir, build_dir, all_variants, setup):
         if cfg.read_once:
             # Reads every source into build/doctrees/read; writes nothing.
             rows.append(sphinx_row(read, "read", "dummy", own))
-        for fmt_name, fmt in FORMATS.items():
+        for fmt_name in EDGE_ORDER:
+            fmt = FORMATS[fmt_name]
             if not variants.builds(fmt_name, variant):
                 continue
             name = variants.target(fmt_name, variant)

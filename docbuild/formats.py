@@ -36,6 +36,16 @@ FORMATS = {f.name: f for f in [
 # refuses another builder's environment; linkcheck reads on its own too.
 SHARED_READ = {"dirhtml", "singlehtml", "epub", "latex", "man", "texinfo", "text", "json", "xml"}
 
+# The order of the Sphinx edges in build.ninja.  ninja starts ready edges of
+# equal priority in the order they are written (checked with ninja 1.13), so
+# the writers that usually take longest come first and a build of every
+# format does not end with one long writer on one core while the other idles
+# (measured per format on Sphinx's docs and the synthetic corpus, see
+# docs/benchmarks.rst: dirhtml, epub and text cost most, man least).
+EDGE_ORDER = ["html", "dirhtml", "epub", "text", "singlehtml", "latex", "latexpdf", "texinfo",
+              "info", "json", "xml", "man", "gettext", "linkcheck"]
+assert sorted(EDGE_ORDER) == sorted(FORMATS)
+
 # Formats that `ninja all` leaves out unless they are listed in `formats:`.
 NOT_IN_ALL = {"linkcheck"}
 
