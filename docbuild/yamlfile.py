@@ -138,6 +138,32 @@ def _problem(exc, path):
     )
 
 
+def _bad_scalar_line(text):
+    """The line of the first tagged scalar that the safe constructor cannot convert."""
+    loader = yaml.SafeLoader(text)
+    try:
+        stack = []
+        while loader.check_node():
+            stack.append(loader.get_node())
+            while stack:
+                node = stack.pop()
+                if isinstance(node, yaml.ScalarNode):
+                    try:
+                        loader.construct_object(node)
+                    except (ValueError, TypeError, OverflowError):
+                        return node.start_mark.line + 1
+                    except yaml.YAMLError:
+                        pass
+                elif node is not None:
+                    for item in reversed(node.value):
+                        stack.extend(reversed(item) if isinstance(item, tuple) else [item])
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    return None
+
+
 def load_documents(path, text=None):
     """[(data, Lines)] for each non-empty document in the file at `path`."""
     if text is None:
@@ -149,6 +175,7 @@ def load_documents(path, text=None):
         except OSError as exc:
             raise UserError(f"cannot read the file: {exc.strerror}", where=path) from None
     documents = []
+    line = None
     # Loading allocates many objects and frees none, which makes Python's
     # cyclic GC run again and again over everything alive: hold it off.
     gc_was_enabled = gc.isenabled()
@@ -174,6 +201,12 @@ def load_documents(path, text=None):
             loader.dispose()
     except yaml.YAMLError as exc:
         raise _problem(exc, path) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # A tagged scalar PyYAML cannot convert, such as `!!int x` or `!!float y`.
+        raise UserError(f"a value cannot be read as its YAML tag says: {exc}",
+                        where=(path, _bad_scalar_line(text) or line),
+                        hint="remove the `!!` tag or fix the value; docbuild wants plain strings, "
+                             "numbers, lists and mappings") from None
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -65,3 +65,13 @@ def test_errors_name_file_and_line(tmp_path):
     with pytest.raises(UserError, match="YAML syntax error") as info:
         yamlfile.load_documents(str(path))
     assert info.value.where[0] == str(path) and info.value.where[1] >= 2
+
+
+@pytest.mark.parametrize("text, line", [("a: 1\nc: [1, 2]\nb: !!int x\n", 3),
+                                        ("- x\n- {f: !!float nope}\n", 2)])
+def test_a_tagged_value_that_cannot_convert_names_its_line(tmp_path, text, line):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UserError) as err:
+        yamlfile.load_documents(str(path))
+    assert f"bad.yaml:{line}: error: a value cannot be read as its YAML tag says" in str(err.value)
