@@ -131,22 +131,30 @@ def read_log(path):
     return int(number), entries, skipped
 
 
-def split_builds(entries, exclude=()):
+def split_builds(entries, exclude=(), manifest="build.ninja"):
     """The invocations in a log: [[entry...]...] and how each after the first began
-    ("drop": end_ms went down, "repeat": an output came again)."""
+    ("drop": the clock went back, "repeat": an output came again)."""
     runs, reasons = [], []
-    current, seen, last_end = [], set(), None
+    current, seen, last_end, manifest_edge = [], set(), None, None
     for entry in entries:
-        start, end, output, _ = entry
+        start, end, output, cmdhash = entry
         if output in exclude:
             continue
-        if current and (end < last_end or output in seen):
+        # Nothing runs beside the manifest's edge in one invocation (ninja
+        # rebuilds and reloads it first): an entry logged after it that
+        # started before it ended is on a restarted clock, even when both
+        # ended in the same millisecond.
+        after_manifest = manifest_edge is not None and (start, end, cmdhash) != manifest_edge \
+            and start < manifest_edge[1]
+        if current and (end < last_end or after_manifest or output in seen):
             runs.append(current)
-            reasons.append("drop" if end < last_end else "repeat")
-            current, seen = [], set()
+            reasons.append("drop" if end < last_end or after_manifest else "repeat")
+            current, seen, manifest_edge = [], set(), None
         current.append(entry)
         seen.add(output)
         last_end = end
+        if output == manifest:
+            manifest_edge = (start, end, cmdhash)
     if current:
         runs.append(current)
     return runs, reasons
@@ -165,7 +173,7 @@ def _last_edge_outputs(run):
 def last_build(entries, manifest="build.ninja", exclude=()):
     """(entries of the last build with times on one clock, invocations in the log,
     whether build.ninja was regenerated in the last build)."""
-    runs, reasons = split_builds(entries, exclude)
+    runs, reasons = split_builds(entries, exclude, manifest)
     if not runs:
         return [], 0, False
     # ninja restarts its clock after reloading a regenerated manifest: a run

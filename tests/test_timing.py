@@ -245,3 +245,13 @@ def test_regeneration_with_real_ninja(tmp_path, capsys):
     assert "build.ninja regenerated" in out
     critical = out.split("Critical path: 2 step(s)")[1].splitlines()
     assert [line.split()[-1] for line in critical[1:3]] == ["build.ninja", "x"]
+
+
+def test_restart_after_regeneration_with_equal_end_times():
+    # ninja reloaded build.ninja and its clock restarted: x ran 1-106 ms on the
+    # new clock, ending in the same millisecond as the manifest's edge.  This
+    # was read as one clock (x beside build.ninja) about one run in three.
+    entries = [(0, 106, "build.ninja", "h1"), (1, 106, "x", "h2")]
+    build, invocations, regenerated = timing.last_build(entries)
+    assert regenerated and invocations == 1
+    assert [(s, e, o) for s, e, o, _ in build] == [(0, 106, "build.ninja"), (107, 212, "x")]
