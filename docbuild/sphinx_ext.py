@@ -209,9 +209,19 @@ def remove_stale_pages(app, exception):
         return
     env, outdir = app.env, str(app.outdir)
     state = _state(app) or {}
-    for docname in sorted(set(state.get("docs", [])) - set(env.found_docs)):
+    removed = sorted(set(state.get("docs", [])) - set(env.found_docs))
+    for docname in removed:
         for path in output_files(app, docname):
             _remove(path, outdir)
+    if app.builder.name == "gettext" and removed:
+        # A catalog (.pot) is per domain (a top-level folder when compact):
+        # it goes when no document of its domain is left.
+        from sphinx.util.i18n import docname_to_domain
+
+        compact = app.config.gettext_compact
+        live = {docname_to_domain(d, compact) for d in env.found_docs}
+        for domain in {docname_to_domain(d, compact) for d in removed} - live:
+            _remove(os.path.join(outdir, domain + ".pot"), outdir)
     used = assets(app)
     # Only files docbuild recorded as Sphinx's own: a theme or html_extra_path
     # may put other files beside them.

@@ -13,8 +13,9 @@ def read(path):
 
 def test_removed_page_disappears_from_every_format(project):
     project.configure()
-    project.ninja("html", "dirhtml", "text", "json")
+    project.ninja("html", "dirhtml", "text", "json", "gettext")
     assert os.path.isfile(project.path("build", "html", "guide", "usage.html"))
+    assert os.path.isfile(project.path("build", "gettext", "guide.pot"))  # guide/'s only page
     time.sleep(0.01)
     os.unlink(os.path.join(project.src, "guide", "usage.rst"))
     index = os.path.join(project.src, "index.rst")
@@ -22,12 +23,13 @@ def test_removed_page_disappears_from_every_format(project):
         text = f.read().replace("   guide/usage\n", "")
     with open(index, "w", encoding="utf-8") as f:
         f.write(text)
-    project.ninja("html", "dirhtml", "text", "json")
-    for path in [("html", "guide", "usage.html"), ("html", "_sources", "guide", "usage.rst.txt"),
+    project.ninja("html", "dirhtml", "text", "json", "gettext")
+    for path in [("gettext", "guide.pot"), ("html", "guide", "usage.html"), ("html", "_sources", "guide", "usage.rst.txt"),
                  ("dirhtml", "guide", "usage", "index.html"), ("text", "guide", "usage.txt"),
                  ("json", "guide", "usage.fjson")]:
         assert not os.path.exists(project.path("build", *path)), path
     assert os.path.isfile(project.path("build", "html", "intro.html"))
+    assert os.path.isfile(project.path("build", "gettext", "intro.pot"))
 
 
 def test_retitled_page_refreshes_the_navigation_of_every_page(project):
