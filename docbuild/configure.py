@@ -164,13 +164,11 @@ def generator_rows(plan, group_size, top, gen_dir, stem_dir, globals_file):
         stem = os.path.join(stem_dir, f"group-{number:04d}")
         # Outputs are normalised relative paths: joined to the spelled gen
         # dir they are spelled already (spell() per file costs ~0.1 s per 10,000).
-        owners = {}
-        for source in group:
-            spelled = spell(source, top)
-            for out in plan[source]:
-                owners[os.path.join(gen, out)] = spelled
+        spelled = [spell(s, top) for s in group]
+        owners = {os.path.join(gen, out): name for source, name in zip(group, spelled)
+                  for out in plan[source]}
         rows.append({
-            "sources": [spell(s, top) for s in group],
+            "sources": spelled,
             "names": spell(stem + ".names", top),
             "depfile": spell(stem + ".d", top),
             "outputs": list(owners),
@@ -268,15 +266,9 @@ def aliases(rows):
     and `html-ja` (every edition in a language)."""
     groups = {}
     for row in rows:
-        variant = row.get("variant")
-        if not variant or not variant.suffix or row["format"] == "read":
-            continue
-        fmt = row["format"]
-        names = [fmt]
-        if variant.edition and variant.lang:
-            names += [f"{fmt}-{variant.edition}", f"{fmt}-{variant.lang}"]
-        for name in names:
-            groups.setdefault(name, []).append(row["name"])
+        if row["format"] != "read":
+            for name in variants.groups(row["format"], row["variant"]):
+                groups.setdefault(name, []).append(row["name"])
     return [{"name": name, "targets": targets} for name, targets in groups.items()]
 
 
@@ -439,8 +431,9 @@ def configure(args):
     # Translations: each language's catalogs are compiled into the build dir.
     catalog_edges, catalog_outputs = [], {}
     locales_dir = os.path.join(build_dir, "locales")
+    locale_folders = variants.locale_dirs(srcdir, values)
     for lang in cfg.languages:
-        found, folders = variants.catalogs(cfg, srcdir, values, lang)
+        found, folders = variants.catalogs(cfg, locale_folders, lang)
         regen_inputs += folders  # a .po file added or removed
         outs, files = [], []
         for po, index, rel in found:
@@ -493,7 +486,7 @@ def configure(args):
     if args.ci:
         configure_args.append("--ci")
 
-    setup = variant_setup(cfg, top, srcdir, all_variants, globals_, values, gen_dirs,
+    setup = variant_setup(cfg, top, srcdir, all_variants, globals_, locale_folders, gen_dirs,
                           sorted(graph.used_generated), names_by_edition, catalog_outputs, locales_dir,
                           [spell(sources_list, top), spell(conf_py, top)])
     rows = format_rows(cfg, top, srcdir, build_dir, all_variants, setup)
@@ -555,7 +548,7 @@ def configure(args):
         step_list(rows, build_dir, publish), indent=0))
     write_if_changed(os.path.join(meta, "catalogs.json"), json.dumps({
         "languages": cfg.languages, "project": project_name, "version": globals_["version"],
-        "locale_dir": variants.locale_dirs(srcdir, values)[0],
+        "locale_dir": locale_folders[0],
         "gettext_targets": [r["name"] for r in rows if r["format"] == "gettext"],
         "gettext_dirs": [os.path.join(build_dir, r["name"]) for r in rows if r["format"] == "gettext"],
     }, indent=1))
@@ -576,7 +569,7 @@ def configure(args):
     }
 
 
-def variant_setup(cfg, top, srcdir, all_variants, globals_, values, gen_dirs, used_generated,
+def variant_setup(cfg, top, srcdir, all_variants, globals_, locale_folders, gen_dirs, used_generated,
                   names_by_edition, catalog_outputs, locales_dir, common_inputs):
     """{suffix: what every Sphinx run of that variant shares} (see format_rows)."""
     setup = {}
@@ -591,8 +584,7 @@ def variant_setup(cfg, top, srcdir, all_variants, globals_, values, gen_dirs, us
         if v.translated:
             options += ["-D", f"language={v.lang}"]
             inputs += [spell(p, top) for p in catalog_outputs.get(v.lang, [])]
-            count = len(variants.locale_dirs(srcdir, values))
-            settings["locale_dirs"] = [os.path.join(locales_dir, str(i)) for i in range(count)]
+            settings["locale_dirs"] = [os.path.join(locales_dir, str(i)) for i in range(len(locale_folders))]
         if v.suffix or cfg.versions:
             # For templates: a version switcher, an edition or language menu.
             settings["context"] = {"docbuild_version": globals_["version"],

@@ -56,12 +56,22 @@ def subdir(variant):
     return os.path.join(*[p for p in (variant.edition, variant.lang) if p]) if variant.suffix else "."
 
 
+def groups(fmt, variant):
+    """The targets that name several variants and take this one's `fmt`:
+    FORMAT (every variant), and with editions and languages both
+    FORMAT-EDITION (its languages) and FORMAT-LANG (its editions)."""
+    if not variant.suffix:
+        return []
+    if variant.edition and variant.lang:
+        return [fmt, f"{fmt}-{variant.edition}", f"{fmt}-{variant.lang}"]
+    return [fmt]
+
+
 def check_targets(names, all_variants, formats, where):
     """Each name must be `all`, a format, or a format-variant target."""
     known = {"all", *formats}
-    known |= {target(f, v) for f in formats for v in all_variants if builds(f, v)}
-    known |= {f"{f}-{part}" for f in formats for v in all_variants if v.edition and v.lang
-              for part in (v.edition, v.lang)}
+    known |= {name for f in formats for v in all_variants if builds(f, v)
+              for name in (target(f, v), *groups(f, v))}
     for name in names:
         if name not in known:
             fmt, _, rest = name.partition("-")
@@ -102,10 +112,11 @@ def locale_dirs(srcdir, values):
     return [os.path.normpath(os.path.join(srcdir, d)) for d in dirs if isinstance(d, str)]
 
 
-def catalogs(cfg, srcdir, values, lang):
-    """[(source .po, index of its locale dir, path relative to <dir>/<lang>)] of a language."""
+def catalogs(cfg, locale_folders, lang):
+    """[(source .po, index of its locale dir, path relative to <dir>/<lang>)] of a
+    language, and the folders holding them; `locale_folders` from locale_dirs()."""
     found, folders, existing = [], [], []
-    for index, folder in enumerate(locale_dirs(srcdir, values)):
+    for index, folder in enumerate(locale_folders):
         messages = os.path.join(folder, lang, "LC_MESSAGES")
         if not os.path.isdir(messages):
             continue
@@ -118,7 +129,7 @@ def catalogs(cfg, srcdir, values, lang):
                     path = os.path.join(root, name)
                     found.append((path, index, os.path.relpath(path, os.path.join(folder, lang))))
     if not existing:
-        want = os.path.join(locale_dirs(srcdir, values)[0], lang, "LC_MESSAGES")
+        want = os.path.join(locale_folders[0], lang, "LC_MESSAGES")
         raise UserError(f"language {lang!r} has no locale dir: {want} does not exist",
                         where=(cfg.path, cfg.lines.of("languages") if cfg.lines else None),
                         hint=f"create it (mkdir -p {os.path.relpath(want)}), then fill it with "
