@@ -3,12 +3,17 @@
 import os
 import time
 
-from conftest import steps_run
-
 
 def read(path):
     with open(path, encoding="utf-8") as f:
         return f.read()
+
+
+def replace_in(path, old, new):
+    text = read(path)
+    assert old in text, (path, old)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace(old, new))
 
 
 def test_removed_page_disappears_from_every_format(project):
@@ -19,10 +24,7 @@ def test_removed_page_disappears_from_every_format(project):
     time.sleep(0.01)
     os.unlink(os.path.join(project.src, "guide", "usage.rst"))
     index = os.path.join(project.src, "index.rst")
-    with open(index, encoding="utf-8") as f:
-        text = f.read().replace("   guide/usage\n", "")
-    with open(index, "w", encoding="utf-8") as f:
-        f.write(text)
+    replace_in(index, "   guide/usage\n", "")
     project.ninja("html", "dirhtml", "text", "json", "gettext")
     for path in [("gettext", "guide.pot"), ("html", "guide", "usage.html"), ("html", "_sources", "guide", "usage.rst.txt"),
                  ("dirhtml", "guide", "usage", "index.html"), ("text", "guide", "usage.txt"),
@@ -51,10 +53,7 @@ def test_added_page_appears_in_the_navigation_of_other_pages(project):
     project.ninja("html")
     time.sleep(0.01)
     index = os.path.join(project.src, "index.rst")
-    with open(index, encoding="utf-8") as f:
-        text = f.read().replace("   guide/usage\n", "   guide/usage\n   added\n")
-    with open(index, "w", encoding="utf-8") as f:
-        f.write(text)
+    replace_in(index, "   guide/usage\n", "   guide/usage\n   added\n")
     with open(os.path.join(project.src, "added.rst"), "w", encoding="utf-8") as f:
         f.write("Brand new page\n==============\n\nNew.\n")
     project.ninja("html")
@@ -68,10 +67,7 @@ def test_an_image_nothing_uses_any_more_leaves_the_output(project):
     assert os.path.isfile(project.path("build", "html", "_images", "pic.png"))
     time.sleep(0.01)
     intro = os.path.join(project.src, "intro.rst")
-    with open(intro, encoding="utf-8") as f:
-        text = f.read().replace(".. image:: pic.png", "No picture any more.")
-    with open(intro, "w", encoding="utf-8") as f:
-        f.write(text)
+    replace_in(intro, ".. image:: pic.png", "No picture any more.")
     project.ninja("html")
     assert not os.path.exists(project.path("build", "html", "_images", "pic.png"))
     assert os.path.isfile(project.path("build", "html", "_static", "basic.css"))
