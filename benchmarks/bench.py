@@ -101,6 +101,7 @@ import synthetic  # noqa: E402
 from common import (BenchError, clean_build, copy_tree, find_sphinx_build, loadavg,  # noqa: E402
                     machine_info, median, ninja_edges, ninja_log_entries, read, rep_order,
                     run_and_report, summarize, version_of, with_pythonpath)
+from common import end_table  # noqa: E402
 from common import snapshot_code as copy_code  # noqa: E402
 
 DEFAULT_WORK = os.path.join(HERE, "work", "bench")
@@ -1315,11 +1316,7 @@ def table(r):
     if ex["edit_html_edge"]:
         lines.append("  docbuild html edge in the edit builds (.ninja_log s): " + ", ".join(
             f"{b - a:.2f}" for a, b in filter(None, ex["edit_html_edge"])))
-    lines.append(f"checks: {r['checks_passed']} passed, {len(r['checks_failed'])} failed")
-    for note in r["notes"]:
-        lines.append(f"note: {note}")
-    lines.append(f"logs: {r['logs']}")
-    return "\n".join(lines)
+    return end_table(lines, r)
 
 
 def upgrade(r):

@@ -207,6 +207,14 @@ def with_pythonpath(code, env=None):
 
 
 
+def end_table(lines, r):
+    """The last lines of a result table: checks, notes and where the logs are."""
+    lines.append(f"checks: {r['checks_passed']} passed, {len(r['checks_failed'])} failed")
+    lines += [f"note: {note}" for note in r["notes"]]
+    lines.append(f"logs: {r['logs']}")
+    return "\n".join(lines)
+
+
 def run_and_report(prog, run, table, json_path=None, json_default=None):
     """Run a benchmark (`run()`), print its table and write its JSON to `json_path`.
 

@@ -71,6 +71,7 @@ sys.path.insert(0, HERE)
 from common import (EDGE, BenchError, clean_build, loadavg, machine_info, median,  # noqa: E402
                     ninja_edges, ninja_log_entries, read, rep_order, run_and_report, summarize,
                     tree_digest, version_of, with_pythonpath)
+from common import end_table  # noqa: E402
 from common import snapshot_code as copy_code  # noqa: E402
 
 DEFAULT_WORK = os.path.join(HERE, "work", "content")
@@ -901,11 +902,7 @@ def table(r):
         for k in ("configure", "generate", "generate_cpu", "configure_edge", "noop", "edit",
                   "restore"):
             lines.append(f"  g{s} {k}: [{fmt(row[k]['samples'])}]")
-    lines.append(f"checks: {r['checks_passed']} passed, {len(r['checks_failed'])} failed")
-    for note in r["notes"]:
-        lines.append(f"note: {note}")
-    lines.append(f"logs: {r['logs']}")
-    return "\n".join(lines)
+    return end_table(lines, r)
 
 
 def fmt(samples):
