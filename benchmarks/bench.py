@@ -101,7 +101,7 @@ import synthetic  # noqa: E402
 from common import (BenchError, clean_build, copy_tree, find_sphinx_build, loadavg,  # noqa: E402
                     machine_info, median, ninja_edges, ninja_log_entries, read, rep_order,
                     run_and_report, summarize, version_of, with_pythonpath)
-from common import end_table  # noqa: E402
+from common import Checks, end_table  # noqa: E402
 from common import snapshot_code as copy_code  # noqa: E402
 
 DEFAULT_WORK = os.path.join(HERE, "work", "bench")
@@ -628,7 +628,7 @@ def machine(ninja, sphinx_build, env):
         time=TIME_BIN if os.access(TIME_BIN, os.X_OK) else "python RUSAGE_CHILDREN wrapper")
 
 
-class Bench:
+class Bench(Checks):
     def __init__(self, args):
         self.args = args
         self.work = os.path.abspath(args.work)
@@ -644,13 +644,6 @@ class Bench:
         self.ninja = args.ninja or ninja_binary()
         self.sphinx_build = find_sphinx_build()
         self.notes, self.checks = [], []
-
-    def check(self, ok, what):
-        self.checks.append({"ok": bool(ok), "what": what})
-        if not ok:
-            self.notes.append(f"CHECK FAILED: {what}")
-            print(f"  CHECK FAILED: {what}", flush=True)
-        return ok
 
     def say(self, text):
         print(text, flush=True)

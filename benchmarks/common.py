@@ -207,6 +207,18 @@ def with_pythonpath(code, env=None):
 
 
 
+class Checks:
+    """A run's self-checks: each is recorded, and a failed one becomes a note
+    (the class sets self.checks and self.notes to lists)."""
+
+    def check(self, ok, what):
+        self.checks.append({"ok": bool(ok), "what": what})
+        if not ok:
+            self.notes.append(f"CHECK FAILED: {what}")
+            print(f"  CHECK FAILED: {what}", flush=True)
+        return ok
+
+
 def end_table(lines, r):
     """The last lines of a result table: checks, notes and where the logs are."""
     lines.append(f"checks: {r['checks_passed']} passed, {len(r['checks_failed'])} failed")

@@ -71,7 +71,7 @@ sys.path.insert(0, HERE)
 from common import (EDGE, BenchError, clean_build, loadavg, machine_info, median,  # noqa: E402
                     ninja_edges, ninja_log_entries, read, rep_order, run_and_report, summarize,
                     tree_digest, version_of, with_pythonpath)
-from common import end_table  # noqa: E402
+from common import Checks, end_table  # noqa: E402
 from common import snapshot_code as copy_code  # noqa: E402
 
 DEFAULT_WORK = os.path.join(HERE, "work", "content")
@@ -594,7 +594,7 @@ print(f"in-process: {files} files, {outputs} outputs")
 """
 
 
-class Bench:
+class Bench(Checks):
     def __init__(self, args):
         self.args = args
         self.work = os.path.abspath(args.work)
@@ -613,13 +613,6 @@ class Bench:
         self.checks = []
         self.counter_notes = set()
         self.reference = None  # the generated tree's digest, from the in-process run
-
-    def check(self, ok, what):
-        self.checks.append({"ok": bool(ok), "what": what})
-        if not ok:
-            self.notes.append(f"CHECK FAILED: {what}")
-            print(f"  CHECK FAILED: {what}", flush=True)
-        return ok
 
     def compare(self, tree, label):
         if self.reference is None:
