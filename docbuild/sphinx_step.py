@@ -75,6 +75,10 @@ def main(argv=None):
         updated = sync_doctrees(opts.pop("doctrees_from"), opts["doctreedir"])
         sphinx_ext.note_pending(opts["doctreedir"], updated)
     sphinx_ext.SETTINGS.update(opts, top=os.getcwd())
+    # The log is a file, read by people and by docbuild: one line per item.
+    # Where CI=true or FORCE_COLOR is set, Sphinx thinks it writes to a
+    # terminal and redraws one progress line with escape sequences and \r.
+    os.environ["NO_COLOR"] = "1"
     sys.addaudithook(sphinx_ext.audit)
 
     import sphinx.application

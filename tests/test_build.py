@@ -21,6 +21,19 @@ def test_html_builds_and_second_ninja_does_nothing(project):
     assert "no work to do" in second.stdout
 
 
+def test_logs_have_one_line_per_item_where_ci_forces_colour(project):
+    # CI=true or FORCE_COLOR make Sphinx redraw one progress line with escape
+    # sequences; a log file must stay plain, one written document per line.
+    project.configure()
+    project.ninja("html", "text", env={"CI": "true", "FORCE_COLOR": "1"})
+    for step in ("html", "text"):
+        with open(project.path("build", "logs", f"{step}.log"), "rb") as f:
+            raw = f.read()
+        assert b"\x1b" not in raw and b"\r" not in raw, raw
+        log = project.log(step)
+        assert "writing output... [100%] intro" in log.splitlines(), log
+
+
 def test_depfile_lists_what_sphinx_read(project):
     project.configure()
     project.ninja("html")
