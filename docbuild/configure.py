@@ -503,6 +503,7 @@ def configure(args):
     project_name = values.get("project") or os.path.basename(srcdir)
     all_targets = [n for n in FORMATS if n in cfg.formats]
     text = render(
+        cache_dir=os.path.join(meta, "jinja"),
         project=project_name,
         build_dir=spell(build_dir, top),
         python=sys.executable,

@@ -66,15 +66,52 @@ def _suffixes(value):
     return [".rst"]
 
 
+class Tags:
+    """What conf.py sees as `tags` (no tag is set when configure reads it).
+
+    Sphinx's own class is not imported for this: importing sphinx.config
+    costs more than the rest of this child process on a small conf.py.
+    """
+
+    def __init__(self):
+        self._tags = set()
+
+    def __iter__(self):
+        return iter(self._tags)
+
+    def __contains__(self, tag):
+        return tag in self._tags
+
+    def has(self, tag):
+        return tag in self._tags
+
+    def add(self, tag):
+        self._tags.add(tag)
+
+    def remove(self, tag):
+        self._tags.discard(tag)
+
+    def eval_condition(self, condition):
+        from sphinx.util.tags import Tags as SphinxTags
+
+        return SphinxTags(self._tags).eval_condition(condition)
+
+
 def evaluate(confdir):
-    """Run conf.py and return the values configure needs (in this process)."""
-    from pathlib import Path
-
-    from sphinx.config import eval_config_file
-    from sphinx.util.tags import Tags
-
-    sys.path.insert(0, confdir)
-    namespace = eval_config_file(Path(confdir, "conf.py"), Tags())
+    """Run conf.py as Sphinx does (in its folder, with __file__ and tags) and
+    return the values configure needs.  An error propagates: the child exits
+    non-zero with the traceback in its log."""
+    conf = os.path.join(os.path.abspath(confdir), "conf.py")
+    sys.path.insert(0, os.path.dirname(conf))
+    namespace = {"__file__": conf, "tags": Tags()}
+    with open(conf, "rb") as f:
+        code = compile(f.read(), conf, "exec")
+    here = os.getcwd()
+    os.chdir(os.path.dirname(conf))
+    try:
+        exec(code, namespace)
+    finally:
+        os.chdir(here)
     values = {}
     for key, default in DEFAULTS.items():
         values[key] = _plain(namespace.get(key, default))

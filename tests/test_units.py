@@ -214,3 +214,28 @@ def test_includes_shown_in_literal_and_code_blocks_are_not_references(tmp_path):
         ".. code-block:: rst\n\n   .. image:: nothing.png\n\n.. include:: real.inc\n")
     refs = [(r.kind, r.target) for r in scan.parse_refs(str(page))]
     assert refs == [("include", "real.inc")]
+
+
+def test_conf_py_is_read_as_sphinx_reads_it(tmp_path):
+    # In its own folder, with __file__ and a tags object; an error is the
+    # child's non-zero exit, the defaults are used and the log has the traceback.
+    from docbuild import sphinxconf
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "names.txt").write_text("a.rst\n")
+    (tmp_path / "src" / "conf.py").write_text(
+        "import os\n"
+        "exclude_patterns = [open('names.txt').read().strip(), os.path.basename(__file__)]\n"
+        "if tags.has('x') or 'x' in tags or tags.eval_condition('x and y'):\n"
+        "    exclude_patterns.append('never')\n"
+        "tags.add('z')\n"
+        "source_suffix = {'.rst': 'restructuredtext', '.txt': 'restructuredtext'}\n"
+        "extensions = ['myst_parser']\n"
+        "master_doc = 'contents'\n")
+    values, error = sphinxconf.read(str(tmp_path / "src"), str(tmp_path / "build"))
+    assert error is None
+    assert values["exclude_patterns"] == ["a.rst", "conf.py"]
+    assert values["source_suffix"] == [".rst", ".txt", ".md"] and values["root_doc"] == "contents"
+    (tmp_path / "src" / "conf.py").write_text("raise RuntimeError('broken conf')\n")
+    values, error = sphinxconf.read(str(tmp_path / "src"), str(tmp_path / "build"))
+    assert values == sphinxconf.DEFAULTS and "broken conf" in open(error).read()
