@@ -27,6 +27,8 @@ from docbuild.paths import depfile_path, depfile_safe, spell, write_if_changed
 SETTINGS = {}  # from sphinx_step's command line
 OPENED = set()  # every file opened for reading in this process
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_workers_fd = None  # <depfile>.workers, appended to by forked processes
+_in_worker = False  # set in a process forked from the Sphinx step
 
 
 def audit(event, args):
@@ -38,7 +40,40 @@ def audit(event, args):
         else:
             reading = not any(c in mode for c in "wax+")
         if reading:
+            if _in_worker and args[0] not in OPENED:
+                # A forked worker's OPENED dies with it: tell the parent.  One
+                # small O_APPEND write does not interleave with other workers'.
+                os.write(_workers_fd, os.fsencode(args[0]) + b"\0")
             OPENED.add(args[0])
+
+
+def record_workers(depfile):
+    """Have processes forked from now on (Sphinx's -j workers) append the
+    files they open to `<depfile>.workers`, for write_depfile."""
+    global _workers_fd
+    if _workers_fd is None:
+        os.register_at_fork(after_in_child=_forked)
+    else:
+        os.close(_workers_fd)
+    _workers_fd = os.open(depfile + ".workers",
+                          os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND | os.O_CLOEXEC, 0o666)
+
+
+def _forked():
+    global _in_worker
+    _in_worker = True
+
+
+def _workers_opened(depfile):
+    """The files forked workers opened (see record_workers); the record goes."""
+    path = depfile + ".workers"
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return set()
+    os.unlink(path)
+    return {os.fsdecode(p) for p in data.split(b"\0") if p}
 
 
 def setup(app):
@@ -603,6 +638,7 @@ def write_depfile(app, exception):
             before = set(json.load(f))
     except (OSError, ValueError, TypeError):
         before = set()
+    OPENED.update(_workers_opened(depfile))
     outputs = _prefixes(_output_roots())
     skip = outputs + _prefixes(_python_roots())
     opened = before | {os.path.normpath(os.path.join(top, p)) for p in OPENED}

@@ -9,7 +9,8 @@ Sphinx's built-in list, so the project's conf.py is not touched.  The
 extension writes the depfile when the build finishes: every document, every
 file Sphinx recorded as a dependency (includes, literalincludes, images,
 downloads), conf.py, templates, static files, catalogs, and every other file
-the process opened for reading outside Python's own installation.
+the process, or a worker it forked (-j), opened for reading outside Python's
+own installation.
 """
 
 import os
@@ -79,6 +80,7 @@ def main(argv=None):
     # Where CI=true or FORCE_COLOR is set, Sphinx thinks it writes to a
     # terminal and redraws one progress line with escape sequences and \r.
     os.environ["NO_COLOR"] = "1"
+    sphinx_ext.record_workers(opts["depfile"])
     sys.addaudithook(sphinx_ext.audit)
 
     import sphinx.application

@@ -1,9 +1,10 @@
 """Incremental behaviour of configure + ninja on a real Sphinx project."""
 
 import os
+import re
 import time
 
-from conftest import NINJA, reread, run, steps_run
+from conftest import NINJA, Project, reread, run, steps_run
 
 
 def wait_tick():
@@ -287,3 +288,51 @@ def test_formats_writing_from_the_shared_read_rewrite_pages_whose_include_change
     with open(project.path("build", "text", "intro.txt"), encoding="utf-8") as f:
         assert "Changed include text." in f.read()
     assert "no work to do" in project.ninja("text", "man").stdout
+
+
+DATAEXT = """\
+    import os
+
+    from docutils import nodes
+    from docutils.parsers.rst import Directive
+
+
+    class SharedData(Directive):
+        # Reads a file without env.note_dependency: only the audit hook sees it.
+        def run(self):
+            with open(os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data.txt")) as f:
+                return [nodes.paragraph(text=f.read().strip())]
+
+
+    def setup(app):
+        app.add_directive("shared-data", SharedData)
+        return {"parallel_read_safe": True, "parallel_write_safe": True}
+    """
+
+
+def test_depfile_has_files_opened_only_in_sphinx_parallel_workers(tmp_path):
+    # More than 5 documents and -j 2: Sphinx reads them in forked workers.
+    pages = [f"page{i}" for i in range(8)]
+    files = {
+        "conf.py": 'import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname(__file__), "_ext"))\n'
+                   'project = "Demo"\nextensions = ["dataext"]\n',
+        "docbuild.yaml": "sphinx_jobs: 2\n",
+        "_ext/dataext.py": DATAEXT,
+        "index.rst": "Demo\n====\n\n.. toctree::\n\n" + "".join(f"   {p}\n" for p in pages),
+        **{f"{p}.rst": f"Page {p}\n==========\n\nText.\n" for p in pages},
+    }
+    files["page5.rst"] += "\n.. shared-data::\n"
+    project = Project(tmp_path / "work", files=files, shared={"data.txt": "first data\n"})
+    project.configure()
+    assert steps_run(project.ninja("html")) == ["sphinx html"]
+    # Parallel reading logs one line per chunk of documents: "page3 .. page6".
+    assert re.search(r"^reading sources\.\.\. \[.*\] \S+ \.\. \S+$", project.log("html"), re.M)
+    with open(project.path("build", "html", "page5.html"), encoding="utf-8") as f:
+        assert "first data" in f.read()
+    deps = run([NINJA, "-t", "deps", "build/stamps/html.stamp"], cwd=project.work).stdout
+    assert "    shared/data.txt\n" in deps, deps
+    assert not os.path.exists(project.path("build", "stamps", "html.d.workers"))
+    wait_tick()
+    project.edit("data.txt", "more data\n", folder=project.path("shared"))
+    assert steps_run(project.ninja("html")) == ["sphinx html"]
+    assert "no work to do" in project.ninja("html").stdout
