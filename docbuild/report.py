@@ -76,24 +76,37 @@ def collect(build_dir, top):
     return report
 
 
-def junit(report):
-    """JUnit XML: a test case per step; a failure per failed step or warning."""
+def junit(report, top):
+    """JUnit XML: a test suite per step, holding a test case for the step
+    itself (failed if the step failed) and one failed test case per warning.
+    CI systems show one failure per test case, so each warning is its own."""
+    def suite_line(name, tests, failures, duration=None):
+        time = f' time="{duration:.3f}"' if duration is not None else ""
+        return f'<testsuite name={quoteattr(name)} tests="{tests}" failures="{failures}"{time}>'
+
+    total = sum(1 + len(s["warnings"]) for s in report["steps"])
     lines = ['<?xml version="1.0" encoding="utf-8"?>',
-             f'<testsuites name="docbuild" tests="{len(report["steps"])}" '
+             f'<testsuites name="docbuild" tests="{total}" '
              f'failures="{report["failed"] + report["warnings"]}">']
-    lines.append(f'<testsuite name="docbuild" tests="{len(report["steps"])}" '
-                 f'failures="{report["failed"] + report["warnings"]}">')
     for step in report["steps"]:
+        name, failed = step["name"], step["status"] == "failed"
+        lines.append(suite_line(name, 1 + len(step["warnings"]), failed + len(step["warnings"]),
+                                step["duration"]))
         time = f' time="{step["duration"]:.3f}"' if step["duration"] is not None else ""
-        lines.append(f'<testcase classname="docbuild" name={quoteattr(step["name"])}{time}>')
-        if step["status"] == "failed":
+        lines.append(f'<testcase classname={quoteattr(name)} name={quoteattr(name)}{time}>')
+        if failed:
             lines.append(f'<failure message="step failed">see {escape(step["log"])}</failure>')
+        lines.append("</testcase>")
         for w in step["warnings"]:
             where = f'{w["file"] or ""}:{w["line"] or ""}'
+            shown = ":".join(str(x) for x in (w["file"] and os.path.relpath(w["file"], top), w["line"]) if x)
+            title = f'{shown}: {w["message"]}' if shown else w["message"]
+            lines.append(f'<testcase classname={quoteattr(name)} name={quoteattr(title)}>')
             lines.append(f'<failure message={quoteattr(w["message"])} type={quoteattr(w["category"] or w["level"])}>'
                          f'{escape(where)}</failure>')
-        lines.append("</testcase>")
-    lines += ["</testsuite>", "</testsuites>"]
+            lines.append("</testcase>")
+        lines.append("</testsuite>")
+    lines.append("</testsuites>")
     return "\n".join(lines) + "\n"
 
 
@@ -133,7 +146,7 @@ def report_main(argv):
               file=sys.stderr)
         return 1
     write_if_changed(os.path.join(build_dir, "report.json"), json.dumps(report, indent=1))
-    write_if_changed(os.path.join(build_dir, "junit.xml"), junit(report))
+    write_if_changed(os.path.join(build_dir, "junit.xml"), junit(report, top))
     github = os.environ.get("GITHUB_ACTIONS") == "true"
     shown = set()  # the shared read and html report the same reading warnings
     for step in report["steps"]:

@@ -144,9 +144,23 @@ def test_report_json_and_junit_contents(project):
     assert warning["level"] == "WARNING" and "missing-page" in warning["message"]
     assert warning["category"].startswith("ref")
     suite = ET.parse(project.path("build", "junit.xml")).getroot()
-    case = next(c for c in suite.iter("testcase") if c.get("name") == "html")
+    html_suite = next(s for s in suite.iter("testsuite") if s.get("name") == "html")
+    assert (html_suite.get("tests"), html_suite.get("failures")) == ("2", "1")
+    step, case = html_suite.findall("testcase")
+    assert step.get("name") == "html" and not step.findall("failure")
+    # One failed test case per warning: CI systems show one failure per case.
+    assert case.get("name") == "proj/intro.rst:10: unknown document: 'missing-page'"
     (failure,) = case.findall("failure")
     assert "missing-page" in failure.get("message") and "intro.rst:10" in failure.text
+    project.edit("guide/usage.rst", "\nSee :doc:`other-missing`.\n")
+    project.ninja("html")
+    run([sys.executable, "-m", "docbuild", "report"], cwd=project.work)
+    suite = ET.parse(project.path("build", "junit.xml")).getroot()
+    html_suite = next(s for s in suite.iter("testsuite") if s.get("name") == "html")
+    cases = html_suite.findall("testcase")
+    assert [len(c.findall("failure")) for c in cases] == [0, 1, 1]
+    assert sorted(c.get("name").split(":")[0] for c in cases[1:]) == ["proj/guide/usage.rst", "proj/intro.rst"]
+    assert suite.get("failures") == "2" and suite.get("tests") == "3"
 
 
 def test_github_actions_annotations(project):
