@@ -24,10 +24,9 @@ import jinja2
 from docbuild import __version__, content
 from docbuild.errors import UserError
 from docbuild.kinds import ARG_NAMES, KINDS, kind_of
-from docbuild.paths import depfile_path, spell, write_if_changed
+from docbuild.paths import data_dir, depfile_path, spell, write_if_changed
 
-BUILTIN_TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                 "templates")
+BUILTIN_TEMPLATES = os.path.join(data_dir(), "templates")
 HEADING = {1: "=", 2: "-", 3: "~", 4: "`", 5: "^", 6: "'"}
 
 

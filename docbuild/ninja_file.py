@@ -12,10 +12,9 @@ import os
 
 import jinja2
 
-from docbuild.paths import ninja_path, ninja_value, shell_arg
+from docbuild.paths import data_dir, ninja_path, ninja_value, shell_arg
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TEMPLATE_DIR = os.path.dirname(HERE)
+TEMPLATE_DIR = data_dir()
 TEMPLATE = os.path.join(TEMPLATE_DIR, "build.ninja.in")
 
 

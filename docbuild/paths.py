@@ -8,6 +8,7 @@ ninja's working directory) are relative to it; everything else is absolute.
 
 import os
 import shlex
+import sys
 
 from docbuild.errors import UserError
 
@@ -39,6 +40,22 @@ def check_name(path, where=None):
             hint="rename the file; build.ninja cannot name it",
         )
     return path
+
+
+def data_dir():
+    """The folder that holds build.ninja.in and templates/: the source
+    checkout (also behind an editable install), or <prefix>/share/docbuild
+    where an installed wheel put them (pyproject's data-files)."""
+    checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if os.path.isfile(os.path.join(checkout, "build.ninja.in")):
+        return checkout
+    import site
+
+    for prefix in (sys.prefix, site.getuserbase()):
+        folder = os.path.join(prefix, "share", "docbuild")
+        if os.path.isfile(os.path.join(folder, "build.ninja.in")):
+            return folder
+    return checkout
 
 
 NINJA_SPECIAL = set("$ :\n\r")

@@ -1,0 +1,55 @@
+"""docbuild installed from a wheel (not editable): no source checkout behind it."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+from conftest import NINJA, ROOT, Project, run, steps_run
+
+FILES = {
+    "conf.py": 'project = "Installed"\n',
+    "index.rst": """\
+        Installed
+        =========
+
+        .. include:: /includes/steps/install.rst
+        """,
+    "includes/steps-install.yaml": """\
+        title: Get it.
+        ref: get
+        content: Download it.
+        """,
+}
+
+
+def test_a_wheel_install_builds_a_project(tmp_path):
+    # The wheel carries build.ninja.in and the content templates, which lie
+    # outside the package in the checkout (pyproject's data-files).
+    # setuptools builds in <project>/build: a copy keeps the checkout clean.
+    src, wheels, venv = tmp_path / "src", tmp_path / "wheels", tmp_path / "venv"
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md", "build.ninja.in", "docbuild", "templates"):
+        path = os.path.join(ROOT, name)
+        (shutil.copytree if os.path.isdir(path) else shutil.copy)(path, src / name, **(
+            {"ignore": ignore} if os.path.isdir(path) else {}))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                    "-w", str(wheels), str(src)], check=True, capture_output=True, cwd=tmp_path)
+    # The venv sees this Python's packages (Sphinx, ...), and its own docbuild first.
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    (wheel,) = wheels.iterdir()
+    subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+                   check=True, capture_output=True)
+    where = run([python, "-c", "import docbuild; print(docbuild.__file__)"], cwd=tmp_path)
+    assert where.stdout.startswith(str(venv)), where.stdout + where.stderr
+
+    project = Project(tmp_path / "work", FILES)
+    configured = run([python, "-m", "docbuild", "configure", "--source", "proj"], cwd=project.work)
+    assert configured.returncode == 0, configured.stdout + configured.stderr
+    build = project.ninja("html")
+    assert steps_run(build)[-1] == "sphinx html"
+    html = open(project.path("build", "html", "index.html"), encoding="utf-8").read()
+    assert "Get it." in html and "Download it." in html
+    assert "no work to do" in run([NINJA, "html"], cwd=project.work).stdout
