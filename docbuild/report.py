@@ -76,30 +76,31 @@ def collect(build_dir, top):
     return report
 
 
+def place(w, top):
+    """`file:line` of a warning as people read it: the file relative to `top`."""
+    return ":".join(str(x) for x in (w["file"] and os.path.relpath(w["file"], top), w["line"]) if x)
+
+
 def junit(report, top):
     """JUnit XML: a test suite per step, holding a test case for the step
     itself (failed if the step failed) and one failed test case per warning.
     CI systems show one failure per test case, so each warning is its own."""
-    def suite_line(name, tests, failures, duration=None):
-        time = f' time="{duration:.3f}"' if duration is not None else ""
-        return f'<testsuite name={quoteattr(name)} tests="{tests}" failures="{failures}"{time}>'
-
     total = sum(1 + len(s["warnings"]) for s in report["steps"])
     lines = ['<?xml version="1.0" encoding="utf-8"?>',
              f'<testsuites name="docbuild" tests="{total}" '
              f'failures="{report["failed"] + report["warnings"]}">']
     for step in report["steps"]:
         name, failed = step["name"], step["status"] == "failed"
-        lines.append(suite_line(name, 1 + len(step["warnings"]), failed + len(step["warnings"]),
-                                step["duration"]))
         time = f' time="{step["duration"]:.3f}"' if step["duration"] is not None else ""
+        lines.append(f'<testsuite name={quoteattr(name)} tests="{1 + len(step["warnings"])}" '
+                     f'failures="{failed + len(step["warnings"])}"{time}>')
         lines.append(f'<testcase classname={quoteattr(name)} name={quoteattr(name)}{time}>')
         if failed:
             lines.append(f'<failure message="step failed">see {escape(step["log"])}</failure>')
         lines.append("</testcase>")
         for w in step["warnings"]:
             where = f'{w["file"] or ""}:{w["line"] or ""}'
-            shown = ":".join(str(x) for x in (w["file"] and os.path.relpath(w["file"], top), w["line"]) if x)
+            shown = place(w, top)
             title = f'{shown}: {w["message"]}' if shown else w["message"]
             lines.append(f'<testcase classname={quoteattr(name)} name={quoteattr(title)}>')
             lines.append(f'<failure message={quoteattr(w["message"])} type={quoteattr(w["category"] or w["level"])}>'
@@ -158,7 +159,7 @@ def report_main(argv):
             if github:
                 print(annotation(w))
             else:
-                where = ":".join(str(x) for x in (w["file"] and os.path.relpath(w["file"]), w["line"]) if x)
+                where = place(w, top)
                 print(f"{where}: {w['level']}: {w['message']}" if where else f"{w['level']}: {w['message']}")
     failed = [s["name"] for s in report["steps"] if s["status"] == "failed"]
     print(f"docbuild: {len(report['steps'])} steps, {len(failed)} failed"
