@@ -13,7 +13,7 @@ import os
 from collections import defaultdict
 
 from docbuild.errors import UserError
-from docbuild.scan import Ref, parse_refs
+from docbuild.scan import Ref, parse_text, read_source
 
 class Graph:
     def __init__(self, srcdir, docs, suffixes, generated=(), cache=None):
@@ -43,16 +43,18 @@ class Graph:
     def refs(self, path):
         if path in self._refs:
             return self._refs[path]
-        try:
-            st = os.stat(path)
-            key = [st.st_mtime_ns, st.st_size]
-        except OSError:
-            key = None
         entry = self._cache.get(path)
-        if key and entry and entry[:2] == key:
-            refs = [Ref(*r) for r in entry[2]]
-        else:
-            refs = parse_refs(path)
+        refs = None
+        if entry:  # a stat tells whether the file changed since the last run
+            try:
+                st = os.stat(path)
+                if entry[:2] == [st.st_mtime_ns, st.st_size]:
+                    refs = [Ref(*r) for r in entry[2]]
+            except OSError:
+                entry = None
+        if refs is None:
+            text, key = read_source(path)  # its stat comes with the open file
+            refs = parse_text(text) if text else []
             entry = [*key, [[r.kind, r.target, r.line] for r in refs]] if key else None
         if entry:
             self.cache[path] = entry

@@ -52,3 +52,13 @@ def test_fast_scan_equals_line_by_line_scan():
             text = text.rstrip("\n")
         expected = scan._scan_lines(text.splitlines())
         assert scan._scan_text(text) == expected, text
+
+
+def test_byte_order_mark_and_invalid_utf8_are_read_as_text_mode_read_them(tmp_path):
+    page = tmp_path / "p.rst"
+    page.write_bytes(b"\xef\xbb\xbf.. include:: a.inc\n\xff\xfe bad bytes\n.. image:: b.png\r\n")
+    assert refs_of(page) == [("include", "a.inc", 1), ("image", "b.png", 3)]
+    text, key = scan.read_source(str(page))
+    assert text.startswith(".. include") and key[1] == page.stat().st_size
+    assert scan.read_source(str(tmp_path / "missing.rst")) == (None, None)
+    assert scan.read_source(str(tmp_path)) == ("", scan.read_source(str(tmp_path))[1])
