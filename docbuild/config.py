@@ -74,7 +74,7 @@ class Config:
     replacements: dict = field(default_factory=dict)
     version: str = None
     branch: str = None
-    # name: {"tags": [...], "exclude": [...], "replacements": {...}, "line": N, "exclude_line": N}
+    # name: {"tags": [...], "exclude": [...], "replacements": {...}, "exclude_line": N}
     editions: dict = field(default_factory=dict)
     languages: list = field(default_factory=list)
     versions: list = field(default_factory=list)
@@ -224,7 +224,7 @@ EDITION_KEYS = {"tags": list, "exclude": list, "replacements": dict}
 
 
 def _editions(value, path, lines):
-    """{name: {tags, exclude, replacements, line, exclude_line}}, checked."""
+    """{name: {tags, exclude, replacements, exclude_line}}, checked."""
     if not isinstance(value, dict) or not value:
         raise UserError("`editions` must map edition names to {tags, exclude, replacements}",
                         where=(path, lines.line), hint="for example: editions: {cloud: {tags: [cloud]}}")
@@ -258,7 +258,7 @@ def _editions(value, path, lines):
                             where=(path, sub.of("replacements")))
         out[name] = {"tags": list(tags), "exclude": list(exclude),
                      "replacements": {k: str(v) for k, v in replacements.items()},
-                     "line": where[1], "exclude_line": sub.of("exclude")}
+                     "exclude_line": sub.of("exclude")}
     return out
 
 

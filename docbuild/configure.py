@@ -214,8 +214,8 @@ def format_rows(cfg, top, srcdir, build_dir, all_variants, setup):
     rows = []
     b = lambda *parts: spell(os.path.join(build_dir, *parts), top)  # noqa: E731
 
-    def sphinx_row(name, fmt, builder, own, extra_inputs=(), extra_args=()):
-        own, variant = own
+    def sphinx_row(name, fmt, builder, variant, extra_inputs=(), extra_args=()):
+        own = setup[variant.suffix]
         total, idle = cfg.timeout(fmt)
         return {
             "name": name, "format": fmt, "builder": builder, "variant": variant,
@@ -233,21 +233,20 @@ def format_rows(cfg, top, srcdir, build_dir, all_variants, setup):
         }
 
     for variant in all_variants:
-        own = (setup[variant.suffix], variant)
         read = variants.target("read", variant)
         if cfg.read_once:
             # Reads every source into build/doctrees/read; writes nothing.
-            rows.append(sphinx_row(read, "read", "dummy", own))
+            rows.append(sphinx_row(read, "read", "dummy", variant))
         for fmt_name in EDGE_ORDER:
             fmt = FORMATS[fmt_name]
             if not variants.builds(fmt_name, variant):
                 continue
             name = variants.target(fmt_name, variant)
             if fmt.builder and cfg.read_once and fmt_name in SHARED_READ:
-                rows.append(sphinx_row(name, fmt_name, fmt.builder, own, [b("stamps", f"{read}.stamp")],
+                rows.append(sphinx_row(name, fmt_name, fmt.builder, variant, [b("stamps", f"{read}.stamp")],
                                        ["--doctrees-from", b("doctrees", read)]))
             elif fmt.builder:
-                rows.append(sphinx_row(name, fmt_name, fmt.builder, own))
+                rows.append(sphinx_row(name, fmt_name, fmt.builder, variant))
             else:
                 total, idle = cfg.timeout(fmt_name)
                 after = variants.target(fmt.after, variant)

@@ -44,7 +44,7 @@ def plan(cfg, values, build_dir, redirects_dir=None, all_variants=None):
     """
     from docbuild.variants import Variant, builds, subdir, target
 
-    all_variants = all_variants or [Variant("", None, None, False, [], [], {})]
+    all_variants = all_variants or [Variant("", None, None, False, [], [])]
     stage_cfg = cfg.stage
     names = {"project": values.get("project") or "docs", "version": values.get("version") or "latest",
              "branch": values.get("branch") or ""}

@@ -328,7 +328,6 @@ class Warnings(logging.Handler):
         reads them again rather than keep their old warnings.
     """
 
-
     def __init__(self, app):
         super().__init__(logging.WARNING)
         self.app = app
@@ -398,7 +397,7 @@ class Warnings(logging.Handler):
             # x, other instance in other.rst") may go when that one changes.
             import re
 
-            tokens = {d for d in touched} | {str(env.doc2path(d)) for d in touched}
+            tokens = set(touched) | {str(env.doc2path(d)) for d in touched}
             pattern = re.compile(r"(?<![\w/.-])(?:%s)(?![\w/-])" % "|".join(
                 re.escape(t) for t in sorted(tokens, key=len, reverse=True)))
             again.update(doc for doc, items in self.old.items()

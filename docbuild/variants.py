@@ -16,7 +16,7 @@ from docbuild.errors import UserError
 # suffix: "" or "cloud", "ja", "cloud-ja"; edition: a name or None;
 # lang: the language code for names and folders (None when no languages are
 # configured); translated: lang is a translation (not conf.py's language).
-Variant = namedtuple("Variant", "suffix edition lang translated tags exclude replacements")
+Variant = namedtuple("Variant", "suffix edition lang translated tags exclude")
 
 # Formats that extract or check the source itself: built for the source language only.
 SOURCE_ONLY = {"gettext", "linkcheck"}
@@ -37,8 +37,7 @@ def variants(cfg, source_language):
         for lang in languages:
             suffix = "-".join(p for p in (edition, lang) if p)
             out.append(Variant(suffix, edition, lang, lang not in (None, source_language),
-                               spec.get("tags", []), spec.get("exclude", []),
-                               spec.get("replacements", {})))
+                               spec.get("tags", []), spec.get("exclude", [])))
     return out
 
 
@@ -115,12 +114,11 @@ def locale_dirs(srcdir, values):
 def catalogs(cfg, locale_folders, lang):
     """[(source .po, index of its locale dir, path relative to <dir>/<lang>)] of a
     language, and the folders holding them; `locale_folders` from locale_dirs()."""
-    found, folders, existing = [], [], []
+    found, folders = [], []
     for index, folder in enumerate(locale_folders):
         messages = os.path.join(folder, lang, "LC_MESSAGES")
         if not os.path.isdir(messages):
             continue
-        existing.append(messages)
         for root, dirs, names in os.walk(messages):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             folders.append(root)
@@ -128,7 +126,7 @@ def catalogs(cfg, locale_folders, lang):
                 if name.endswith(".po") and not name.startswith("."):
                     path = os.path.join(root, name)
                     found.append((path, index, os.path.relpath(path, os.path.join(folder, lang))))
-    if not existing:
+    if not folders:  # os.walk lists every LC_MESSAGES folder that exists
         want = os.path.join(locale_folders[0], lang, "LC_MESSAGES")
         raise UserError(f"language {lang!r} has no locale dir: {want} does not exist",
                         where=(cfg.path, cfg.lines.of("languages") if cfg.lines else None),

@@ -30,10 +30,10 @@ def test_a_wheel_install_builds_a_project(tmp_path):
     src, wheels, venv = tmp_path / "src", tmp_path / "wheels", tmp_path / "venv"
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
     src.mkdir()
-    for name in ("pyproject.toml", "README.md", "build.ninja.in", "docbuild", "templates"):
-        path = os.path.join(ROOT, name)
-        (shutil.copytree if os.path.isdir(path) else shutil.copy)(path, src / name, **(
-            {"ignore": ignore} if os.path.isdir(path) else {}))
+    for name in ("pyproject.toml", "README.md", "build.ninja.in"):
+        shutil.copy(os.path.join(ROOT, name), src / name)
+    for name in ("docbuild", "templates"):
+        shutil.copytree(os.path.join(ROOT, name), src / name, ignore=ignore)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
                     "-w", str(wheels), str(src)], check=True, capture_output=True, cwd=tmp_path)
     # The venv sees this Python's packages (Sphinx, ...), and its own docbuild first.
