@@ -10,12 +10,18 @@ import re
 
 from docbuild import yamlfile
 from docbuild.errors import UserError
-from docbuild.kinds import KINDS, TYPES, ACTION_FIELDS, COMMON, is_abstract, key_of, kind_of
+from docbuild.kinds import KINDS, NAMED_BY, TYPES, ACTION_FIELDS, COMMON, is_abstract, key_of, kind_of
+from docbuild.paths import component
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}")
-MAX_PASSES = 50  # replacement is repeated until stable; a repeat or this many passes is a loop
+# A replacement may use others, this many deep; deeper is taken for a loop.
+MAX_DEPTH = 50
+# Characters replacements may add to one field (a guard against doubling
+# replacements that nest: a: "{{b}}{{b}}", b: "{{c}}{{c}}", ...).
+MAX_GROWTH = 10_000_000
 NOT_SUBSTITUTED = {"inherit", "source", "replacement", "ref", "file", "program", "name", "edition"}
-SAFE_NAME = re.compile(r"^[^/\\\x00-\x1f]+$")
+# A directive or role name as docutils reads it (`option`, `std:option`).
+DIRECTIVE = re.compile(r"^[A-Za-z0-9]+(?:[-_+:.][A-Za-z0-9]+)*$")
 # The key of the globals that lists the declared editions (no {{placeholder}} can name it).
 EDITIONS_KEY = "docbuild:editions"
 
@@ -87,11 +93,6 @@ def check_doc(doc):
             if not isinstance(action, dict):
                 raise UserError("each `action` must be a mapping", where=(doc.path, sub.line))
             check_fields(doc, action, ACTION_FIELDS, sub, prefix="action.")
-    for field in kind.key:
-        value = doc.data.get(field)
-        if isinstance(value, str) and not SAFE_NAME.match(value) and kind.per_doc:
-            raise doc.error(f"{value!r} cannot name a file (no `/`, `\\` or control characters)",
-                            field)
 
 
 URL_SAFE = re.compile(r"^[A-Za-z0-9/._~!&()*+,=@%:-]+$")
@@ -293,46 +294,88 @@ def substitute_all(doc, fields, globals_):
         values["program"] = str(fields.get("program", ""))
         # `<` would start an explicit target in a role: escape it.
         label = option_label(fields).replace("<", "\\<")
-        directive = fields.get("directive", "option")
+        directive = fields.get("directive") or "option"
         values["role"] = (f":option:`{fields.get('program', '')} {label}`" if directive == "option"
                           else f":{directive}:`{label}`")
     values.update({str(k): str(v) for k, v in (fields.get("replacement") or {}).items()})
-    return {k: (v if k in NOT_SUBSTITUTED else _substitute(doc, k, v, values))
+    done = {}  # each replacement's text with its own {{names}} filled in
+    return {k: (v if k in NOT_SUBSTITUTED else _substitute(doc, k, v, values, done))
             for k, v in fields.items()}
 
 
-def _substitute(doc, field, value, values):
+def _substitute(doc, field, value, values, done):
     if isinstance(value, str):
-        text, seen = value, {value}
-        for _ in range(MAX_PASSES):
-            new = PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
-            if new == text:
-                return text
-            if new in seen or len(new) > 1_000_000:
-                break
-            seen.add(new)
-            text = new
-        loop = sorted(set(PLACEHOLDER.findall(text)) & set(values))
-        raise doc.error("replacement loop: " + ", ".join("{{%s}}" % n for n in loop)
-                        + " keep expanding", field,
-                        hint="a replacement must not (indirectly) contain itself")
+        return _fill(doc, field, value, values, done, ())
     if isinstance(value, list):
-        return [_substitute(doc, field, v, values) for v in value]
+        return [_substitute(doc, field, v, values, done) for v in value]
     if isinstance(value, dict):
-        return {k: _substitute(doc, field, v, values) for k, v in value.items()}
+        return {k: _substitute(doc, field, v, values, done) for k, v in value.items()}
     return value
+
+
+def _fill(doc, field, text, values, done, using):
+    """`text` with each known {{name}} replaced by its value, itself filled in first.
+
+    `using` is the chain of replacements being filled in: a name already in
+    it is a loop.  The work is bounded by the nesting (MAX_DEPTH) and the
+    size added (MAX_GROWTH), never by the size of the text itself.
+    """
+    parts, end, added = [], 0, 0
+    for match in PLACEHOLDER.finditer(text):
+        name = match.group(1)
+        if name not in values:
+            continue  # not a replacement: left as written
+        if name in using:
+            raise doc.error("replacement loop: " + " -> ".join(
+                "{{%s}}" % n for n in (*using, name)), field,
+                hint="a replacement must not (indirectly) contain itself")
+        if len(using) >= MAX_DEPTH:
+            raise doc.error(f"replacements nest more than {MAX_DEPTH} deep: {{{{{using[0]}}}}} -> "
+                            f"... -> {{{{{name}}}}}", field, hint="use fewer levels of replacements")
+        if name not in done:
+            done[name] = _fill(doc, field, values[name], values, done, (*using, name))
+        added += len(done[name])
+        if added > MAX_GROWTH:
+            raise doc.error(f"replacements make this field grow by more than {MAX_GROWTH:,} "
+                            "characters", field,
+                            hint="a replacement that uses others several times grows "
+                                 "exponentially: use fewer levels")
+        parts += [text[end:match.start()], done[name]]
+        end = match.end()
+    return "".join(parts) + text[end:] if parts else text
 
 
 def option_label(fields):
     """How an option is written: `--name`, unless it already looks like `-x` or `<arg>`."""
     name = str(fields.get("name", ""))
-    prefix = "" if name.startswith(("-", "<")) or fields.get("directive", "option") != "option" else "--"
+    prefix = "" if name.startswith(("-", "<")) or (fields.get("directive") or "option") != "option" \
+        else "--"
     return f"{prefix}{name}"
 
 
-def outputs(kind, name, docs):
-    """The generated files of a source file, relative to its folder's generated twin."""
-    return KINDS[kind].outputs(name, [fields for _, fields in docs])
+def outputs(kind, name, docs, source=None):
+    """The generated files of a source file, relative to its folder's generated twin.
+
+    Every value that becomes part of a file name passes paths.component
+    here, after inheritance and replacement, where configure plans the
+    outputs and where the generator writes them: none can leave its folder.
+    """
+    if name:  # from the source's own file name (redirects have none)
+        component(name, where=source, what="the name part of the file name")
+    for doc, fields in docs:
+        for field in NAMED_BY.get(kind, ()):
+            value = fields.get(field)
+            if value is not None:
+                component(str(value), where=doc.where(field), what=f"field `{field}`:")
+        directive = fields.get("directive")
+        if kind == "options" and directive is not None and not DIRECTIVE.match(str(directive)):
+            raise doc.error(f"{directive!r} is not a directive name", "directive",
+                            hint="letters and digits, single - _ + : or . between them "
+                                 "(for example: option, setting, std:option)")
+    paths = KINDS[kind].outputs(name, [fields for _, fields in docs])
+    for (doc, _), path in zip(docs, paths) if KINDS[kind].per_doc else ():
+        component(os.path.basename(path), where=doc.where(), what="the output file name")
+    return paths
 
 
 def discover(srcdir):
@@ -363,7 +406,7 @@ def plan(srcdir, root, globals_, cache=None):
             before = set(project.read)
             docs = project.documents(path)  # first: it reports a file of unknown kind
             kind, name = kind_of(os.path.basename(path))
-            outs = outputs(kind, name, docs)
+            outs = outputs(kind, name, docs, path)
             folder = os.path.relpath(os.path.dirname(path), project.srcdir)
             outs = [os.path.normpath(os.path.join(folder, o)) for o in outs]
             read = (project.read - before) | {path} | inherited(project, path)

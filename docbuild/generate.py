@@ -100,11 +100,11 @@ def prepare(kind, docs):
     return docs
 
 
-def render(kind, name, docs, env):
+def render(kind, name, docs, env, source=None):
     """{relative output path: text} for one source file's documents."""
     spec = KINDS[kind]
     fields = [f for _, f in docs]
-    paths = spec.outputs(name, fields)
+    paths = content.outputs(kind, name, docs, source)  # checked: each stays in its folder
     if kind == "redirects":  # two rule files, then one page per redirect
         rules = [env.get_template(t).render(docs=fields, name=name, kind=kind)
                  for t in spec.templates[:2]]
@@ -128,7 +128,7 @@ def generate(path, project, env, kind=None):
     kind, name = (kind, "") if kind else kind_of(os.path.basename(path)) or (None, None)
     docs = project.documents(path, kind)
     try:
-        return render(kind, name, docs, env)
+        return render(kind, name, docs, env, path)
     except jinja2.TemplateError as exc:
         where = getattr(exc, "filename", None) or "template"
         raise UserError(f"template error while rendering {os.path.relpath(path)}: {exc}",
@@ -156,7 +156,8 @@ def read_names(path):
     """{output: source} from a names file (lines `source<TAB>output`)."""
     try:
         with open(path, encoding="utf-8") as f:
-            return {out: src for src, out in (line.split("\t", 1) for line in f.read().splitlines())}
+            # "\n" only: splitlines() would also split at U+2028 and the like.
+            return {out: src for src, out in (line.split("\t", 1) for line in f.read().split("\n") if line)}
     except FileNotFoundError:
         return {}
 

@@ -53,7 +53,7 @@ KINDS = {k.name: k for k in [
          {"program": "str", "name": "str", "directive": "str", "args": TEXT,
           "aliases": ("str", "list"), "type": TEXT, "default": TEXT, **FRAGMENTS},
          ("program", "name"), True,
-         lambda name, docs: [f"option/{d.get('directive', 'option')}-{d['program']}-{d['name']}.rst"
+         lambda name, docs: [f"option/{d.get('directive') or 'option'}-{d['program']}-{d['name']}.rst"
                              for d in docs], ("options.rst",)),
     Kind("extracts", ("ref",),
          {"ref": "str", "title": TEXT, "code": TEXT, "language": "str", "only": "str", **FRAGMENTS},
@@ -73,6 +73,10 @@ KINDS = {k.name: k for k in [
 ]}
 
 REDIRECT_CODES = (301, 302, 303, 307, 308)
+
+# The fields whose values are part of a generated file's name (besides the
+# source's own name): content.outputs passes each through paths.component.
+NAMED_BY = {"options": ("directive", "program", "name"), "extracts": ("ref",), "release": ("ref",)}
 
 
 def redirect_page(source):

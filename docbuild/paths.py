@@ -146,3 +146,42 @@ def read_plan(build_dir, name):
     except OSError:
         raise UserError(f"{path} not found",
                         hint="run `python configure.py` first (or pass --build-dir)") from None
+
+
+# One file or folder name made from a value someone wrote (a YAML `ref`, an
+# edition, a stage name, an expanded {version}): it must stay one name in the
+# folder it is joined to, and be a line of its own in a names file.
+MAX_COMPONENT = 200  # bytes of UTF-8; the file system allows 255
+COMPONENT_RULES = ("one name: no / or \\, not starting with `.`, no control, format or "
+                   f"line-separator characters, at most {MAX_COMPONENT} bytes")
+
+
+def component_problem(value):
+    """Why `value` cannot be one path component, or None when it can."""
+    import unicodedata
+
+    if not isinstance(value, str) or not value:
+        return "it is empty"
+    if "/" in value or "\\" in value:
+        return "it holds a / or \\"
+    if value.startswith("."):
+        return "it starts with `.`"
+    for char in value:
+        # Cc: C0, DEL and C1 (NUL, tab, newline, U+0085); Cf: invisible format
+        # characters (bidi overrides); Cs: lone surrogates (not UTF-8);
+        # Zl, Zp: U+2028 and U+2029, which split a line like a newline.
+        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            return f"it holds the character U+{ord(char):04X}"
+    if len(value.encode("utf-8")) > MAX_COMPONENT:
+        return f"it is longer than {MAX_COMPONENT} bytes"
+    return None
+
+
+def component(value, where=None, what="the name"):
+    """`value`, when it can be one file or folder name; else a UserError at `where`."""
+    problem = component_problem(value)
+    if problem:
+        shown = repr(value) if len(str(value)) <= 80 else repr(str(value)[:60]) + "..."
+        raise UserError(f"{what} {shown} cannot be a file name: {problem}", where=where,
+                        hint="use " + COMPONENT_RULES)
+    return value

@@ -255,7 +255,7 @@ BAD = {
     "outside project": ("extracts-bad.yaml", "ref: a\ninherit: {file: ../../../../etc/passwd, ref: x}\n",
                         ["extracts-bad.yaml:2:", "points outside the project"]),
     "path in ref": ("extracts-bad.yaml", "ref: ../../escape\ncontent: x\n",
-                    ["extracts-bad.yaml:1:", "cannot name a file"]),
+                    ["extracts-bad.yaml:1:", "field `ref`", "cannot be a file name"]),
 }
 
 
