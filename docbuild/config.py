@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from docbuild import yamlfile
 from docbuild.errors import UserError
 from docbuild.formats import DEFAULT_FORMATS, FORMATS
+from docbuild.paths import component
 
 CONFIG_NAME = "docbuild.yaml"
 
@@ -135,11 +136,19 @@ def _beside(path, lines, data, key, exists, what):
     return os.path.abspath(target)
 
 
+# The most each count may be: far above any machine's need, and small enough
+# for ninja (which reads a pool depth as an int) and the runner.
+MOST = {"sphinx_pool_depth": 1024, "sphinx_jobs": 1024, "content_group_size": 100_000}
+# The longest step time limit in seconds (a week): beyond it, use 0 (never).
+MAX_TIMEOUT = 604_800
+
+
 def _count(value, path, line, key):
     if value == "auto":
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise UserError(f"`{key}` must be a whole number of at least 1, or auto", where=(path, line))
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MOST[key]:
+        raise UserError(f"`{key}` must be a whole number from 1 to {MOST[key]}, or auto",
+                        where=(path, line))
     return value
 
 
@@ -234,6 +243,7 @@ def _editions(value, path, lines):
         if not isinstance(name, str) or not NAME.match(name) or name in FORMATS or name == "all":
             raise UserError(f"edition name {name!r} must be lower-case letters, digits or _ "
                             "(starting with a letter) and not a format name", where=where)
+        component(name, where, "edition name")  # it names folders: build/gen/<edition>, ...
         spec = {} if spec is None else spec
         if not isinstance(spec, dict):
             raise UserError(f"edition {name!r} must be a mapping of tags, exclude, replacements",
@@ -270,6 +280,7 @@ def _languages(value, path, line, editions):
         if not LANGUAGE.match(code):
             raise UserError(f"{code!r} is not a language code", where=(path, line),
                             hint="use codes such as ja, de, pt_BR or zh_CN")
+        component(code, (path, line), "language code")  # it names folders: locales/<code>, ...
         if code in editions:
             raise UserError(f"{code!r} names both an edition and a language", where=(path, line),
                             hint="target names such as html-NAME must say which one")
@@ -291,8 +302,11 @@ def _timeouts(value, path, lines):
             raise UserError(f"`timeouts: {name}` takes `total` and `idle` (seconds)",
                             where=(path, lines.of(name)))
         for key, seconds in limits.items():
-            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
-                raise UserError(f"`timeouts: {name}: {key}` must be a number of seconds (0: never)",
+            # `not 0 <= seconds <= MAX` also refuses .nan (every comparison is false).
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or \
+                    not 0 <= seconds <= MAX_TIMEOUT:
+                raise UserError(f"`timeouts: {name}: {key}` must be a number of seconds from 0 "
+                                f"(never) to {MAX_TIMEOUT} (a week)",
                                 where=(path, lines.child(name).of(key)))
         out[name] = {**out.get(name, {}), **limits}
     return out

@@ -12,19 +12,70 @@ import os
 
 from docbuild.config import STAGEABLE
 from docbuild.errors import UserError
-from docbuild.paths import write_if_changed
+from docbuild.paths import COMPONENT_RULES, component, component_problem, write_if_changed
 
 # Where each format goes in the stage tree unless `stage: layout:` says otherwise.
 LAYOUT = {"html": ".", "dirhtml": ".", "singlehtml": "single", "json": "json",
           "epub": "{name}.epub", "latexpdf": "{name}.pdf", "man": "{name}-man.tar.gz"}
 
 
-def expand(text, values, where=None):
+def expand(text, values, where=None, what="a stage setting"):
+    """`text` with each plain {name} of `values` filled in.
+
+    Only plain placeholders: str.format would also take {version:>99999999999}
+    (a MemoryError), {version!r} or {version.__class__}.
+    """
+    import string
+
     try:
-        return text.format(**values)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise UserError(f"cannot fill in {text!r}: unknown or bad placeholder {exc}", where=where,
-                        hint="use {project}, {version} and {branch}") from None
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as exc:  # an unmatched { or }
+        raise UserError(f"{what}: cannot fill in {_shown(text)}: {exc}", where=where,
+                        hint="write { and } only around a placeholder: " + _known(values)) from None
+    out = []
+    for literal, field, spec, conversion in parsed:
+        out.append(literal)
+        if field is None:
+            continue
+        if field not in values or spec or conversion:
+            shown = "{" + field + (f"!{conversion}" if conversion else "") + \
+                (f":{spec}" if spec else "") + "}"
+            raise UserError(f"{what}: {shown[:60]!r} is an unknown or bad placeholder", where=where,
+                            hint="use " + _known(values) + ", without ! or : (no conversion "
+                                 "or format)")
+        out.append(values[field])
+    return "".join(out)
+
+
+def _known(values):
+    return ", ".join("{%s}" % name for name in values)
+
+
+def _path(text, values, where, what):
+    """A relative path filled in from a stage setting: each part one checked name."""
+    filled = expand(text, values, where, what)
+    parts = [p for p in filled.split("/") if p]
+    if not parts:
+        raise UserError(f"{what} {_shown(text)} fills in to an empty path", where=where,
+                        hint=_filled(values))
+    for part in parts:
+        problem = component_problem(part)
+        if problem:
+            raise UserError(f"{what} {_shown(text)} fills in to {_shown(filled)}, and its part "
+                            f"{_shown(part)} cannot be a file name: {problem}", where=where,
+                            hint="each part must be " + COMPONENT_RULES + "; " + _filled(values))
+    return os.path.join(*parts)
+
+
+def _shown(text):
+    return repr(text) if len(text) <= 80 else repr(text[:60]) + "..."
+
+
+def _filled(values):
+    """What the placeholders stood for, to say where a bad value came from."""
+    return ("filled in with " + ", ".join(f"{{{k}}} = {_shown(v)}" for k, v in values.items())
+            + " ({version} and {branch}: docbuild.yaml, else conf.py's version or release and "
+              "the git branch; {project}: conf.py)")
 
 
 # What the build dir holds besides the stage: the stage may not be (in) one of them.
@@ -48,20 +99,27 @@ def plan(cfg, values, build_dir, redirects_dir=None, all_variants=None):
     stage_cfg = cfg.stage
     names = {"project": values.get("project") or "docs", "version": values.get("version") or "latest",
              "branch": values.get("branch") or ""}
-    name = expand(stage_cfg.get("name", "{project}-{version}"), names, cfg.path)
+    lines = cfg.lines.child("stage") if cfg.lines else None
+    # A default setting is not in docbuild.yaml: then only the values are to blame.
+    where = {key: (cfg.path, lines.of(key)) if key in stage_cfg else None for key in ("name", "dir")}
+    name = expand(stage_cfg.get("name", "{project}-{version}"), names, where["name"], "`stage: name`")
     name = name.replace(" ", "-").replace("/", "-").replace(os.sep, "-")
-    if name in ("", ".", "..") or name.startswith("."):
-        raise UserError(f"the download name {name!r} is not a file name", where=cfg.path,
-                        hint="set `stage: name` (default {project}-{version})")
-    root = os.path.join(build_dir, expand(stage_cfg.get("dir", "public/{version}"), names, cfg.path))
+    # It names downloads and is an argument of their steps: one name, not an option.
+    if component_problem(name) or name.startswith("-"):
+        raise UserError(f"the download name {_shown(name)} is not a file name: "
+                        + (component_problem(name) or "it starts with -"), where=where["name"],
+                        hint="set `stage: name` (default {project}-{version}) to " + COMPONENT_RULES
+                             + ", not starting with -; " + _filled(names))
+    root = os.path.join(build_dir, _path(stage_cfg.get("dir", "public/{version}"), names, where["dir"],
+                                         "`stage: dir`"))
     if not inside(root, build_dir) or os.path.normpath(root) == os.path.normpath(build_dir):
         raise UserError(f"the stage dir {root} is not inside the build dir {build_dir}",
-                        where=cfg.path, hint="`stage: dir` must be a folder below the build dir")
+                        where=where["dir"], hint="`stage: dir` must be a folder below the build dir")
     first = os.path.relpath(root, build_dir).split(os.sep)[0]
     from docbuild.formats import FORMATS
     if first in BUILD_FOLDERS or first in FORMATS:
         raise UserError(f"the stage dir {root} is inside {first}/, which the build writes itself",
-                        where=cfg.path, hint="use a folder of its own, such as public/{version}")
+                        where=where["dir"], hint="use a folder of its own, such as public/{version}")
     formats = stage_cfg.get("formats") or [f for f in STAGEABLE if f in cfg.formats and f != "dirhtml"]
     layout = {**LAYOUT, **stage_cfg.get("layout", {})}
     dist_dir = os.path.join(build_dir, "dist")
@@ -100,7 +158,11 @@ def _stage_format(fmt, step, variant, folder, name, names, layout, root, build_d
     if variant.suffix:
         name = f"{name}-{variant.suffix}"
     stamp = os.path.join(build_dir, "stamps", f"{step}.stamp")
-    own = expand(layout[fmt], {**names, "name": name}, cfg.path)  # within the variant's folder
+    own = layout[fmt]  # within the variant's folder
+    if own not in (".", ""):
+        given = fmt in stage_cfg.get("layout", {})
+        at = (cfg.path, cfg.lines.child("stage").child("layout").of(fmt)) if given else None
+        own = _path(own, {**names, "name": name}, at, f"`stage: layout: {fmt}`")
     where = os.path.normpath(os.path.join(folder, own))
     if not inside(os.path.join(root, where), root):
         raise UserError(f"the layout of {fmt} ({where}) leaves the stage dir", where=cfg.path)
