@@ -277,6 +277,9 @@ class Project:
 
 
 EXCLUDED = "docbuild:excluded"
+# Raised when the checks of outputs() change: a plan cached by an older,
+# laxer docbuild is then made again (and checked), not trusted.
+CHECKS = 2
 
 
 def edition_names(doc, fields):
@@ -399,7 +402,7 @@ def plan(srcdir, root, globals_, cache=None):
     result, next_cache = {}, {}
     for path in discover(project.srcdir):
         entry = cache.get(path)
-        if entry and entry["globals"] == globals_ and all(
+        if entry and entry.get("checks") == CHECKS and entry["globals"] == globals_ and all(
                 _stat(p) == st for p, st in entry["read"].items()):
             outs = entry["outputs"]
         else:
@@ -410,7 +413,8 @@ def plan(srcdir, root, globals_, cache=None):
             folder = os.path.relpath(os.path.dirname(path), project.srcdir)
             outs = [os.path.normpath(os.path.join(folder, o)) for o in outs]
             read = (project.read - before) | {path} | inherited(project, path)
-            entry = {"outputs": outs, "globals": globals_, "read": {p: _stat(p) for p in sorted(read)}}
+            entry = {"outputs": outs, "globals": globals_, "checks": CHECKS,
+                     "read": {p: _stat(p) for p in sorted(read)}}
         result[path] = outs
         next_cache[path] = entry
     owners = {}
