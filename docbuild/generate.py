@@ -204,7 +204,8 @@ def main(argv=None):
     # A group is rerun when any of its files changed; per source, this cache
     # (the stat of everything it read, and its outputs) skips the others.
     cache_file = args.names + ".cache.json" if args.names else None
-    settings = [__version__, content.CHECKS, srcdir, args.root, args.gen, args.out, args.kind, args.templates, args.globals]
+    settings = [__version__, content.CHECKS, srcdir, args.root, args.gen, args.out, args.kind,
+                args.templates, args.globals]
     cache = load_cache(cache_file) if cache_file else {}
     cache = cache.get("files", {}) if cache.get("settings") == settings else {}
     next_cache = {}

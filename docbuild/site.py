@@ -12,7 +12,7 @@ import os
 
 from docbuild.config import STAGEABLE
 from docbuild.errors import UserError
-from docbuild.paths import COMPONENT_RULES, component, component_problem, write_if_changed
+from docbuild.paths import COMPONENT_RULES, component_problem, write_if_changed
 
 # Where each format goes in the stage tree unless `stage: layout:` says otherwise.
 LAYOUT = {"html": ".", "dirhtml": ".", "singlehtml": "single", "json": "json",
@@ -67,6 +67,14 @@ def _path(text, values, where, what):
     return os.path.join(*parts)
 
 
+def _line(cfg, *keys):
+    """(docbuild.yaml, line) of a `stage:` setting, as far as known."""
+    lines = cfg.lines.child("stage") if cfg.lines else None
+    for key in keys[:-1]:
+        lines = lines.child(key) if lines else None
+    return (cfg.path, lines.of(keys[-1]) if lines else None) if cfg.path else None
+
+
 def _shown(text):
     return repr(text) if len(text) <= 80 else repr(text[:60]) + "..."
 
@@ -99,9 +107,8 @@ def plan(cfg, values, build_dir, redirects_dir=None, all_variants=None):
     stage_cfg = cfg.stage
     names = {"project": values.get("project") or "docs", "version": values.get("version") or "latest",
              "branch": values.get("branch") or ""}
-    lines = cfg.lines.child("stage") if cfg.lines else None
     # A default setting is not in docbuild.yaml: then only the values are to blame.
-    where = {key: (cfg.path, lines.of(key)) if key in stage_cfg else None for key in ("name", "dir")}
+    where = {key: _line(cfg, key) if key in stage_cfg else None for key in ("name", "dir")}
     name = expand(stage_cfg.get("name", "{project}-{version}"), names, where["name"], "`stage: name`")
     name = name.replace(" ", "-").replace("/", "-").replace(os.sep, "-")
     # It names downloads and is an argument of their steps: one name, not an option.
@@ -161,7 +168,7 @@ def _stage_format(fmt, step, variant, folder, name, names, layout, root, build_d
     own = layout[fmt]  # within the variant's folder
     if own not in (".", ""):
         given = fmt in stage_cfg.get("layout", {})
-        at = (cfg.path, cfg.lines.child("stage").child("layout").of(fmt)) if given else None
+        at = _line(cfg, "layout", fmt) if given else None
         own = _path(own, {**names, "name": name}, at, f"`stage: layout: {fmt}`")
     where = os.path.normpath(os.path.join(folder, own))
     if not inside(os.path.join(root, where), root):
