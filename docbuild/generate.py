@@ -256,8 +256,11 @@ def main(argv=None):
     # Outputs these files made before and make no more (a removed `ref`).
     # Outputs of files no longer given here are configure's to remove.
     sources = {src for src, _ in written.values()} | {spell(os.path.abspath(f), top) for f in args.files}
+    # Only below the folder outputs go to: a names file written before the
+    # outputs were checked may name a file elsewhere, even in the source tree.
+    own = os.path.abspath(args.out or args.gen or "gen") + os.sep
     for stale, src in read_names(args.names).items() if args.names else ():
-        if src in sources and stale not in written:
+        if src in sources and stale not in written and os.path.abspath(stale).startswith(own):
             try:
                 os.unlink(stale)
             except FileNotFoundError:

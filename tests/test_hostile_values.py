@@ -155,3 +155,19 @@ def test_a_field_over_1_mb_with_version_is_substituted_not_a_loop(tmp_path):
     p.ninja(out)
     with open(p.path(out), encoding="utf-8") as f:
         assert f.read().rstrip().endswith(big + " 3.1")
+
+
+def test_the_generator_deletes_stale_outputs_only_below_its_own_folder(tmp_path):
+    # A names file from before the checks may list a file the attack wrote in
+    # the source tree; fixing the YAML must not delete the user's file there.
+    p = hostile(tmp_path, {"includes/extracts-x.yaml": "ref: ok\ncontent: fine\n", "mine.rst": "Mine\n"})
+    p.configure()
+    p.ninja("html")
+    names = p.path("build", ".docbuild", "gen", "group-0000.names")
+    with open(names, "a", encoding="utf-8") as f:
+        f.write("docs/includes/extracts-x.yaml\tdocs/mine.rst\n")
+    with open(os.path.join(p.src, "includes", "extracts-x.yaml"), "a", encoding="utf-8") as f:
+        f.write("---\nref: two\ncontent: more\n")
+    p.ninja("html")
+    assert os.path.isfile(os.path.join(p.src, "mine.rst"))
+    assert os.path.isfile(p.path("build", "gen", "includes", "extracts", "two.rst"))
