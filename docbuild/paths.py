@@ -37,21 +37,26 @@ def check_name(path, where=None):
     line based and UTF-8 here, so a line break, a NUL or bytes that are not
     UTF-8 (a name Python decoded with surrogateescape) cannot be expressed."""
     if "\n" in path or "\r" in path or "\0" in path:
-        raise UserError(
-            f"the file name {path!r} contains a line break" + (" or NUL" if "\0" in path else ""),
-            where=where,
-            hint="rename the file; build.ninja cannot name it",
-        )
-    if not path.isascii():
-        try:
-            path.encode("utf-8")
-        except UnicodeEncodeError:
-            raise UserError(
-                f"the file name {shown(path)} is not valid UTF-8",
-                where=shown(where) if isinstance(where, str) else where,
-                hint="rename it (Sphinx cannot build a document whose name is not UTF-8 either)",
-            ) from None
-    return path
+        problem, hint = "contains a line break" + (" or NUL" if "\0" in path else ""), \
+            "rename the file; build.ninja cannot name it"
+    elif path.isascii() or _utf8(path):
+        return path
+    else:
+        problem, hint = "is not valid UTF-8", \
+            "rename it (Sphinx cannot build a document whose name is not UTF-8 either)"
+    if where == path:  # the name is the place: say it once, on one line
+        raise UserError(f"this file name {problem}", where=ascii(path) if "\n" in path or "\r" in path
+                        else shown(path), hint=hint)
+    raise UserError(f"the file name {ascii(path) if problem[0] == 'c' else shown(path)} {problem}",
+                    where=where, hint=hint)
+
+
+def _utf8(text):
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def shown(path):
