@@ -17,8 +17,7 @@ from docbuild import content, site, sphinxconf, variants
 from docbuild.errors import UserError, UserErrors
 from docbuild.formats import EDGE_ORDER, FORMATS, SHARED_READ
 from docbuild.graph import Graph
-from docbuild.ninja_file import TEMPLATE, render
-from docbuild.ninja_file import check_name as check_target_name
+from docbuild.ninja_file import TEMPLATE, check_target_name, render
 from docbuild.paths import DEPFILE_UNSAFE, check_name, depfile_safe, spell, write_atomic, write_if_changed
 from docbuild.scan import find_sources
 

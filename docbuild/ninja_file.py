@@ -59,16 +59,16 @@ def arg(text):
     return Escaped(shell_arg(text))
 
 
-def check_name(text, what="name"):
+def check_target_name(text):
     """A name that is safe unquoted on a build line, in a value and in a shell command."""
     if not isinstance(text, str) or not NAME.fullmatch(text):
-        raise UserError(f"{what} {text!r} cannot be a target or step name",
+        raise UserError(f"{text!r} cannot be a target or step name",
                         hint="use letters, digits, _, ., +, @ and - only (not first)")
     return text
 
 
 def name(text):
-    return Escaped(check_name(text))
+    return Escaped(check_target_name(text))
 
 
 def integer(number):

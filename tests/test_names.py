@@ -140,3 +140,19 @@ def test_a_file_name_that_is_not_utf8_is_a_clear_error(tmp_path):
     os.rename(os.path.join(os.fsencode(project.src), b"bad\xff.rst"), os.path.join(project.src, "bad.rst"))
     project.ninja()
     assert os.path.isfile(project.path("build", "html", "bad.html"))
+
+
+def test_a_newline_in_conf_py_language_cannot_name_a_target(tmp_path):
+    # With `languages`, conf.py's language names targets (html-en) and folders.
+    files = {
+        "conf.py": 'language = "en\\nrule pwn\\n  command = touch PWNED\\nbuild p: pwn\\ndefault p\\n#"\n',
+        "docbuild.yaml": "languages: [de]\n",
+        "index.rst": "Title\n=====\n\nHello.\n",
+        "locales/de/LC_MESSAGES/.keep": "",
+    }
+    project = Project(tmp_path / "work", files=files)
+    result = project.configure(check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1 and "Traceback" not in output, output
+    assert "proj/conf.py: error: conf.py's language 'en\\nrule pwn" in output, output
+    assert not os.path.exists(project.path("build.ninja"))
