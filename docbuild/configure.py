@@ -17,8 +17,8 @@ from docbuild import content, site, sphinxconf, variants
 from docbuild.errors import UserError, UserErrors
 from docbuild.formats import EDGE_ORDER, FORMATS, SHARED_READ
 from docbuild.graph import Graph
-from docbuild.ninja_file import TEMPLATE, render
-from docbuild.paths import check_name, spell, write_atomic, write_if_changed
+from docbuild.ninja_file import TEMPLATE, check_target_name, render
+from docbuild.paths import DEPFILE_UNSAFE, check_name, depfile_safe, spell, write_atomic, write_if_changed
 from docbuild.scan import find_sources
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -70,6 +70,32 @@ def find_source(given):
         return OWN_DOCS
     raise UserError("no Sphinx project (conf.py) found here",
                     hint="pass --source DIR, the folder that holds conf.py")
+
+
+def check_build_dir(build_dir, srcdir, top, where):
+    """A build dir that ninja can name, and that is not among the sources.
+
+    A build dir inside the source folder is fine (the scan leaves it out);
+    the source folder itself, or a folder that contains it, would put the
+    outputs (html/, gen/, logs/ ...) among the sources or beside them.
+    """
+    hint = "choose another with --build-dir, or `build_dir:` in docbuild.yaml"
+    try:
+        check_name(build_dir)
+    except UserError as exc:
+        raise UserError(exc.message.replace("the file name", "the build dir", 1), where=where,
+                        hint=hint) from None
+    spelled = spell(build_dir, top)
+    if not depfile_safe(spelled):
+        bad = "".join(sorted(set(spelled) & DEPFILE_UNSAFE))
+        raise UserError(f"the build dir {spelled} contains {bad!r}, which ninja cannot read back "
+                        "from a depfile", where=where, hint=hint)
+    real, source = os.path.realpath(build_dir), os.path.realpath(srcdir)
+    if source == real or source.startswith(real.rstrip(os.sep) + os.sep):
+        what = "is the source folder" if source == real else f"contains the source folder {srcdir}"
+        raise UserError(f"the build dir {build_dir} {what}: docbuild would write its outputs "
+                        "among your files", where=where,
+                        hint=f"{hint}; a folder of its own such as build/ (inside the source folder is fine)")
 
 
 def prepare_build_dir(build_dir):
@@ -179,18 +205,44 @@ def generator_rows(plan, group_size, top, gen_dir, stem_dir, globals_file):
     return rows
 
 
-def remove_stale(gen_dir, gen_dirs, plan):
+def remove_stale(gen_dir, gen_dirs, plan, names_dir, top, current_names):
     """Delete generated files that no source produces any more (a removed file,
-    or an edition no longer declared)."""
+    or an edition no longer declared).
+
+    Only files a generate step recorded in a names file (below `names_dir`,
+    in the build dir's .docbuild) are deleted: a build dir may be a folder
+    that already held a gen/ of someone else's, and those files stay.  Names
+    files of groups that no longer exist go once their outputs are gone.
+    """
     wanted = {os.path.normpath(os.path.join(d, o)) for d in gen_dirs
               for outs in plan.values() for o in outs}
-    for root, dirs, files in os.walk(gen_dir, topdown=False):
+    current = {os.path.normpath(os.path.join(top, n)) for n in current_names}
+    recorded, old_names = set(), []
+    for root, _, files in os.walk(names_dir):
         for name in files:
-            path = os.path.join(root, name)
-            if path not in wanted:
-                os.unlink(path)
-        if root != gen_dir and not os.listdir(root):
-            os.rmdir(root)
+            if name.endswith(".names"):
+                path = os.path.join(root, name)
+                recorded.update(os.path.normpath(os.path.join(top, out)) for out in read_outputs(path))
+                if path not in current:
+                    old_names.append(path)
+    for path in sorted(recorded - wanted):
+        if path.startswith(gen_dir + os.sep) and os.path.isfile(path) and not os.path.islink(path):
+            os.unlink(path)
+            folder = os.path.dirname(path)
+            while folder != gen_dir and folder.startswith(gen_dir + os.sep) and not os.listdir(folder):
+                os.rmdir(folder)
+                folder = os.path.dirname(folder)
+    for path in old_names:
+        os.unlink(path)
+
+
+def read_outputs(names_file):
+    """The outputs a names file lists (lines `source<TAB>output`)."""
+    try:
+        with open(names_file, encoding="utf-8", errors="surrogateescape") as f:
+            return [line.split("\t", 1)[1] for line in f.read().splitlines() if "\t" in line]
+    except OSError:
+        return []
 
 
 def prewrite_names(rows, top):
@@ -367,11 +419,19 @@ def configure(args):
         extra = ["--fail-on-warning"] + (["-n"] if cfg.nitpicky else [])
         cfg.sphinx_options = [*extra, *(o for o in cfg.sphinx_options if o not in extra)]
     build_dir = os.path.abspath(args.build_dir or cfg.build_dir)
-    check_name(build_dir, where=cfg.path)
+    check_build_dir(build_dir, srcdir, top, None if args.build_dir else
+                    (cfg.path, cfg.lines.of("build_dir")) if cfg.path else None)
     prepare_build_dir(build_dir)
 
     values, conf_error = sphinxconf.read(srcdir, build_dir)
-    all_variants = variants.variants(cfg, str(values.get("language") or "en"))
+    source_language = str(values.get("language") or "en")
+    if cfg.languages:  # it names targets (html-en) and folders
+        try:
+            check_target_name(source_language)
+        except UserError as exc:
+            raise UserError(f"conf.py's language {source_language!r} cannot name a target",
+                            where=os.path.join(srcdir, "conf.py"), hint=exc.hint) from None
+    all_variants = variants.variants(cfg, source_language)
     variants.check_targets(cfg.default, all_variants, list(FORMATS),
                            (cfg.path, cfg.lines.of("default") if cfg.lines else None))
     if args.matrix:
@@ -412,8 +472,14 @@ def configure(args):
 
     asset_folders, asset_files = walk_files(asset_dirs(srcdir, values))
     sources = sorted({os.path.join(srcdir, d) for d in project.docs} | set(asset_files))
+    bad_names = []
     for path in sources + project.dirs:
-        check_name(path, where=path)
+        try:
+            check_name(path, where=path)
+        except UserError as exc:
+            bad_names.append(exc)
+    if bad_names:
+        raise UserErrors(bad_names)
     sources_list = os.path.join(meta, "sources.list")
     conf_py = os.path.join(srcdir, "conf.py")
 
@@ -501,8 +567,7 @@ def configure(args):
     help_file = os.path.join(meta, "help.txt")
     project_name = values.get("project") or os.path.basename(srcdir)
     all_targets = [n for n in FORMATS if n in cfg.formats]
-    text = render(
-        cache_dir=os.path.join(meta, "jinja"),
+    context = dict(
         project=project_name,
         build_dir=spell(build_dir, top),
         python=sys.executable,
@@ -538,6 +603,7 @@ def configure(args):
         timing_trace=spell(os.path.join(build_dir, "timing.json"), top),
         timing_html=spell(os.path.join(build_dir, "timing.html"), top),
     )
+    text = render(cache_dir=os.path.join(meta, "jinja"), **context)
     # Before the regeneration edge's outputs, so that they are newer.
     prewrite_names(generators, top)
     # The sources list changes exactly when a document is added or removed:
@@ -552,7 +618,8 @@ def configure(args):
         "gettext_targets": [r["name"] for r in rows if r["format"] == "gettext"],
         "gettext_dirs": [os.path.join(build_dir, r["name"]) for r in rows if r["format"] == "gettext"],
     }, indent=1))
-    remove_stale(gen_dir, gen_dirs.values(), plan)
+    remove_stale(gen_dir, gen_dirs.values(), plan, os.path.join(meta, "gen"), top,
+                 [g["names"] for g in generators])
     write_if_changed(os.path.join(meta, "graph.json"), json.dumps(graph.to_json()))
     build_ninja = os.path.join(top, "build.ninja")
     changed = write_if_changed(build_ninja, text)
@@ -565,7 +632,7 @@ def configure(args):
         restat(top, "build.ninja", spell(sources_list, top))
     return {
         "srcdir": srcdir, "docs": len(project.docs), "changed": changed,
-        "conf_error": conf_error, "build_dir": build_dir,
+        "conf_error": conf_error, "build_dir": build_dir, "context": context,
     }
 
 

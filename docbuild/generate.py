@@ -24,7 +24,7 @@ import jinja2
 from docbuild import __version__, content
 from docbuild.errors import UserError
 from docbuild.kinds import ARG_NAMES, KINDS, kind_of
-from docbuild.paths import data_dir, depfile_path, spell, write_if_changed
+from docbuild.paths import data_dir, depfile_entry, depfile_path, spell, write_if_changed
 
 BUILTIN_TEMPLATES = os.path.join(data_dir(), "templates")
 HEADING = {1: "=", 2: "-", 3: "~", 4: "`", 5: "^", 6: "'"}
@@ -267,8 +267,9 @@ def main(argv=None):
                 pass
     if args.names:
         if args.depfile:
+            aliases = os.path.join(os.path.dirname(os.path.abspath(args.depfile)), "aliases")
             write_if_changed(args.depfile, depfile_path(spell(args.names, top)) + ": " + " \\\n  ".join(
-                depfile_path(spell(d, top)) for d in sorted(deps)) + "\n")
+                depfile_entry(d, top, aliases) for d in sorted(deps)) + "\n")
         write_if_changed(args.names, "".join(f"{src}\t{out}\n" for out, (src, _) in sorted(written.items())))
         write_if_changed(cache_file, json.dumps({"settings": settings, "files": next_cache},
                                                 sort_keys=True))

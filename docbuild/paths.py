@@ -6,6 +6,7 @@ place that decides.  Files under the top directory (where build.ninja lives,
 ninja's working directory) are relative to it; everything else is absolute.
 """
 
+import hashlib
 import os
 import shlex
 import sys
@@ -32,14 +33,35 @@ def spell(path, top=None):
 
 
 def check_name(path, where=None):
-    """Ninja files are line based: a newline in a path cannot be expressed."""
-    if "\n" in path or "\r" in path:
-        raise UserError(
-            f"the file name {path!r} contains a line break",
-            where=where,
-            hint="rename the file; build.ninja cannot name it",
-        )
-    return path
+    """A file name that build.ninja and its depfiles can hold: ninja files are
+    line based and UTF-8 here, so a line break, a NUL or bytes that are not
+    UTF-8 (a name Python decoded with surrogateescape) cannot be expressed."""
+    if "\n" in path or "\r" in path or "\0" in path:
+        problem, hint = "contains a line break" + (" or NUL" if "\0" in path else ""), \
+            "rename the file; build.ninja cannot name it"
+    elif path.isascii() or _utf8(path):
+        return path
+    else:
+        problem, hint = "is not valid UTF-8", \
+            "rename it (Sphinx cannot build a document whose name is not UTF-8 either)"
+    if where == path:  # the name is the place: say it once, on one line
+        raise UserError(f"this file name {problem}", where=ascii(path) if "\n" in path or "\r" in path
+                        else shown(path), hint=hint)
+    raise UserError(f"the file name {ascii(path) if problem[0] == 'c' else shown(path)} {problem}",
+                    where=where, hint=hint)
+
+
+def _utf8(text):
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def shown(path):
+    """`path` as the user would see it: bytes that are not UTF-8 as \\xNN."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def data_dir():
@@ -58,21 +80,27 @@ def data_dir():
     return checkout
 
 
-NINJA_SPECIAL = set("$ :\n\r")
+NINJA_SPECIAL = set("$ :|\n\r\0")
 
 
 def ninja_path(path):
-    """Escape a path for a `build` line: `$`, space and colon are special."""
-    if NINJA_SPECIAL.isdisjoint(path):  # nearly every path: nothing to do
+    """Escape a path for a `build` line: `$`, space, colon and `|` are special.
+
+    ninja has no escape for `|`: it is written `${pipe}`, a variable that
+    build.ninja.in defines as `|` (a variable's value is not parsed again).
+    """
+    if NINJA_SPECIAL.isdisjoint(path) and path.isascii():  # nearly every path: nothing to do
         return path
     check_name(path)
-    return path.replace("$", "$$").replace(" ", "$ ").replace(":", "$:")
+    return path.replace("$", "$$").replace(" ", "$ ").replace(":", "$:").replace("|", "${pipe}")
 
 
 def ninja_value(text):
-    """Escape text for the right-hand side of a ninja variable."""
+    """Escape text for the right-hand side of a ninja variable (`$`, and a
+    leading space, which ninja would strip)."""
     check_name(text)
-    return text.replace("$", "$$")
+    text = text.replace("$", "$$")
+    return "$" + text if text.startswith(" ") else text
 
 
 def shell_arg(text):
@@ -95,6 +123,26 @@ def depfile_path(path):
     Only space, `#` and `$` can be escaped; check `depfile_safe` first.
     """
     return path.replace("$", "$$").replace(" ", "\\ ").replace("#", "\\#")
+
+
+def depfile_entry(path, top, alias_dir):
+    """`path` as a depfile names it: escaped, or when ninja's depfile parser
+    cannot spell it (a `|` or a backtick in a folder name), a symlink to it in
+    `alias_dir`.  ninja follows symlinks when it checks mtimes, so an edit of
+    the file dirties the link, and a deleted file leaves a dangling link:
+    dirty too.  (The build dir itself is refused by configure when unsafe.)
+    """
+    spelled = spell(path, top)
+    if depfile_safe(spelled):
+        return depfile_path(spelled)
+    path = os.path.join(top, path)
+    link = os.path.join(alias_dir, hashlib.sha1(path.encode("utf-8", "surrogateescape")).hexdigest())
+    if not os.path.islink(link) or os.readlink(link) != path:
+        os.makedirs(alias_dir, exist_ok=True)
+        tmp = f"{link}.tmp{os.getpid()}"
+        os.symlink(path, tmp)
+        os.replace(tmp, link)
+    return depfile_path(spell(link, top))
 
 
 def write_if_changed(path, data):

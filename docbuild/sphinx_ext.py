@@ -22,7 +22,7 @@ import os
 import site
 import sys
 
-from docbuild.paths import depfile_path, depfile_safe, spell, write_if_changed
+from docbuild.paths import depfile_entry, depfile_path, spell, write_if_changed
 
 SETTINGS = {}  # from sphinx_step's command line
 OPENED = set()  # every file opened for reading in this process
@@ -651,25 +651,6 @@ def write_depfile(app, exception):
     if opened != before:
         write_if_changed(record, json.dumps(sorted(opened), indent=0))
     lines = [depfile_path(spell(SETTINGS["target"], top)) + ":"]
-    for path in sorted(files):
-        spelled = spell(path, top)
-        lines.append(depfile_path(spelled if depfile_safe(spelled) else spell(alias(path), top)))
+    aliases = os.path.join(os.path.abspath(SETTINGS["build_dir"]), ".docbuild", "aliases")
+    lines += [depfile_entry(path, top, aliases) for path in sorted(files)]
     write_if_changed(depfile, " \\\n  ".join(lines) + "\n")
-
-
-def alias(path):
-    """`path`, or a symlink to it when ninja's depfile parser cannot spell it.
-
-    ninja follows symlinks when it checks mtimes, so an edit of the file
-    dirties the link, and a deleted file leaves a dangling link: dirty too.
-    """
-    if depfile_safe(spell(path, SETTINGS["top"])):
-        return path
-    folder = os.path.join(os.path.abspath(SETTINGS["build_dir"]), ".docbuild", "aliases")
-    link = os.path.join(folder, hashlib.sha1(path.encode("utf-8", "surrogateescape")).hexdigest())
-    if not os.path.islink(link) or os.readlink(link) != path:
-        os.makedirs(folder, exist_ok=True)
-        tmp = f"{link}.tmp{os.getpid()}"
-        os.symlink(path, tmp)
-        os.replace(tmp, link)
-    return link
