@@ -163,7 +163,7 @@ def publish_rsync(stage, dest, dry_run=False):
                "--delete", "--itemize-changes"]
     if dry_run:
         command.append("--dry-run")
-    command += [stage.rstrip("/") + "/", dest]
+    command += ["--", stage.rstrip("/") + "/", dest]  # no path is read as an option
     print("$", " ".join(command), flush=True)
     code = subprocess.call(command, stdin=subprocess.DEVNULL)
     if code:

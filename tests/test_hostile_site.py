@@ -108,3 +108,35 @@ def test_every_redirect_value_is_written_quoted(tmp_path):
                      'location = "/forum.html" { return 301 "https://forum.example.com/docs/"; }']
     assert 'url=/new.html?a=1&amp;b=2#part"' in read(project.path("build", "redirects", "pages", "old",
                                                                     "index.html"))
+
+
+# --- rsync: a destination is never an option
+
+
+def site_project(tmp_path, docbuild_yaml):
+    project = Project(tmp_path / "work")
+    with open(os.path.join(project.src, "docbuild.yaml"), "w", encoding="utf-8") as f:
+        f.write(docbuild_yaml)
+    return project
+
+
+def test_an_rsync_destination_cannot_be_an_option(tmp_path):
+    project = site_project(tmp_path, 'formats: [html]\npublish: {m: {rsync: "--log-file=LOG:x"}}\n')
+    result = project.configure(check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "proj/docbuild.yaml:2: error: destination 'm': '--log-file=LOG:x' starts with -" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not os.path.exists(project.path("build.ninja"))
+    assert not [p for p in everything_under(project.work) if "LOG" in p]
+
+
+@pytest.mark.skipif(shutil.which("rsync") is None, reason="rsync is not installed (.ci/run installs it)")
+def test_rsync_gets_the_paths_after_a_double_dash(tmp_path):
+    project = site_project(tmp_path, "formats: [html]\npublish:\n  m: {rsync: ../-mirror/}\n")
+    project.configure()
+    project.ninja("publish")
+    command = [line for line in project.log("publish-m").splitlines() if line.startswith("$ rsync")]
+    assert command and " -- " in command[0]
+    assert command[0].split(" -- ")[1].split() == [project.path("build", "public", "latest") + "/",
+                                                    project.path("-mirror") + "/"]
+    assert os.path.isfile(project.path("-mirror", "index.html"))
