@@ -140,3 +140,150 @@ def test_rsync_gets_the_paths_after_a_double_dash(tmp_path):
     assert command[0].split(" -- ")[1].split() == [project.path("build", "public", "latest") + "/",
                                                     project.path("-mirror") + "/"]
     assert os.path.isfile(project.path("-mirror", "index.html"))
+
+
+# --- publishing never deletes what docbuild did not make
+
+SITE_YAML = "formats: [html]\npublish:\n  site: {path: ../site, keep: 2}\n"
+
+
+def publish(project, *args, check=True):
+    result = run([sys.executable, "-m", "docbuild", "publish", *args], cwd=project.work)
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def test_publishing_prunes_only_its_own_releases(tmp_path):
+    project = site_project(tmp_path, SITE_YAML)
+    project.configure()
+    releases = project.path("site", "releases")
+    os.makedirs(os.path.join(releases, "2019-archive"))
+    with open(os.path.join(releases, "2019-archive", "index.html"), "w") as f:
+        f.write("the owner's old site\n")
+    with open(os.path.join(releases, "notes.txt"), "w") as f:
+        f.write("the owner's notes\n")
+    project.ninja("stage")
+    made = []
+    for _ in range(3):
+        result = publish(project)
+        assert "Traceback" not in result.stderr
+        made.append(os.readlink(project.path("site", "current")).split("/")[-1])
+    assert read(os.path.join(releases, "2019-archive", "index.html")) == "the owner's old site\n"
+    assert read(os.path.join(releases, "notes.txt")) == "the owner's notes\n"
+    assert sorted(os.listdir(releases)) == sorted(["2019-archive", "notes.txt", *made[1:]])
+    assert "left alone in releases/ (not published by docbuild): 2019-archive, notes.txt" in result.stdout
+    assert f"pruned {made[0]}" in result.stdout
+    # Rollback goes back through docbuild's own releases only.
+    publish(project, "--rollback")
+    assert os.readlink(project.path("site", "current")) == os.path.join("releases", made[1])
+    result = publish(project, "--rollback", check=False)
+    assert result.returncode == 1 and f"no release before {made[1]}" in result.stderr
+    assert "2019-archive" not in result.stderr.split("releases kept:")[1]
+
+
+# --- full disks: a one-line error, nothing half-written, no traceback
+
+
+def in_tiny_fs(project, folder, script, size="300k"):
+    """Run the shell `script` with `folder` on a tmpfs of `size` that exists only for
+    that process (a user and mount namespace: nothing is mounted for anyone else).
+    The script sees the folder as $D; `fill` fills it up.  Returns the result and
+    the paths left in the folder (the tmpfs is gone afterwards)."""
+    if shutil.which("unshare") is None or subprocess.run(
+            ["unshare", "-rm", "true"], capture_output=True).returncode != 0:
+        pytest.skip("needs `unshare -rm` (user namespaces) to mount a small file system")
+    os.makedirs(folder, exist_ok=True)
+    listing = project.path("tiny-fs-listing")
+    wrapper = (f'mount -t tmpfs -o size={size} tmpfs "$D" || exit 99\n'
+               'fill() { cat /dev/zero > "$D/fill" 2>/dev/null; true; }\n'
+               f'( {script} )\nrc=$?\n(cd "$D" && find . -mindepth 1) > "$L"\nexit $rc')
+    result = run(["unshare", "-rm", "sh", "-c", wrapper], cwd=project.work,
+                 env={"D": folder, "L": listing, "NINJA": NINJA, "PY": sys.executable})
+    assert result.returncode != 99, result.stderr
+    return result, read(listing).split()
+
+
+def one_line_error(result, *words):
+    """The command failed with docbuild's error, not a traceback."""
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert "Traceback" not in out, out
+    assert all(word in out for word in words), out
+
+
+def test_a_failed_stage_copy_leaves_no_temporary_files(tmp_path):
+    project = site_project(tmp_path, "formats: [html]\n")
+    project.configure()
+    project.ninja("html")
+    stage = project.path("build", "public", "latest")
+    result, left = in_tiny_fs(project, stage, '"$NINJA" stage', size="40k")
+    one_line_error(result, "no space left on the device to write", "/build/public/latest/", "free space")
+    assert left and not [p for p in left if ".tmp" in p]
+
+
+def test_staging_removes_temporaries_a_killed_run_left(tmp_path):
+    project = site_project(tmp_path, "formats: [html]\n")
+    project.configure()
+    project.ninja("stage")
+    stage = project.path("build", "public", "latest")
+    for name in ("index.html.tmp4242", "_static/basic.css.tmp17", "mine.tmp1"):
+        with open(os.path.join(stage, name), "w") as f:
+            f.write("left behind\n")
+    project.edit("intro.rst")
+    project.ninja("stage")
+    assert not os.path.exists(os.path.join(stage, "index.html.tmp4242"))
+    assert not os.path.exists(os.path.join(stage, "_static", "basic.css.tmp17"))
+    assert os.path.exists(os.path.join(stage, "mine.tmp1"))  # not beside a staged file: the user's
+
+
+def test_an_archive_step_on_a_full_disk_is_a_clear_error(tmp_path):
+    project = site_project(tmp_path, "formats: [html]\nstage: {archives: [zip]}\n")
+    project.configure()
+    project.ninja("html")
+    result, left = in_tiny_fs(project, project.path("build", "dist"), 'fill; "$NINJA" stage')
+    one_line_error(result, "step 'archive-html-zip' failed",
+                   "no space left on the device to write build/dist/Demo-latest.zip")
+    assert left == ["./fill"]
+
+
+def test_a_sphinx_step_on_a_full_disk_says_the_disk_is_full(tmp_path):
+    project = site_project(tmp_path, "formats: [html]\n")
+    project.configure()
+    result, _ = in_tiny_fs(project, project.path("build", "html"), 'fill; "$NINJA" html')
+    one_line_error(result, "step 'html' failed", "docbuild: error: the disk is full", "free space")
+
+
+def test_publishing_to_a_full_disk_says_what_it_needs_and_changes_nothing(tmp_path):
+    project = site_project(tmp_path, SITE_YAML.replace("keep: 2", "keep: 1"))
+    project.configure()
+    project.ninja("stage")
+    site = project.path("site")
+    # The first release fits; the disk is then full, and the next needs room of its own.
+    result, left = in_tiny_fs(project, site, '"$PY" -m docbuild publish && fill && '
+                              'readlink "$D/current" > "$D/../before" && '
+                              '"$PY" -m docbuild publish --to site', size="1m")
+    one_line_error(result, f"not enough space to publish to {site}: the new release needs",
+                   "pruning to `keep: 1` would free", "nothing was changed")
+    before = read(project.path("before")).strip()
+    assert f"(releases {before.split('/')[1]})" in result.stderr
+    assert not [p for p in left if ".incomplete" in p or ".tmp" in p]
+    assert "./current" in left
+
+
+def test_a_disk_that_fills_up_during_a_publish_leaves_the_live_release(tmp_path):
+    project = site_project(tmp_path, SITE_YAML)
+    project.configure()
+    project.ninja("stage")
+    site = project.path("site")
+    # Room for bytes but (nearly) no inodes: the space check passes, the copy fails.
+    result, left = in_tiny_fs(project, site, '"$PY" -m docbuild publish && '
+                              'readlink "$D/current" > "$D/../before" && '
+                              'i=0; while (: > "$D/f$i") 2>/dev/null; do i=$((i+1)); done; '
+                              'rm "$D/f1" "$D/f2" "$D/f3" "$D/f4"; '
+                              '"$PY" -m docbuild publish; rc=$?; '
+                              'readlink "$D/current" > "$D/../after"; exit $rc', size="2m,nr_inodes=300")
+    one_line_error(result, f"cannot publish to {site}: the file system is full (copying",
+                   "the partial release was removed and `current` still points at")
+    assert read(project.path("before")) == read(project.path("after"))
+    assert not [p for p in left if ".incomplete" in p or ".tmp" in p]
