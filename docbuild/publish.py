@@ -32,7 +32,7 @@ import time
 
 from docbuild.errors import UserError
 from docbuild.paths import write_atomic
-from docbuild.stage import same_bytes, tree_files
+from docbuild.stage import same_bytes, tree_files, write_error
 
 INCOMPLETE = ".incomplete-"
 DELETING = ".deleting-"
@@ -62,7 +62,12 @@ def recorded(dest):
 
 
 def write_record(dest, names):
-    write_atomic(os.path.join(dest, RECORD), json.dumps({"releases": names}, indent=1) + "\n")
+    path = os.path.join(dest, RECORD)
+    try:
+        write_atomic(path, json.dumps({"releases": names}, indent=1) + "\n")
+    except OSError as exc:
+        raise UserError(f"cannot write {path}, docbuild's record of its releases: {exc.strerror}",
+                        hint="free space or fix the permissions there, then publish again") from None
 
 
 def is_release(folder, name):
@@ -146,7 +151,10 @@ def unique_bytes(folder, names):
     for name in names:
         for root, _, files in os.walk(os.path.join(folder, name)):
             for f in files:
-                st = os.lstat(os.path.join(root, f))
+                try:
+                    st = os.lstat(os.path.join(root, f))
+                except OSError:  # gone or unreadable: an estimate need not count it
+                    continue
                 key = (st.st_dev, st.st_ino)
                 links[key] = links.get(key, 0) + 1
                 sizes[key] = (st.st_nlink, st.st_blocks * 512)
@@ -204,17 +212,13 @@ def publish_local(stage, dest, keep, dry_run=False):
         links = {rel: os.path.join(live_root, rel) for rel in unchanged}
         check_space(stage, dest, [rel for rel in files if rel not in links], own, keep)
         release = new_name(folder, own)
-        try:
-            write_record(dest, own + [release])  # first: an interrupted copy is ours to remove
-        except OSError as exc:
-            raise UserError(f"cannot write to the destination {dest}: {exc.strerror}",
-                            hint="nothing was changed there") from None
+        write_record(dest, own + [release])  # first: an interrupted copy is ours to remove
         try:
             copy_release(stage, folder, release, files, links, dest, live)
         except UserError:
             try:
                 write_record(dest, own)
-            except OSError:
+            except UserError:
                 pass  # the next publish drops a recorded release that does not exist
             raise
         switch(dest, release)
@@ -290,7 +294,10 @@ def prune(dest, own, keep, release):
         except OSError as exc:
             print(f"docbuild: warning: cannot delete the old release {name}: {exc.strerror}",
                   file=sys.stderr)
-    write_record(dest, [n for n in own if n not in doomed])
+    try:
+        write_record(dest, [n for n in own if n not in doomed])
+    except UserError as exc:  # the release is live: the next publish drops the names
+        print(f"docbuild: warning: {exc.message}", file=sys.stderr)
     return doomed
 
 
@@ -373,6 +380,10 @@ def main(argv=None):
         run(args)
     except UserError as exc:
         print(f"docbuild: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # one not met above: still one line, not a traceback
+        print(f"docbuild: {write_error(exc, exc.filename2 or exc.filename or 'the destination')}",
+              file=sys.stderr)
         return 1
     return 0
 

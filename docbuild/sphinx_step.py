@@ -130,8 +130,15 @@ def sync_doctrees(source, target):
                 pass
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             tmp = f"{dst}.tmp{os.getpid()}"
-            shutil.copy2(src, tmp)
-            os.replace(tmp, dst)
+            try:
+                shutil.copy2(src, tmp)
+                os.replace(tmp, dst)
+            except BaseException:  # a full disk, most often: leave no temporary behind
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
             copied.append(rel)
     for root, _, files in os.walk(target):
         for name in files:
@@ -148,7 +155,12 @@ def main(argv=None):
         # writer reads nothing itself, so Sphinx would not know to rewrite
         # them (a changed include leaves the page's own mtime alone).  Kept
         # in the doctree dir until a run finishes writing them.
-        updated = sync_doctrees(opts.pop("doctrees_from"), opts["doctreedir"])
+        try:
+            updated = sync_doctrees(opts.pop("doctrees_from"), opts["doctreedir"])
+        except OSError as exc:
+            if exc.errno not in FULL:
+                raise
+            return full_disk(exc.filename2 or exc.filename or opts["doctreedir"], None)
         sphinx_ext.note_pending(opts["doctreedir"], updated)
     sphinx_ext.SETTINGS.update(opts, top=os.getcwd())
     # The log is a file, read by people and by docbuild: one line per item.
@@ -170,12 +182,16 @@ def main(argv=None):
     try:
         return build_main([*args, *extra, opts["srcdir"], opts["outdir"]])
     except DiskFull as exc:
-        path, saved = exc.args
-        print(f"docbuild: error: the disk is full: no space left on the device to write {path}\n"
-              "  hint: free space on that file system (or use a build dir on another one), then "
-              "run ninja again" + (f"; Sphinx's traceback is in {saved}" if saved else ""),
-              file=sys.stderr)
-        return 2
+        return full_disk(*exc.args)
+
+
+def full_disk(path, saved):
+    """Say that the disk is full, in one line and a hint; the exit status."""
+    print(f"docbuild: error: the disk is full: no space left on the device to write {path}\n"
+          "  hint: free space on that file system (or use a build dir on another one), then "
+          "run ninja again" + (f"; Sphinx's traceback is in {saved}" if saved else ""),
+          file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
