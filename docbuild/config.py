@@ -215,6 +215,10 @@ def _publish(value, path, lines):
         target = dest.get("path", dest.get("rsync"))
         if not isinstance(target, str) or not target or "\n" in target:
             raise UserError(f"destination {name!r}: the target must be a non-empty string", where=where)
+        if "rsync" in dest and target.startswith("-"):  # rsync would read it as an option
+            raise UserError(f"destination {name!r}: {target!r} starts with -, which rsync reads "
+                            "as an option", where=(path, lines.child(name).of("rsync")),
+                            hint="write a local folder that starts with - as ./-name")
         if "keep" in dest and (isinstance(dest["keep"], bool) or not isinstance(dest["keep"], int)
                                or dest["keep"] < 1):
             raise UserError(f"destination {name!r}: `keep` must be a whole number of at least 1",

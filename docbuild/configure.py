@@ -18,7 +18,7 @@ from docbuild.errors import UserError, UserErrors
 from docbuild.formats import EDGE_ORDER, FORMATS, SHARED_READ
 from docbuild.graph import Graph
 from docbuild.ninja_file import TEMPLATE, check_target_name, render
-from docbuild.paths import DEPFILE_UNSAFE, check_name, depfile_safe, spell, write_atomic, write_if_changed
+from docbuild.paths import DEPFILE_UNSAFE, check_name, component, depfile_safe, spell, write_atomic, write_if_changed
 from docbuild.scan import find_sources
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -427,10 +427,10 @@ def configure(args):
     source_language = str(values.get("language") or "en")
     if cfg.languages:  # it names targets (html-en) and folders
         try:
-            check_target_name(source_language)
+            component(check_target_name(source_language))
         except UserError as exc:
-            raise UserError(f"conf.py's language {source_language!r} cannot name a target",
-                            where=os.path.join(srcdir, "conf.py"), hint=exc.hint) from None
+            raise UserError(f"conf.py's language {source_language!r} cannot name a target "
+                            "or a folder", where=os.path.join(srcdir, "conf.py"), hint=exc.hint) from None
     all_variants = variants.variants(cfg, source_language)
     variants.check_targets(cfg.default, all_variants, list(FORMATS),
                            (cfg.path, cfg.lines.of("default") if cfg.lines else None))

@@ -9,7 +9,7 @@ import os
 import re
 
 from docbuild import yamlfile
-from docbuild.errors import UserError
+from docbuild.errors import UserError, UserErrors
 from docbuild.kinds import KINDS, NAMED_BY, TYPES, ACTION_FIELDS, COMMON, is_abstract, key_of, kind_of
 from docbuild.paths import component
 
@@ -95,31 +95,27 @@ def check_doc(doc):
             check_fields(doc, action, ACTION_FIELDS, sub, prefix="action.")
 
 
-URL_SAFE = re.compile(r"^[A-Za-z0-9/._~!&()*+,=@%:-]+$")
-
-
 def check_redirect(doc):
-    """Redirect rules end up in web server configuration: allow plain paths only."""
+    """Redirect rules end up in web server configuration: docbuild.redirects has the
+    grammar of `from` and `to`.  Every bad field of the document is reported."""
+    from docbuild import redirects
     from docbuild.kinds import REDIRECT_CODES
 
-    for field in ("from", "to"):
+    errors = []
+    for field, check in (("from", redirects.source), ("to", redirects.target)):
         value = doc.data.get(field)
         if not isinstance(value, str):
             continue
-        external = field == "to" and doc.data.get("external")
-        if external and not re.match(r"^https?://", value):
-            raise doc.error("an external redirect must go to an http:// or https:// address", field)
-        if not external and not value.startswith("/"):
-            raise doc.error(f"{value!r} must be a path starting with /", field)
-        rest = value.split("://", 1)[-1]
-        if not URL_SAFE.match(rest) or "/../" in rest + "/" or "/./" in rest + "/":
-            raise doc.error(f"{value!r} is not a plain URL path", field,
-                            hint="use letters, digits and / . _ ~ - (percent-encode the rest); "
-                                 "no spaces, quotes, ;, {, } or ..")
+        try:
+            check(value, bool(doc.data.get("external"))) if field == "to" else check(value)
+        except redirects.BadRedirect as exc:
+            errors.append(doc.error(exc.message, field, hint=exc.hint))
     code = doc.data.get("code")
     if code is not None and code not in REDIRECT_CODES:
-        raise doc.error(f"{code} is not a redirect status", "code",
-                        hint="use one of " + ", ".join(map(str, REDIRECT_CODES)))
+        errors.append(doc.error(f"{code} is not a redirect status", "code",
+                                hint="use one of " + ", ".join(map(str, REDIRECT_CODES))))
+    if errors:
+        raise errors[0] if len(errors) == 1 else UserErrors(errors)
 
 
 def load_file(path, kind=None):
@@ -135,13 +131,18 @@ def load_file(path, kind=None):
                         + "name it <kind>-<name>.yaml with a kind from: "
                         + ", ".join(k for k in KINDS if k != "redirects"))
     kind = found[0]
-    docs = []
+    docs, errors = [], []
     for data, lines in yamlfile.load_documents(path):
         doc = Doc(path, kind, data, lines)
         if not isinstance(data, dict):
             raise UserError(f"a document of kind {kind} must be a mapping of fields", where=doc.where())
-        check_doc(doc)
+        try:
+            check_doc(doc)
+        except UserError as exc:  # every bad document of the file, not only the first
+            errors += getattr(exc, "errors", [exc])
         docs.append(doc)
+    if errors:
+        raise errors[0] if len(errors) == 1 else UserErrors(errors)
     return docs
 
 

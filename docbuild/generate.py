@@ -21,7 +21,7 @@ import unicodedata
 
 import jinja2
 
-from docbuild import __version__, content
+from docbuild import __version__, content, redirects
 from docbuild.errors import UserError
 from docbuild.kinds import ARG_NAMES, KINDS, kind_of
 from docbuild.paths import data_dir, depfile_entry, depfile_path, spell, write_if_changed
@@ -71,6 +71,8 @@ def environment(project_templates=None, cache_dir=None):
     env.filters["text"] = text
     env.filters["heading"] = lambda title, level=3: "\n".join(heading(title, level))
     env.filters["option_label"] = content.option_label
+    env.filters["nginx"] = redirects.nginx  # a redirect value, quoted for each server
+    env.filters["apache"] = redirects.apache
     env.globals["ARG_NAMES"] = ARG_NAMES
     return env
 
@@ -106,6 +108,7 @@ def render(kind, name, docs, env, source=None):
     fields = [f for _, f in docs]
     paths = content.outputs(kind, name, docs, source)  # checked: each stays in its folder
     if kind == "redirects":  # two rule files, then one page per redirect
+        fields = [redirects.rule(f) for f in fields]  # checked again: the only way in
         rules = [env.get_template(t).render(docs=fields, name=name, kind=kind)
                  for t in spec.templates[:2]]
         page = env.get_template(spec.templates[2])

@@ -80,11 +80,10 @@ NAMED_BY = {"options": ("directive", "program", "name"), "extracts": ("ref",), "
 
 
 def redirect_page(source):
-    """The HTML page that stands at a redirect's old address."""
-    path = source.strip("/")
-    if not path or source.endswith("/") or "." not in path.rsplit("/", 1)[-1]:
-        path = (path + "/index.html").lstrip("/")
-    return "pages/" + path
+    """The HTML page that stands at a redirect's old address (docbuild.redirects decides)."""
+    from docbuild import redirects
+
+    return redirects.page(source)
 
 
 # File name prefixes, longest first: `ref-toc-x.yaml` is ref-toc, not toc.

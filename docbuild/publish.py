@@ -7,36 +7,84 @@ the build dir).  Two kinds:
   path: a local folder.  Each publish copies the stage tree into a new folder
         under releases/ (named .incomplete-* until complete), then points the
         `current` symlink at it with one rename, which is atomic: readers see
-        the old release or the new one.  The newest `keep` releases are kept;
-        --rollback points `current` back at the release before.
+        the old release or the new one.  docbuild records the releases it
+        made (.docbuild-releases.json): of those, the newest `keep` are kept,
+        and --rollback points `current` back at the one before.  Anything
+        else in releases/ is never touched.
   rsync: any rsync destination (host:path or a folder): rsync --checksum
         --delete, so only changed files travel.
 A publish that fails or is killed leaves `current` on the last complete
 release; the next publish removes the leftover .incomplete-* folder.
+A publish that would not fit on the destination's file system stops before
+copying, and says how much space it needs.
 """
 
 import argparse
+import errno
 import fcntl
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 
 from docbuild.errors import UserError
-from docbuild.stage import same_bytes, tree_files
+from docbuild.paths import write_atomic
+from docbuild.stage import same_bytes, tree_files, write_error
 
 INCOMPLETE = ".incomplete-"
 DELETING = ".deleting-"
+# docbuild's own record of the releases it made in a destination, oldest
+# first: only those are ever pruned or rolled back to.  Anything else in
+# releases/ (an owner's 2019-archive/, a file) is left alone.
+RECORD = ".docbuild-releases.json"
+RELEASE_NAME = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9]{3}$")
+
+
+def recorded(dest):
+    """The release names in docbuild's record of `dest`, oldest first."""
+    path = os.path.join(dest, RECORD)
+    try:
+        with open(path, encoding="utf-8") as f:
+            names = json.load(f)["releases"]
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"cannot read {path}, docbuild's record of the releases it published: {exc}",
+                        hint="restore it, or delete it: then every release there is left alone") from None
+    # A record names plain release folders only: nothing outside releases/ can be in it.
+    if not isinstance(names, list) or not all(isinstance(n, str) and RELEASE_NAME.match(n) for n in names):
+        raise UserError(f"{path} is not a list of release names",
+                        hint="restore it, or delete it: then every release there is left alone")
+    return names
+
+
+def write_record(dest, names):
+    path = os.path.join(dest, RECORD)
+    try:
+        write_atomic(path, json.dumps({"releases": names}, indent=1) + "\n")
+    except OSError as exc:
+        raise UserError(f"cannot write {path}, docbuild's record of its releases: {exc.strerror}",
+                        hint="free space or fix the permissions there, then publish again") from None
+
+
+def is_release(folder, name):
+    path = os.path.join(folder, name)
+    return os.path.isdir(path) and not os.path.islink(path)
 
 
 def releases(dest):
-    """Complete releases, oldest first (names sort by time: YYYYmmddTHHMMSS-NNN)."""
+    """docbuild's complete releases in `dest`, oldest first, by its record."""
     folder = os.path.join(dest, "releases")
-    if not os.path.isdir(folder):
-        return []
-    return sorted(n for n in os.listdir(folder) if not n.startswith("."))
+    return [n for n in recorded(dest) if is_release(folder, n)]
+
+
+def foreign(dest, own):
+    """What releases/ holds that docbuild did not publish there."""
+    folder = os.path.join(dest, "releases")
+    return sorted(set(os.listdir(folder)) - set(own)) if os.path.isdir(folder) else []
 
 
 def locked(dest):
@@ -58,20 +106,29 @@ def current(dest):
 def switch(dest, release):
     """Point dest/current at releases/RELEASE in one atomic rename."""
     tmp = os.path.join(dest, f".current.tmp{os.getpid()}")
-    if os.path.lexists(tmp):
-        os.unlink(tmp)
-    os.symlink(os.path.join("releases", release), tmp)
-    os.replace(tmp, os.path.join(dest, "current"))
+    try:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        os.symlink(os.path.join("releases", release), tmp)
+        os.replace(tmp, os.path.join(dest, "current"))
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise UserError(f"cannot point {dest}/current at releases/{release}: {exc.strerror}",
+                        hint="the release is complete; fix the cause, then publish again") from None
 
 
 def changes(stage, old_root):
-    """(added, changed, removed) relative paths between a release and the stage."""
-    new = set(tree_files(stage))
+    """(every stage file, added, changed, removed): relative paths, a release against the stage."""
+    files = tree_files(stage)
+    new = set(files)
     old = set(tree_files(old_root)) if old_root and os.path.isdir(old_root) else set()
     added = sorted(new - old)
     changed = sorted(p for p in new & old if not same_bytes(os.path.join(stage, p),
                                                             os.path.join(old_root, p)))
-    return added, changed, sorted(old - new)
+    return files, added, changed, sorted(old - new)
 
 
 def check_current(dest):
@@ -81,11 +138,57 @@ def check_current(dest):
                         "`current` symlink at a release", hint="move it away (nothing was changed)")
 
 
+def human(size):
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1000
+
+
+def unique_bytes(folder, names):
+    """Bytes that deleting these releases frees: files not hard-linked from elsewhere."""
+    links, sizes = {}, {}
+    for name in names:
+        for root, _, files in os.walk(os.path.join(folder, name)):
+            for f in files:
+                try:
+                    st = os.lstat(os.path.join(root, f))
+                except OSError:  # gone or unreadable: an estimate need not count it
+                    continue
+                key = (st.st_dev, st.st_ino)
+                links[key] = links.get(key, 0) + 1
+                sizes[key] = (st.st_nlink, st.st_blocks * 512)
+    return sum(size for key, (nlink, size) in sizes.items() if links[key] >= nlink)
+
+
+def check_space(stage, dest, copied, own, keep):
+    """Stop before copying when the destination's file system cannot hold the new release.
+
+    Old releases are pruned only after the copy, so pruning cannot make room."""
+    fs = os.statvfs(os.path.join(dest, "releases"))
+    block = fs.f_frsize or 4096
+    folders = {os.path.dirname(rel) for rel in copied}
+    need = sum(-(-os.path.getsize(os.path.join(stage, rel)) // block) * block for rel in copied) \
+        + (len(folders) + 1) * block
+    free = fs.f_bavail * fs.f_frsize
+    if need <= free:
+        return
+    doomed = own[:max(0, len(own) + 1 - keep)]
+    folder = os.path.join(dest, "releases")
+    freed = f"pruning to `keep: {keep}` would free {human(unique_bytes(folder, doomed))} " \
+            f"(releases {', '.join(doomed)}), but docbuild prunes only after a publish succeeds: " \
+            "delete them by hand, or free space elsewhere" if doomed else \
+        f"`keep: {keep}` frees nothing before this publish: free space on that file system"
+    raise UserError(f"not enough space to publish to {dest}: the new release needs {human(need)} "
+                    f"({len(copied)} files to copy; unchanged files are hard links), {human(free)} free",
+                    hint=f"{freed}; nothing was changed")
+
+
 def publish_local(stage, dest, keep, dry_run=False):
     check_current(dest)
     live = current(dest)
     live_root = os.path.join(dest, "releases", live) if live else None
-    added, changed, removed = changes(stage, live_root)
+    files, added, changed, removed = changes(stage, live_root)
     if dry_run:
         for mark, paths in (("+", added), ("~", changed), ("-", removed)):
             for p in paths:
@@ -103,46 +206,109 @@ def publish_local(stage, dest, keep, dry_run=False):
                         hint="check the path and its permissions; nothing was changed there")
     with locked(dest):
         folder = os.path.join(dest, "releases")
-        for name in os.listdir(folder):  # what an interrupted publish left behind
-            if name.startswith((INCOMPLETE, DELETING)):
-                shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
-        release = copy_release(stage, folder, live_root)
+        own = clean_up(dest)
+        # Unchanged files become hard links to docbuild's own live release (never an owner's).
+        unchanged = set(files) - set(added) - set(changed) if live in own else set()
+        links = {rel: os.path.join(live_root, rel) for rel in unchanged}
+        check_space(stage, dest, [rel for rel in files if rel not in links], own, keep)
+        release = new_name(folder, own)
+        write_record(dest, own + [release])  # first: an interrupted copy is ours to remove
+        try:
+            copy_release(stage, folder, release, files, links, dest, live)
+        except UserError:
+            try:
+                write_record(dest, own)
+            except UserError:
+                pass  # the next publish drops a recorded release that does not exist
+            raise
         switch(dest, release)
-        for old_release in releases(dest)[:-keep] if keep else []:
-            if old_release != release:
-                # Renamed first: a half-deleted release is never one to roll back to.
-                doomed = os.path.join(folder, DELETING + old_release)
-                os.rename(os.path.join(folder, old_release), doomed)
-                shutil.rmtree(doomed)
-    print(f"published {release} to {dest}: {len(added)} added, {len(changed)} changed, "
-          f"{len(removed)} removed")
+        pruned = prune(dest, own + [release], keep, release)
+    summary = f"published {release} to {dest}: {len(added)} added, {len(changed)} changed, " \
+              f"{len(removed)} removed"
+    if pruned:
+        summary += f"; pruned {', '.join(pruned)}"
+    others = foreign(dest, own + [release])
+    if others:
+        summary += f"; left alone in releases/ (not published by docbuild): {', '.join(others)}"
+    print(summary)
 
 
-def copy_release(stage, folder, live_root):
-    """Copy the stage into a new release folder; its name, once complete."""
+def clean_up(dest):
+    """Remove what an interrupted publish or prune of docbuild's left behind; its releases."""
+    folder = os.path.join(dest, "releases")
+    names = recorded(dest)
+    for name in names:
+        for prefix in (INCOMPLETE, DELETING):
+            if is_release(folder, prefix + name):
+                shutil.rmtree(os.path.join(folder, prefix + name), ignore_errors=True)
+    own = [n for n in names if is_release(folder, n)]
+    if own != names:
+        write_record(dest, own)
+    return own
+
+
+def new_name(folder, own):
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    taken = set(os.listdir(folder)) | set(own)
     n = 0
-    while any(name.endswith(f"{stamp}-{n:03d}") for name in os.listdir(folder)):
+    while any(name.endswith(f"{stamp}-{n:03d}") for name in taken):
         n += 1
-    release = f"{stamp}-{n:03d}"
+    return f"{stamp}-{n:03d}"
+
+
+def copy_release(stage, folder, release, files, links, dest, live):
+    """Copy the stage into releases/RELEASE (named .incomplete-RELEASE until complete).
+
+    On any error, the partial folder is removed: `current` was not touched."""
     tmp = os.path.join(folder, INCOMPLETE + release)
-    os.makedirs(tmp)
-    for rel in tree_files(stage):
-        target = os.path.join(tmp, rel)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        old = os.path.join(live_root, rel) if live_root else None
-        if old and same_bytes(os.path.join(stage, rel), old):
-            os.link(old, target)  # unchanged: share the bytes with the live release
-        else:
-            shutil.copyfile(os.path.join(stage, rel), target)
-    os.rename(tmp, os.path.join(folder, release))
-    return release
+    rel = None
+    try:
+        os.makedirs(tmp)
+        for rel in files:
+            target = os.path.join(tmp, rel)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            if rel in links:
+                os.link(links[rel], target)  # unchanged: share the bytes with the live release
+            else:
+                shutil.copyfile(os.path.join(stage, rel), target)
+        os.rename(tmp, os.path.join(folder, release))
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        what = "the file system is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else exc.strerror
+        raise UserError(f"cannot publish to {dest}: {what} (copying {rel or 'the first file'})",
+                        hint=f"the partial release was removed and `current` still points at "
+                             f"{live or 'nothing'}; free space (delete old releases by hand if need "
+                             "be), then publish again") from None
+
+
+def prune(dest, own, keep, release):
+    """Delete docbuild's oldest releases so that `keep` are left; the names deleted."""
+    folder = os.path.join(dest, "releases")
+    doomed = [n for n in own[:-keep] if n != release]
+    for name in doomed:
+        # Renamed first: a half-deleted release is never one to roll back to.
+        path = os.path.join(folder, DELETING + name)
+        try:
+            os.rename(os.path.join(folder, name), path)
+            shutil.rmtree(path)
+        except OSError as exc:
+            print(f"docbuild: warning: cannot delete the old release {name}: {exc.strerror}",
+                  file=sys.stderr)
+    try:
+        write_record(dest, [n for n in own if n not in doomed])
+    except UserError as exc:  # the release is live: the next publish drops the names
+        print(f"docbuild: warning: {exc.message}", file=sys.stderr)
+    return doomed
 
 
 def rollback(dest, dry_run=False):
+    """Point `current` at docbuild's release before the current one (by its record)."""
     check_current(dest)
     names = releases(dest)
     live = current(dest)
+    if live and live not in names:
+        raise UserError(f"{dest}/current points at {live}, which docbuild did not publish there",
+                        hint="releases it published: " + (", ".join(names) or "none"))
     if live not in names or names.index(live) == 0:
         raise UserError(f"no release before {live or 'the current one'} in {dest}",
                         hint="releases kept: " + (", ".join(names) or "none"))
@@ -163,7 +329,7 @@ def publish_rsync(stage, dest, dry_run=False):
                "--delete", "--itemize-changes"]
     if dry_run:
         command.append("--dry-run")
-    command += [stage.rstrip("/") + "/", dest]
+    command += ["--", stage.rstrip("/") + "/", dest]  # no path is read as an option
     print("$", " ".join(command), flush=True)
     code = subprocess.call(command, stdin=subprocess.DEVNULL)
     if code:
@@ -214,6 +380,10 @@ def main(argv=None):
         run(args)
     except UserError as exc:
         print(f"docbuild: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # one not met above: still one line, not a traceback
+        print(f"docbuild: {write_error(exc, exc.filename2 or exc.filename or 'the destination')}",
+              file=sys.stderr)
         return 1
     return 0
 

@@ -13,10 +13,85 @@ the process, or a worker it forked (-j), opened for reading outside Python's
 own installation.
 """
 
+import errno
+import logging
 import os
 import sys
 
 from docbuild import sphinx_ext
+
+FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+class DiskFull(BaseException):
+    """A full disk during the build: not an Exception, so that it passes
+    Sphinx's crash handler (which would print a traceback into the log)."""
+
+
+def disk_full(exc):
+    """The OSError of a full disk that caused `exc`, or `exc` itself for
+    a parallel worker's (it arrives as text), or None."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in FULL:
+            return exc
+        if "[Errno 28]" in str(exc) + str(getattr(exc, "traceback", "")):
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def stop_on_full_disk(application):
+    """Make Sphinx.build turn a full disk into DiskFull, its traceback saved aside."""
+    build = application.Sphinx.build
+
+    def guarded(self, *args, **kwargs):
+        # Sphinx reports some failed writes as warnings and goes on: watch for them.
+        watch = FullDiskWarnings()
+        logging.getLogger("sphinx").addHandler(watch)
+        try:
+            result = build(self, *args, **kwargs)
+        except Exception as exc:
+            full = disk_full(exc)
+            if full is None:
+                raise
+            raise DiskFull(getattr(full, "filename2", None) or getattr(full, "filename", None)
+                           or self.outdir, save_traceback()) from exc
+        finally:
+            logging.getLogger("sphinx").removeHandler(watch)
+        if watch.seen:
+            raise DiskFull(self.outdir, None)
+        return result
+
+    application.Sphinx.build = guarded
+
+
+class FullDiskWarnings(logging.Handler):
+    """Notes a warning about a write that failed on a full disk."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.seen = False
+
+    def emit(self, record):
+        if os.strerror(errno.ENOSPC) in str(record.msg) or "[Errno 28]" in str(record.msg) \
+                or "OSError(28," in str(record.msg):
+            self.seen = True
+
+
+def save_traceback():
+    """The current exception's traceback in a temporary file (its path), or None."""
+    import tempfile
+    import traceback
+
+    try:
+        fd, path = tempfile.mkstemp(prefix="docbuild-sphinx-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            traceback.print_exc(file=f)
+        return path
+    except OSError:  # that disk may be full too
+        return None
 
 
 def parse(argv):
@@ -55,8 +130,15 @@ def sync_doctrees(source, target):
                 pass
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             tmp = f"{dst}.tmp{os.getpid()}"
-            shutil.copy2(src, tmp)
-            os.replace(tmp, dst)
+            try:
+                shutil.copy2(src, tmp)
+                os.replace(tmp, dst)
+            except BaseException:  # a full disk, most often: leave no temporary behind
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
             copied.append(rel)
     for root, _, files in os.walk(target):
         for name in files:
@@ -73,7 +155,12 @@ def main(argv=None):
         # writer reads nothing itself, so Sphinx would not know to rewrite
         # them (a changed include leaves the page's own mtime alone).  Kept
         # in the doctree dir until a run finishes writing them.
-        updated = sync_doctrees(opts.pop("doctrees_from"), opts["doctreedir"])
+        try:
+            updated = sync_doctrees(opts.pop("doctrees_from"), opts["doctreedir"])
+        except OSError as exc:
+            if exc.errno not in FULL:
+                raise
+            return full_disk(exc.filename2 or exc.filename or opts["doctreedir"], None)
         sphinx_ext.note_pending(opts["doctreedir"], updated)
     sphinx_ext.SETTINGS.update(opts, top=os.getcwd())
     # The log is a file, read by people and by docbuild: one line per item.
@@ -88,10 +175,23 @@ def main(argv=None):
 
     if "docbuild.sphinx_ext" not in sphinx.application.builtin_extensions:
         sphinx.application.builtin_extensions += ("docbuild.sphinx_ext",)
+    stop_on_full_disk(sphinx.application)
     args = ["-b", opts["builder"], "-d", opts["doctreedir"], "-c", opts["confdir"], "--no-color"]
     if int(opts.get("jobs", 1)) > 1:
         args += ["-j", opts["jobs"]]
-    return build_main([*args, *extra, opts["srcdir"], opts["outdir"]])
+    try:
+        return build_main([*args, *extra, opts["srcdir"], opts["outdir"]])
+    except DiskFull as exc:
+        return full_disk(*exc.args)
+
+
+def full_disk(path, saved):
+    """Say that the disk is full, in one line and a hint; the exit status."""
+    print(f"docbuild: error: the disk is full: no space left on the device to write {path}\n"
+          "  hint: free space on that file system (or use a build dir on another one), then "
+          "run ninja again" + (f"; Sphinx's traceback is in {saved}" if saved else ""),
+          file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -11,10 +11,12 @@ into the stage tree and removes the files it put there that are produced no
 more; files it did not put there are never touched.
 """
 
+import errno
 import gzip
 import io
 import json
 import os
+import re
 import shutil
 import stat
 import sys
@@ -77,10 +79,27 @@ def archive_bytes(kind, folder, prefix):
     return buffer.getvalue()
 
 
+def write_error(exc, path):
+    """The one-line error for an OSError while writing `path` (a full disk, most often)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return UserError(f"no space left on the device to write {path}",
+                         hint="free space on that file system (or use a build dir on another one), "
+                              "then run ninja again")
+    return UserError(f"cannot write {path}: {exc.strerror}",
+                     hint="check the folder and its permissions, then run ninja again")
+
+
+def write_output(path, data):
+    try:
+        write_if_changed(path, data)  # its temporary file is removed if the write fails
+    except OSError as exc:
+        raise write_error(exc, path) from None
+
+
 def archive(kind, folder, out, prefix):
     if not os.path.isdir(folder):
         raise UserError(f"{folder} does not exist: build that format first")
-    write_if_changed(out, archive_bytes(kind, folder, prefix))
+    write_output(out, archive_bytes(kind, folder, prefix))
 
 
 def pick(folder, suffix, out, prefer=None):
@@ -91,7 +110,7 @@ def pick(folder, suffix, out, prefer=None):
     if not candidates:
         raise UserError(f"no {suffix} file in {folder}: did that format build?")
     with open(os.path.join(folder, candidates[0]), "rb") as f:
-        write_if_changed(out, f.read())
+        write_output(out, f.read())
 
 
 def same_bytes(a, b):
@@ -135,6 +154,11 @@ def sync(plan_path):
         else:
             wanted[os.path.normpath(entry["to"])] = entry["file"]
     manifest, copied, removed = {}, 0, 0
+    remove_temporaries(root, set(old) | set(wanted))
+    new = set(wanted) - set(old)
+    if new:  # recorded before they are copied: a copy that fails half-way leaves none unowned
+        write_output(manifest_path, json.dumps(
+            {"root": root, "files": {**old, **dict.fromkeys(new)}}, indent=0, sort_keys=True))
     # Removals first: a path that was a file may now be a folder, or back.
     for rel in sorted(set(old) - set(wanted)):
         dest = os.path.join(root, rel)
@@ -151,16 +175,47 @@ def sync(plan_path):
                 copy_atomic(src, dest)
                 copied += 1
         manifest[rel] = key
-    write_if_changed(manifest_path, json.dumps({"root": root, "files": manifest}, indent=0,
-                                               sort_keys=True))
+    write_output(manifest_path, json.dumps({"root": root, "files": manifest}, indent=0,
+                                           sort_keys=True))
     print(f"staged {len(manifest)} files in {root}: {copied} copied, {removed} removed")
 
 
 def copy_atomic(src, dest):
-    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    """Copy through a temporary file renamed into place; a failed copy leaves no temporary."""
     tmp = f"{dest}.tmp{os.getpid()}"
-    shutil.copyfile(src, tmp)
-    os.replace(tmp, dest)
+    try:
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dest)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError) and (exc.errno in (errno.ENOSPC, errno.EDQUOT)
+                                         or exc.filename != src):
+            raise write_error(exc, dest) from None
+        raise
+
+
+TEMPORARY = re.compile(r"\.tmp[0-9]+$")
+
+
+def remove_temporaries(root, staged):
+    """Remove the temporaries (NAME.tmpPID) that a killed stage step left beside
+    the files it stages: never published, and never a file of the user's."""
+    folders = {}
+    for rel in staged:
+        folders.setdefault(os.path.dirname(rel), set()).add(os.path.basename(rel))
+    for folder, names in folders.items():
+        try:
+            entries = os.listdir(os.path.join(root, folder))
+        except OSError:
+            continue
+        for entry in entries:
+            match = TEMPORARY.search(entry)
+            if match and entry[:match.start()] in names:
+                os.unlink(os.path.join(root, folder, entry))
 
 
 def prune_empty(folder, root):
@@ -185,6 +240,9 @@ def main(argv=None):
             return 2
     except UserError as exc:
         print(f"docbuild: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # one not met above: still one line, not a traceback
+        print(f"docbuild: {write_error(exc, exc.filename2 or exc.filename or 'a file')}", file=sys.stderr)
         return 1
     return 0
 

@@ -12,7 +12,6 @@ import os
 from collections import namedtuple
 
 from docbuild.errors import UserError
-from docbuild.paths import component
 
 # suffix: "" or "cloud", "ja", "cloud-ja"; edition: a name or None;
 # lang: the language code for names and folders (None when no languages are
@@ -31,8 +30,6 @@ def variants(cfg, source_language):
                         hint="list only the translations in `languages:`; the source language is "
                              f"always built (as FORMAT-{source_language})")
     editions = list(cfg.editions) or [None]
-    if cfg.languages:  # then conf.py's language names folders and targets (html-en) too
-        component(source_language, None, "conf.py's `language`")
     languages = [source_language, *cfg.languages] if cfg.languages else [None]
     out = []
     for edition in editions:

@@ -216,8 +216,8 @@ def test_redirects_file_generates_rules_and_pages(content):
                "content_group_size: 1\nreplacements:\n  product: ExampleDB\nredirects: redirects.yaml\n")
     content.ninja("html")
     rules = read(content.path("build", "redirects", ".htaccess"))
-    assert "Redirect 301 /old.html /page-a.html" in rules and "Redirect 302 /legacy/ /index.html" in rules
-    assert "return 302 /index.html;" in read(content.path("build", "redirects", "nginx.conf"))
+    assert 'Redirect 301 "/old.html" "/page-a.html"' in rules and 'Redirect 302 "/legacy/" "/index.html"' in rules
+    assert 'return 302 "/index.html";' in read(content.path("build", "redirects", "nginx.conf"))
     assert 'url=/page-a.html' in read(content.path("build", "redirects", "pages", "old.html"))
     assert os.path.isfile(content.path("build", "redirects", "pages", "legacy", "index.html"))
 

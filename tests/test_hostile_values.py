@@ -129,7 +129,7 @@ def test_a_version_that_lands_in_stage_paths_is_one_name_per_part(tmp_path, sett
 def test_conf_py_language_that_names_folders_is_one_name(tmp_path):
     p = hostile(tmp_path, {"conf.py": CONF + 'language = "../en"\n', "docbuild.yaml": "languages: [ja]\n",
                            "locales/ja/LC_MESSAGES/index.po": ""})
-    assert_clean_error(p.configure(check=False), "conf.py's `language` '../en' cannot be a file name")
+    assert_clean_error(p.configure(check=False), "docs/conf.py: error: conf.py's language '../en' cannot name")
 
 
 @pytest.mark.parametrize("setting, needle", [
