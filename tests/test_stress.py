@@ -14,7 +14,6 @@ import sys
 import textwrap
 import time
 
-import pytest
 from conftest import NINJA, ROOT
 
 spec = importlib.util.spec_from_file_location("stress", os.path.join(ROOT, "benchmarks", "stress.py"))
