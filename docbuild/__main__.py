@@ -19,7 +19,7 @@ USAGE = __doc__.split("\n", 1)[1].strip("\n")
 def deps(argv):
     import argparse
 
-    from docbuild.errors import UserError
+    from docbuild.errors import UserError, report
     from docbuild.graph import describe
     from docbuild.paths import read_plan
 
@@ -31,7 +31,7 @@ def deps(argv):
     try:
         print(describe(read_plan(args.build_dir, "graph.json"), args.file))
     except UserError as exc:
-        print(f"docbuild: {exc}", file=sys.stderr)
+        report(exc)
         return 1
     return 0
 

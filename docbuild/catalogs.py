@@ -22,7 +22,7 @@ import os
 import subprocess
 import sys
 
-from docbuild.errors import UserError
+from docbuild.errors import UserError, report
 from docbuild.paths import read_plan, write_if_changed
 
 
@@ -118,7 +118,7 @@ def update_main(argv):
     try:
         plan = read_plan(args.build_dir, "catalogs.json")
     except UserError as exc:
-        print(f"docbuild: {exc}", file=sys.stderr)
+        report(exc)
         return 1
     if not plan["languages"]:
         print("docbuild: error: no `languages:` in docbuild.yaml, so there are no catalogs to update",

@@ -14,7 +14,7 @@ import sys
 
 from docbuild import config as config_mod
 from docbuild import content, site, sphinxconf, variants
-from docbuild.errors import UserError, UserErrors
+from docbuild.errors import UserError, UserErrors, report
 from docbuild.formats import EDGE_ORDER, FORMATS, SHARED_READ
 from docbuild.graph import Graph
 from docbuild.ninja_file import TEMPLATE, check_target_name, render
@@ -672,7 +672,7 @@ def main(argv=None, prog="python configure.py"):
     try:
         result = configure(args)
     except UserError as exc:
-        print(f"docbuild: {exc}", file=sys.stderr)
+        report(exc)
         return 1
     if "matrix" in result:
         print(json.dumps({"target": result["matrix"]}))

@@ -1,6 +1,7 @@
 """The one error type users see: where, what, and what to do about it."""
 
 import os
+import sys
 
 
 def _short(path):
@@ -46,3 +47,9 @@ class UserErrors(UserError):
 
     def __str__(self):
         return "\n".join(str(e) for e in self.errors)
+
+
+def report(exc, file=None):
+    """Print a UserError (or several) for the user: one `docbuild: ` line per error."""
+    for error in getattr(exc, "errors", None) or [exc]:
+        print(f"docbuild: {error}", file=file or sys.stderr, flush=True)

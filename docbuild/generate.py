@@ -22,7 +22,7 @@ import unicodedata
 import jinja2
 
 from docbuild import __version__, content, redirects
-from docbuild.errors import UserError
+from docbuild.errors import UserError, report
 from docbuild.kinds import ARG_NAMES, KINDS, kind_of
 from docbuild.paths import data_dir, depfile_entry, depfile_path, spell, write_if_changed
 
@@ -251,7 +251,7 @@ def main(argv=None):
                                    "outputs": sorted(spell(os.path.join(folder, rel), top)
                                                      for rel in outputs)}
     except UserError as exc:
-        print(f"docbuild: {exc}", file=sys.stderr)
+        report(exc)
         return 1
     for path, (_, text) in written.items():
         if text is not None:

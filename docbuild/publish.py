@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 
-from docbuild.errors import UserError
+from docbuild.errors import UserError, report
 from docbuild.paths import write_atomic
 from docbuild.stage import same_bytes, tree_files, write_error
 
@@ -379,7 +379,7 @@ def main(argv=None):
     try:
         run(args)
     except UserError as exc:
-        print(f"docbuild: {exc}", file=sys.stderr)
+        report(exc)
         return 1
     except OSError as exc:  # one not met above: still one line, not a traceback
         print(f"docbuild: {write_error(exc, exc.filename2 or exc.filename or 'the destination')}",

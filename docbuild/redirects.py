@@ -49,7 +49,7 @@ def internal(value):
         raise BadRedirect(f"{value!r} is an address on another site (//host), not a path",
                           hint="write a path that starts with a single /")
     if not value.startswith("/"):
-        raise BadRedirect(f"{value!r} must be a path starting with /")
+        raise BadRedirect(f"{value!r} must be a path starting with /", hint=f"write /{value}")
     path = urllib.parse.urlsplit(value).path
     parts = path[1:].split("/")
     for i, part in enumerate(parts):

@@ -23,7 +23,7 @@ import sys
 import tarfile
 import zipfile
 
-from docbuild.errors import UserError
+from docbuild.errors import UserError, report
 from docbuild.paths import write_if_changed
 
 EPOCH = 315532800  # 1980-01-01: the earliest time a zip file can hold
@@ -239,7 +239,7 @@ def main(argv=None):
             print(__doc__, file=sys.stderr)
             return 2
     except UserError as exc:
-        print(f"docbuild: {exc}", file=sys.stderr)
+        report(exc)
         return 1
     except OSError as exc:  # one not met above: still one line, not a traceback
         print(f"docbuild: {write_error(exc, exc.filename2 or exc.filename or 'a file')}", file=sys.stderr)

@@ -34,7 +34,7 @@ a missing, unknown or empty log).
 import os
 import sys
 
-from docbuild.errors import UserError
+from docbuild.errors import UserError, report
 
 VERSIONS = (5, 6, 7)
 HEADER = "# ninja log v"
@@ -655,7 +655,7 @@ def main(argv=None, prog="python -m docbuild.timing"):
             _write(args.html, html_report(build, path, args.top, args.log, graph_error))
             print(("" if args.trace else "\n") + f"timeline: {args.html}")
     except UserError as exc:
-        print(f"docbuild: {exc}", file=sys.stderr)
+        report(exc)
         return 1
     return 0
 
