@@ -12,6 +12,8 @@ of time, configure stops with an error.
 
 import json
 import os
+import select
+import stat
 import subprocess
 import sys
 
@@ -156,11 +158,9 @@ def read(confdir, build_dir):
     except FileNotFoundError:
         pass
     limit = timeout()
-    code = subprocess.run(
-        [sys.executable, "-m", "docbuild.run", "--step", "conf.py", "--log", log,
-         "--timeout", f"{limit:g}", "--", sys.executable, "-m", "docbuild.sphinxconf", confdir, out],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    ).returncode
+    code = run_step([sys.executable, "-m", "docbuild.run", "--step", "conf.py", "--log", log,
+                     "--timeout", f"{limit:g}", "--",
+                     sys.executable, "-m", "docbuild.sphinxconf", confdir, out])
     if code == TIMED_OUT:
         raise UserError(f"conf.py did not finish within {limit:g} s when configure read it (see {log})",
                         where=conf,
@@ -174,6 +174,34 @@ def read(confdir, build_dir):
         error = log
     write_if_changed(cache, json.dumps({"key": key, "values": values, "error": error}))
     return values, error
+
+
+def run_step(command):
+    """Run a docbuild.run command; its exit status.
+
+    Its report goes to a pipe read here (configure prints its own note).
+    When ninja started configure and is killed meanwhile, the end of
+    ninja's pipe on our stderr breaks: then the step is stopped (the runner
+    ends conf.py and all it started) and configure stops too, as a step
+    under ninja would.
+    """
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    poller = select.poll()
+    poller.register(proc.stderr, select.POLLIN)
+    if stat.S_ISFIFO(os.fstat(2).st_mode):
+        poller.register(2, 0)  # only POLLERR/POLLHUP: our reader is gone
+    try:
+        while True:
+            for fd, event in poller.poll():
+                if fd == 2:
+                    proc.terminate()
+                    proc.wait()
+                    raise UserError("ninja went away (killed?) while configure read conf.py")
+                if not os.read(fd, 65536):  # the runner exited
+                    return proc.wait()
+    finally:
+        proc.stderr.close()
 
 
 def timeout():

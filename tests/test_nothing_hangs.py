@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -117,6 +118,32 @@ def test_a_conf_py_that_never_ends_is_a_configure_error_naming_it_and_its_log(pr
                  "build/logs/conf.py.log", "DOCBUILD_CONF_TIMEOUT")
     assert not processes_with(project.work)
     assert not os.path.exists(project.path("build.ninja"))
+
+
+def wait_for(predicate, seconds):
+    """Poll `predicate` until it is true or `seconds` passed; its last value."""
+    deadline = time.monotonic() + seconds
+    while not (found := predicate()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return found
+
+
+def test_killing_ninja_while_configure_reads_conf_py_leaves_nothing_running(project):
+    assert configure(project).returncode == 0
+    project.edit("conf.py", "while 1: pass\n")  # ninja re-runs configure, which reads it
+    ninja = subprocess.Popen([NINJA], cwd=project.work, start_new_session=True, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        # conf.py runs in its own folder
+        assert wait_for(lambda: {pid for pid, _ in processes_with("docbuild.sphinxconf")}
+                        & {pid for pid, _ in working_in(project.src)}, 30), "conf.py was never read"
+        os.killpg(ninja.pid, signal.SIGKILL)  # ninja's group: ninja alone
+        ninja.wait()
+        # Nobody records configure's result now: it and conf.py stop.
+        assert wait_for(lambda: not working_in(project.work), 15), working_in(project.work)
+    finally:
+        ninja.stdout.close()
+        kill_all(project.work)
 
 
 def test_a_bad_conf_py_time_limit_is_a_clear_error(project):
