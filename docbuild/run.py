@@ -10,9 +10,9 @@ forever.  Here the child
   * runs in a session (process group) of its own, so the whole group can be
     stopped: on a timeout, on inactivity, on Ctrl-C, and after it exits (a
     grandchild left running would otherwise outlive the step),
-  * on Linux, is a descendant of this runner, a "child subreaper": a
+  * cannot hide from it: on Linux the runner is a "child subreaper", so a
     process that leaves the group (setsid, start_new_session) is still
-    found, through /proc, and ended with the step,
+    below the runner, found through /proc and ended with the step,
 and the stamp is written only when the child succeeded.  On failure the
 runner prints the step, the reason, the last lines of the log and its path.
 No threads: one process waits on a pidfd with a timeout.

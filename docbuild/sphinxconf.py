@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 from docbuild.errors import UserError
-from docbuild.paths import write_if_changed
+from docbuild.paths import spell, write_if_changed
 
 # Seconds conf.py may take when configure reads it (DOCBUILD_CONF_TIMEOUT).
 CONF_TIMEOUT = 60.0
@@ -162,7 +162,8 @@ def read(confdir, build_dir):
                      "--timeout", f"{limit:g}", "--",
                      sys.executable, "-m", "docbuild.sphinxconf", confdir, out])
     if code == TIMED_OUT:
-        raise UserError(f"conf.py did not finish within {limit:g} s when configure read it (see {log})",
+        raise UserError(f"conf.py did not finish within {limit:g} s when configure read it "
+                        f"(see {spell(log)})",
                         where=conf,
                         hint="conf.py runs as a program: make it finish, or allow it more time "
                              "with DOCBUILD_CONF_TIMEOUT=SECONDS")
@@ -189,7 +190,7 @@ def run_step(command):
                             stderr=subprocess.PIPE)
     poller = select.poll()
     poller.register(proc.stderr, select.POLLIN)
-    if stat.S_ISFIFO(os.fstat(2).st_mode):
+    if _stderr_is_pipe():
         poller.register(2, 0)  # only POLLERR/POLLHUP: our reader is gone
     try:
         while True:
@@ -202,6 +203,13 @@ def run_step(command):
                     return proc.wait()
     finally:
         proc.stderr.close()
+
+
+def _stderr_is_pipe():
+    try:
+        return stat.S_ISFIFO(os.fstat(2).st_mode)
+    except OSError:  # no stderr at all
+        return False
 
 
 def timeout():
