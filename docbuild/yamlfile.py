@@ -108,7 +108,8 @@ def _construct(loader, node, done, busy, depth=0, budget=None):
         raise _TooBig(f"lists and mappings nested more than {MAX_DEPTH} deep", node.start_mark.line + 1)
     key = id(node)
     if key in done:  # an alias: the same data again
-        data, keys, size, height = found = done[key]
+        found = done[key]
+        _, _, size, height = found
         budget[0] -= size
         if budget[0] < 0:
             raise _TooBig(f"aliases expand to more than {ALIAS_LIMIT} values", None)
