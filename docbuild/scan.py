@@ -111,9 +111,8 @@ def read_source(path):
     except userfile.NotReadable as exc:
         if stat.S_ISDIR(exc.st.st_mode):
             return "", [exc.st.st_mtime_ns, exc.st.st_size]
-        print(f"docbuild: {spell(path)}: warning: {exc}: not scanned "
-              f"(Sphinx reads it too: remove it, or list it in exclude_patterns)",
-              file=sys.stderr, flush=True)
+        print(f"docbuild: {spell(path)}: warning: {exc}: not scanned, and not read by Sphinx "
+              f"(remove it, or list it in exclude_patterns)", file=sys.stderr, flush=True)
         return None, None
     except OSError:
         return None, None

@@ -155,12 +155,17 @@ def test_a_fifo_named_like_a_source_is_skipped_with_a_warning(project):
     os.mkfifo(os.path.join(project.src, "f.rst"))
     result = configure(project, timeout=30)
     assert_clean(result, "f.rst: warning: a FIFO, not a regular file: not scanned", code=0)
+    built = ninja(project, "html", timeout=120)  # Sphinx does not read it either
+    assert_clean(built, "f.rst: WARNING: not read: not a regular file", code=0)
 
 
 def test_a_link_to_dev_zero_named_like_a_source_is_skipped_with_a_warning(project):
     os.symlink("/dev/zero", os.path.join(project.src, "z.rst"))
     result = configure(project, timeout=30)
     assert_clean(result, "z.rst: warning: a character device, not a regular file", code=0)
+    built = ninja(project, "html", timeout=120)
+    assert_clean(built, "z.rst: WARNING: not read: not a regular file", code=0)
+    assert os.path.isfile(project.path("build", "html", "intro.html"))
 
 
 BOMB = "name: bomb\narg_name: param\ntype: [" + ", ".join(
