@@ -197,6 +197,7 @@ def generator_rows(plan, group_size, top, gen_dir, stem_dir, globals_file):
             "sources": spelled,
             "names": spell(stem + ".names", top),
             "depfile": spell(stem + ".d", top),
+            "log": spell(stem + ".log", top),
             "outputs": list(owners),
             "owners": owners,
             "globals": spell(globals_file, top),
@@ -534,7 +535,8 @@ def configure(args):
         stem = os.path.join(meta, "redirects")
         generators.append({
             "sources": [spell(cfg.redirects, top)], "names": spell(stem + ".names", top),
-            "depfile": spell(stem + ".d", top), "globals": spell(globals_files[editions[0]], top),
+            "depfile": spell(stem + ".d", top), "log": spell(stem + ".log", top),
+            "globals": spell(globals_files[editions[0]], top),
             "outputs": [spell(os.path.join(redirects_dir, o), top) for o in redirect_outputs],
             "extra": ["--kind", "redirects", "--out", spell(redirects_dir, top),
                       "--globals", spell(globals_files[editions[0]], top)],
@@ -585,6 +587,8 @@ def configure(args):
         catalogs=catalog_edges,
         generators=generators,
         generate_args=generate_args,
+        generate_limits=["--timeout", f"{cfg.timeout('generate')[0]:g}",
+                         "--idle", f"{cfg.timeout('generate')[1]:g}"],
         all_targets=all_targets,
         default_targets=cfg.default,
         help_file=spell(help_file, top),

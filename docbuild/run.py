@@ -10,6 +10,9 @@ forever.  Here the child
   * runs in a session (process group) of its own, so the whole group can be
     stopped: on a timeout, on inactivity, on Ctrl-C, and after it exits (a
     grandchild left running would otherwise outlive the step),
+  * cannot hide from it: on Linux the runner is a "child subreaper", so a
+    process that leaves the group (setsid, start_new_session) is still
+    below the runner, found through /proc and ended with the step,
 and the stamp is written only when the child succeeded.  On failure the
 runner prints the step, the reason, the last lines of the log and its path.
 No threads: one process waits on a pidfd with a timeout.
@@ -75,7 +78,7 @@ def spawn(command, logfd):
 # Python modules a step may run in a forked child of this runner instead of
 # a new interpreter: the child skips Python's start-up (site, the .pth files
 # of every installed package), which costs more than the runner itself.
-IN_PROCESS = {"docbuild.sphinx_step"}
+IN_PROCESS = {"docbuild.sphinx_step", "docbuild.sphinxconf", "docbuild.generate"}
 
 
 def in_process(command):
@@ -156,6 +159,84 @@ def _run_module(module, args):
     return (code or 0) & 0xFF
 
 
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper():
+    """Make orphaned descendants children of this process, not of init, so
+    that one that left the step's process group can still be found and
+    ended.  Linux only; elsewhere the process group is all there is."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def descendants(pid=None):
+    """Every living descendant of `pid` (this process by default), from /proc."""
+    found, todo = [], [pid or os.getpid()]
+    while todo:
+        parent = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{task}/children", "rb") as f:
+                    children = [int(c) for c in f.read().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
+    return found
+
+
+def reap_children():
+    """Collect the exit status of every child that has ended (orphans reparented here)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if not pid:
+            return
+
+
+def end_descendants():
+    """TERM, then after GRACE seconds KILL, every process left below this
+    runner, wherever its session or group: a step leaves nothing running."""
+    left = descendants()
+    if not left:
+        return
+    for pid in left:
+        _kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + GRACE
+    while left and time.monotonic() < deadline:
+        time.sleep(0.02)
+        reap_children()
+        left = descendants()
+    for _ in range(100):  # KILL until none is left (one may fork meanwhile)
+        for pid in left:
+            _kill(pid, signal.SIGKILL)
+        time.sleep(0.01)
+        reap_children()
+        left = descendants()
+        if not left:
+            return
+
+
+def _kill(pid, signum):
+    try:
+        os.kill(pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def signal_group(pgid, signum):
     try:
         os.killpg(pgid, signum)
@@ -191,6 +272,8 @@ def stop_group(pgid, first=signal.SIGTERM, pid=None):
         status = reap(pid, GRACE)
     while signal_group(pgid, 0) and time.monotonic() < deadline:
         time.sleep(0.02)
+        if pid is None or status is not None:  # never the main child's status: it is wanted
+            reap_children()  # orphans of the group are ours (subreaper): zombies until reaped
     signal_group(pgid, signal.SIGKILL)
     if pid is not None and status is None:
         try:
@@ -279,26 +362,56 @@ def report_failure(step, reason, log):
         pass
 
 
+TIMED_OUT = 124  # the exit status of a step that ran out of time, as timeout(1)'s
+
+
+def cannot_write(step, path, exc):
+    """One line for a log, lock or stamp the runner cannot write (a read-only
+    or full build folder): the path, the reason and what to do; no traceback."""
+    what = exc.strerror or str(exc)
+    try:
+        print(f"docbuild: step {step!r}: cannot write {path}: {what}; make the build folder "
+              f"writable (or configure with --build-dir on a writable disk) and run ninja again",
+              file=sys.stderr, flush=True)
+    except OSError:
+        pass
+    return 1
+
+
+def open_log(log, stamp):
+    """(lockfd, logfd): the step's lock, taken, and its log, emptied.
+
+    One run of a step at a time: after ninja was killed, the runner it left
+    may still be stopping its tool, which writes the same outputs (and
+    doctree dir).  The kernel drops the lock when that runner exits.
+    """
+    os.makedirs(os.path.dirname(log) or ".", exist_ok=True)
+    lockfd = os.open(log + ".lock", os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(lockfd, fcntl.LOCK_EX)
+        if stamp:  # a failed or interrupted step must leave no stamp behind
+            try:
+                os.unlink(stamp)
+            except FileNotFoundError:
+                pass
+        return lockfd, os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
+    except BaseException:
+        os.close(lockfd)
+        raise
+
+
 def main(argv=None):
     opts, command = parse(sys.argv[1:] if argv is None else argv)
     step, log, stamp = opts["step"], opts["log"], opts["stamp"]
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _on_signal)
-    os.makedirs(os.path.dirname(log) or ".", exist_ok=True)
-    # One run of a step at a time: after ninja was killed, the runner it left
-    # may still be stopping its tool, which writes the same outputs (and
-    # doctree dir).  The kernel drops the lock when that runner exits.
-    lockfd = os.open(log + ".lock", os.O_WRONLY | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(lockfd, fcntl.LOCK_EX)
+        lockfd, logfd = open_log(log, stamp)
     except Interrupted as exc:
         return 128 + exc.signum
-    if stamp:  # a failed or interrupted step must leave no stamp behind
-        try:
-            os.unlink(stamp)
-        except FileNotFoundError:
-            pass
-    logfd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
+    except OSError as exc:
+        return cannot_write(step, exc.filename or log, exc)
+    become_subreaper()
     pid = None
     try:
         try:
@@ -310,9 +423,11 @@ def main(argv=None):
             return 127
         status, reason = supervise(pid, logfd, opts["timeout"], opts["idle"])
         stop_group(pid)  # grandchildren that outlived the step
+        end_descendants()  # and those that left its group
     except Interrupted as exc:
         if pid is not None:
             stop_group(pid, first=exc.signum, pid=pid)
+            end_descendants()
         print(f"docbuild: step {step!r} interrupted; log: {log}", file=sys.stderr, flush=True)
         return 128 + exc.signum
     finally:
@@ -320,10 +435,13 @@ def main(argv=None):
     code, what = describe(status)
     if reason or code:
         report_failure(step, reason or what, log)
-        return code or 1
+        return TIMED_OUT if reason and reason.startswith("timed out") else code or 1
     if stamp:
-        with open(stamp, "wb"):
-            pass
+        try:
+            with open(stamp, "wb"):
+                pass
+        except OSError as exc:
+            return cannot_write(step, stamp, exc)
     if opts["show"]:  # a step whose last lines are its result (staging, publishing)
         print("\n".join(read_tail(log, opts["show"])), flush=True)
     found, count = warnings_in(log)

@@ -8,9 +8,14 @@ graph's job (graph.py).
 
 import os
 import re
+import stat
+import sys
 from dataclasses import dataclass, field
 
 from sphinx.util.matching import compile_matchers
+
+from docbuild import userfile
+from docbuild.paths import spell
 
 # Sphinx leaves these out of every project (sphinx.project.EXCLUDE_PATHS).
 SPHINX_EXCLUDES = ["**/_sources", ".#*", "**/.#*", "*.lproj/**"]
@@ -97,21 +102,20 @@ def read_source(path):
     stat, for the thousands of files a cold configure reads.  Line breaks
     are left as they are ("\r\n" counts as one, as in text mode: see
     parse_text).  A folder, or a file that cannot be read, has no text ("").
+    Anything else that is not a regular file (a FIFO, a link to /dev/zero)
+    or is over userfile.MAX_SIZE is skipped with a warning: reading it would
+    hang configure or fill the memory.
     """
     try:
-        fd = os.open(path, os.O_RDONLY)
+        data, st = userfile.read(path)
+    except userfile.NotReadable as exc:
+        if stat.S_ISDIR(exc.st.st_mode):
+            return "", [exc.st.st_mtime_ns, exc.st.st_size]
+        print(f"docbuild: {spell(path)}: warning: {exc}: not scanned, and not read by Sphinx "
+              f"(remove it, or list it in exclude_patterns)", file=sys.stderr, flush=True)
+        return None, None
     except OSError:
         return None, None
-    try:
-        st = os.fstat(fd)
-        parts = [os.read(fd, st.st_size + 1)]
-        while parts[-1]:  # the file grew, or a short read
-            parts.append(os.read(fd, 1 << 16))
-        data = b"".join(parts)
-    except OSError:
-        data = b""
-    finally:
-        os.close(fd)
     return data.decode("utf-8-sig", "replace"), [st.st_mtime_ns, st.st_size]
 
 

@@ -87,6 +87,7 @@ def setup(app):
         app.connect("builder-inited", warnings.builder_inited)
         app.connect("builder-inited", read_only)
         app.connect("env-get-outdated", warnings.outdated)
+        app.connect("env-before-read-docs", skip_unreadable, priority=400)
         app.connect("env-before-read-docs", warnings.reading)
         app.connect("env-check-consistency", warnings.checking)
         app.connect("env-updated", warnings.rewrite)
@@ -112,6 +113,30 @@ def exclude_build_dir(app, config):
     if _inside(build_dir, srcdir) and build_dir != srcdir:
         rel = os.path.relpath(build_dir, srcdir).replace(os.sep, "/")
         config.exclude_patterns = [*config.exclude_patterns, rel, rel + "/**"]
+
+
+def skip_unreadable(app, env, docnames):
+    """A document that is not a regular file of at most userfile.MAX_SIZE
+    (a FIFO, a link to /dev/zero) is not read: reading it would hang the
+    step or fill the memory.  configure warned about it too."""
+    import stat
+
+    from sphinx.util import logging as sphinx_logging
+
+    from docbuild import userfile
+
+    for doc in list(docnames):
+        path = env.doc2path(doc)
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue  # Sphinx reports it
+        if not stat.S_ISREG(st.st_mode) or st.st_size > userfile.MAX_SIZE:
+            docnames.remove(doc)
+            env.project.docnames.discard(doc)
+            sphinx_logging.getLogger(__name__).warning(
+                "not read: not a regular file of at most %d MiB", userfile.MAX_SIZE // 2**20,
+                location=doc)
 
 
 def read_only(app):

@@ -1,18 +1,28 @@
 """The few conf.py values configure needs, read the way Sphinx reads them.
 
-conf.py is a program: it may import the project, add to sys.path or fail.
-So it is evaluated in a child process (`python -m docbuild.sphinxconf`),
-whose output goes to build/logs/conf.py.log, and the values are cached in
-the build dir until conf.py changes.  When conf.py fails, configure goes on
-with Sphinx's defaults: the Sphinx step will then show the real error.
+conf.py is a program: it may import the project, add to sys.path, fail,
+loop forever or start processes.  So it is evaluated in a child process
+(`python -m docbuild.sphinxconf`) under the step runner (docbuild.run): its
+output goes to build/logs/conf.py.log, it has CONF_TIMEOUT seconds, and
+nothing it starts outlives it.  The values are cached in the build dir until
+conf.py changes.  When conf.py fails, configure goes on with Sphinx's
+defaults: the Sphinx step will then show the real error.  When it runs out
+of time, configure stops with an error.
 """
 
 import json
 import os
+import select
+import stat
 import subprocess
 import sys
 
-from docbuild.paths import write_if_changed
+from docbuild.errors import UserError
+from docbuild.paths import spell, write_if_changed
+
+# Seconds conf.py may take when configure reads it (DOCBUILD_CONF_TIMEOUT).
+CONF_TIMEOUT = 60.0
+TIMED_OUT = 124  # docbuild.run's exit status for a step that ran out of time
 
 DEFAULTS = {
     "source_suffix": [".rst"],
@@ -110,6 +120,9 @@ def evaluate(confdir):
     os.chdir(os.path.dirname(conf))
     try:
         exec(code, namespace)
+    except SystemExit:  # as Sphinx says (sphinx.config.eval_config_file), then fail
+        raise SystemExit("conf.py (or a module it imports) called sys.exit(): "
+                         "Sphinx refuses such a conf.py too") from None
     finally:
         os.chdir(here)
     values = {}
@@ -140,20 +153,78 @@ def read(confdir, build_dir):
         pass
     log = os.path.join(build_dir, "logs", "conf.py.log")
     out = os.path.join(build_dir, ".docbuild", "conf.values.json")
-    os.makedirs(os.path.dirname(log), exist_ok=True)
-    with open(log, "wb") as logf:
-        code = subprocess.call(
-            [sys.executable, "-m", "docbuild.sphinxconf", confdir, out],
-            stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
-        )
+    try:
+        os.unlink(out)  # values left by an earlier run must not pass for this one's
+    except FileNotFoundError:
+        pass
+    limit = timeout()
+    code = run_step([sys.executable, "-m", "docbuild.run", "--step", "conf.py", "--log", log,
+                     "--timeout", f"{limit:g}", "--",
+                     sys.executable, "-m", "docbuild.sphinxconf", confdir, out])
+    if code == TIMED_OUT:
+        raise UserError(f"conf.py did not finish within {limit:g} s when configure read it "
+                        f"(see {spell(log)})",
+                        where=conf,
+                        hint="conf.py runs as a program: make it finish, or allow it more time "
+                             "with DOCBUILD_CONF_TIMEOUT=SECONDS")
     values, error = dict(DEFAULTS), None
-    if code == 0:
+    try:
         with open(out, encoding="utf-8") as f:
             values.update(json.load(f))
-    else:
+    except (OSError, ValueError):
         error = log
     write_if_changed(cache, json.dumps({"key": key, "values": values, "error": error}))
     return values, error
+
+
+def run_step(command):
+    """Run a docbuild.run command; its exit status.
+
+    Its report goes to a pipe read here (configure prints its own note).
+    When ninja started configure and is killed meanwhile, the end of
+    ninja's pipe on our stderr breaks: then the step is stopped (the runner
+    ends conf.py and all it started) and configure stops too, as a step
+    under ninja would.
+    """
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    poller = select.poll()
+    poller.register(proc.stderr, select.POLLIN)
+    if _stderr_is_pipe():
+        poller.register(2, 0)  # only POLLERR/POLLHUP: our reader is gone
+    try:
+        while True:
+            for fd, event in poller.poll():
+                if fd == 2:
+                    proc.terminate()
+                    proc.wait()
+                    raise UserError("ninja went away (killed?) while configure read conf.py")
+                if not os.read(fd, 65536):  # the runner exited
+                    return proc.wait()
+    finally:
+        proc.stderr.close()
+
+
+def _stderr_is_pipe():
+    try:
+        return stat.S_ISFIFO(os.fstat(2).st_mode)
+    except OSError:  # no stderr at all
+        return False
+
+
+def timeout():
+    """Seconds conf.py may take: DOCBUILD_CONF_TIMEOUT, or CONF_TIMEOUT."""
+    text = os.environ.get("DOCBUILD_CONF_TIMEOUT", "")
+    if not text:
+        return CONF_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < 1e9:  # also refuses nan and inf
+        raise UserError(f"DOCBUILD_CONF_TIMEOUT={text!r} is not a number of seconds",
+                        hint="set it to a positive number, such as 120")
+    return seconds
 
 
 def main(argv):

@@ -10,7 +10,15 @@ import gc
 
 import yaml
 
+from docbuild import userfile
 from docbuild.errors import UserError
+
+# Bounds on what a small file can make: a list nested deeper than this is an
+# error (Python's recursion limit would end configure with a traceback), and
+# so is a document whose aliases expand to more nodes than ALIAS_LIMIT (a
+# "billion laughs" file is a few lines that expand to 9**9 nodes).
+MAX_DEPTH = 100
+ALIAS_LIMIT = 100_000
 
 try:  # libyaml is several times faster; fall back to the pure-Python loader
     _Loader = yaml.CSafeLoader
@@ -74,50 +82,117 @@ _SCALARS = {tag: _Loader.yaml_constructors[tag] for tag in (
 _ScalarNode, _MappingNode, _SequenceNode = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
 
 
-def _construct(loader, node, done, busy):
-    """(data, keys) for a node: the data loader.construct_document(node) would
-    give, and for a mapping or list the `keys` of its Lines (None for a
-    scalar).  Handles plain strings, numbers, booleans, nulls, timestamps,
-    mappings (no `<<` merge keys) and lists, with aliases shared as PyYAML
-    shares them; anything else raises _Slow.
+class _TooBig(Exception):
+    """A document past MAX_DEPTH or ALIAS_LIMIT: (message, line)."""
+
+
+def _construct(loader, node, done, busy, depth=0, budget=None):
+    """(data, keys, size, height) for a node: the data
+    loader.construct_document(node) would give, and for a mapping or list
+    the `keys` of its Lines (None for a scalar); `size` counts the nodes it
+    stands for with aliases expanded, `height` its nesting depth.  Handles
+    plain strings, numbers, booleans, nulls, timestamps, mappings (no `<<`
+    merge keys) and lists, with aliases shared as PyYAML shares them;
+    anything else raises _Slow.  `budget` ([n]) is how many more nodes
+    aliases may add to the document; past it, or past MAX_DEPTH, _TooBig.
     """
     cls = node.__class__
     tag = node.tag
     if cls is _ScalarNode:  # immutable: no need to share
         if tag == _STR:
-            return node.value, None
+            return node.value, None, 1, 0
         if tag in _SCALARS:
-            return _SCALARS[tag](loader, node), None
+            return _SCALARS[tag](loader, node), None, 1, 0
         raise _Slow
+    if depth >= MAX_DEPTH:
+        raise _TooBig(f"lists and mappings nested more than {MAX_DEPTH} deep", node.start_mark.line + 1)
     key = id(node)
-    if key in done:
-        return done[key]
+    if key in done:  # an alias: the same data again
+        found = done[key]
+        _, _, size, height = found
+        budget[0] -= size
+        if budget[0] < 0:
+            raise _TooBig(f"aliases expand to more than {ALIAS_LIMIT} values", None)
+        if depth + height > MAX_DEPTH:
+            raise _TooBig(f"lists and mappings nested more than {MAX_DEPTH} deep (through aliases)", None)
+        return found
     if key in busy:
         raise _Slow  # a recursive alias
     busy.add(key)
     keys = {}
-    if cls is _MappingNode and tag == _MAP:
-        data = {}
-        for key_node, value_node in node.value:
-            if key_node.__class__ is not _ScalarNode or (
-                    key_node.tag != _STR and key_node.tag not in _SCALARS):
-                raise _Slow  # merge keys, `=` keys, unhashable keys
-            value, sub = _construct(loader, value_node, done, busy)
-            data[_construct(loader, key_node, done, busy)[0]] = value
-            line = key_node.start_mark.line + 1
-            keys[key_node.value] = line if sub is None else Lines(line, sub)
-    elif cls is _SequenceNode and tag == _SEQ:
-        data = []
-        for i, item in enumerate(node.value):
-            value, sub = _construct(loader, item, done, busy)
-            data.append(value)
-            line = item.start_mark.line + 1
-            keys[i] = line if sub is None else Lines(line, sub)
-    else:
-        raise _Slow
+    size, height = 1, 1
+    where = node.start_mark.line + 1
+    try:
+        if cls is _MappingNode and tag == _MAP:
+            data = {}
+            for key_node, value_node in node.value:
+                if key_node.__class__ is not _ScalarNode or (
+                        key_node.tag != _STR and key_node.tag not in _SCALARS):
+                    raise _Slow  # merge keys, `=` keys, unhashable keys
+                where = key_node.start_mark.line + 1
+                value, sub, n, h = _construct(loader, value_node, done, busy, depth + 1, budget)
+                data[_construct(loader, key_node, done, busy)[0]] = value
+                line = where
+                keys[key_node.value] = line if sub is None else Lines(line, sub)
+                size += n + 1
+                height = max(height, h + 1)
+        elif cls is _SequenceNode and tag == _SEQ:
+            data = []
+            for i, item in enumerate(node.value):
+                value, sub, n, h = _construct(loader, item, done, busy, depth + 1, budget)
+                data.append(value)
+                line = item.start_mark.line + 1
+                keys[i] = line if sub is None else Lines(line, sub)
+                size += n
+                height = max(height, h + 1)
+        else:
+            raise _Slow
+    except _TooBig as exc:
+        if exc.args[1] is None:  # an alias right in this node: the line of its key, or of this list
+            exc.args = (exc.args[0], where)
+        raise
     busy.discard(key)
-    done[key] = data, keys
-    return data, keys
+    done[key] = found = data, keys, size, height
+    return found
+
+
+def _check(node, depth=0, sizes=None, budget=None):
+    """The bounds of _construct for a document the slow constructor builds
+    (merge keys, tags): (size, height) of `node`, or _TooBig."""
+    if sizes is None:
+        sizes, budget = {}, [ALIAS_LIMIT]
+    if node.__class__ is _ScalarNode:
+        return 1, 0
+    if depth >= MAX_DEPTH:
+        raise _TooBig(f"lists and mappings nested more than {MAX_DEPTH} deep", node.start_mark.line + 1)
+    key = id(node)
+    if key in sizes:  # an alias
+        size, height = sizes[key]
+        if size is None:  # a recursive alias: PyYAML builds a cycle, not a copy
+            return 1, 0
+        budget[0] -= size
+        if budget[0] < 0:
+            raise _TooBig(f"aliases expand to more than {ALIAS_LIMIT} values", None)
+        if depth + height > MAX_DEPTH:
+            raise _TooBig(f"lists and mappings nested more than {MAX_DEPTH} deep (through aliases)", None)
+        return size, height
+    sizes[key] = None, None
+    size, height = 1, 1
+    if node.__class__ is _SequenceNode:
+        items = [(node, item) for item in node.value]
+    else:
+        items = [pair for pair in node.value]
+    for near, item in items:
+        try:
+            n, h = _check(near, depth + 1, sizes, budget) if near is not node else (0, 0)
+            m, h2 = _check(item, depth + 1, sizes, budget)
+        except _TooBig as exc:
+            if exc.args[1] is None:  # the line of its key, or of this list
+                exc.args = (exc.args[0], near.start_mark.line + 1)
+            raise
+        size, height = size + n + m, max(height, h + 1, h2 + 1)
+    sizes[key] = size, height
+    return size, height
 
 
 def _problem(exc, path):
@@ -164,16 +239,24 @@ def _bad_scalar_line(text):
     return None
 
 
+def read_text(path):
+    """The text of a YAML file: a regular file, UTF-8, at most userfile.MAX_SIZE bytes."""
+    try:
+        data, _ = userfile.read(path)
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"not UTF-8 text ({exc.reason})", where=path) from None
+    except userfile.NotReadable as exc:
+        raise UserError(f"cannot read the file: {exc}", where=path,
+                        hint="a YAML file must be a regular file") from None
+    except OSError as exc:
+        raise UserError(f"cannot read the file: {exc.strerror}", where=path) from None
+
+
 def load_documents(path, text=None):
     """[(data, Lines)] for each non-empty document in the file at `path`."""
     if text is None:
-        try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        except UnicodeDecodeError as exc:
-            raise UserError(f"not UTF-8 text ({exc.reason})", where=path) from None
-        except OSError as exc:
-            raise UserError(f"cannot read the file: {exc.strerror}", where=path) from None
+        text = read_text(path)
     documents = []
     line = None
     # Loading allocates many objects and frees none, which makes Python's
@@ -189,9 +272,10 @@ def load_documents(path, text=None):
                     continue
                 line = node.start_mark.line + 1
                 try:
-                    data, keys = _construct(loader, node, {}, set())
+                    data, keys, _, _ = _construct(loader, node, {}, set(), 0, [ALIAS_LIMIT])
                     lines = Lines(line, keys or {})
                 except _Slow:
+                    _check(node)
                     data = loader.construct_document(node)
                     lines = Lines(line, node=node)
                 if data is None:
@@ -201,6 +285,10 @@ def load_documents(path, text=None):
             loader.dispose()
     except yaml.YAMLError as exc:
         raise _problem(exc, path) from None
+    except _TooBig as exc:
+        raise UserError(exc.args[0], where=(path, exc.args[1]),
+                        hint="write the values out, or nest them less; docbuild bounds what a YAML "
+                             "file may expand to") from None
     except (ValueError, TypeError, OverflowError) as exc:
         # A tagged scalar PyYAML cannot convert, such as `!!int x` or `!!float y`.
         raise UserError(f"a value cannot be read as its YAML tag says: {exc}",

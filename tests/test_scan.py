@@ -1,8 +1,25 @@
 """The reference scanner: the fast path (whole text) against the line-by-line one."""
 
+import os
+import signal
 import random
 
-from docbuild import scan
+import pytest
+
+from docbuild import scan, userfile
+
+
+@pytest.fixture
+def ten_seconds():
+    """Fail the test with an exception after 10 s instead of hanging."""
+    def expired(signum, frame):
+        raise TimeoutError("still reading after 10 s")
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(10)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
 
 
 def refs_of(path):
@@ -62,3 +79,19 @@ def test_byte_order_mark_and_invalid_utf8_are_read_as_text_mode_read_them(tmp_pa
     assert text.startswith(".. include") and key[1] == page.stat().st_size
     assert scan.read_source(str(tmp_path / "missing.rst")) == (None, None)
     assert scan.read_source(str(tmp_path)) == ("", scan.read_source(str(tmp_path))[1])
+
+
+def test_only_regular_files_up_to_the_size_cap_are_read(tmp_path, capsys, ten_seconds):
+    """A FIFO would hang the scan: skipped, with a warning.  (A link to
+    /dev/zero, which would fill the memory, is tested with a memory limit in
+    test_nothing_hangs.py.)"""
+    fifo = tmp_path / "f.rst"
+    os.mkfifo(fifo)
+    assert scan.read_source(str(fifo)) == (None, None)
+    assert "f.rst: warning: a FIFO, not a regular file: not scanned" in capsys.readouterr().err
+    assert scan.read_source(str(tmp_path))[0] == ""  # a folder: no text, as before
+    big = tmp_path / "big.rst"
+    big.write_bytes(b"x" * (2 << 20))
+    assert userfile.read(str(big), limit=2 << 20)[0] == b"x" * (2 << 20)
+    with pytest.raises(userfile.NotReadable, match="larger than 1 MiB"):
+        userfile.read(str(big), limit=1 << 20)

@@ -1,8 +1,10 @@
 """No hangs, no lost output: real ninja and Sphinx under the step runner."""
 
 import os
+import random
 import signal
 import subprocess
+import sys
 import time
 
 from conftest import NINJA, Project, steps_run
@@ -134,3 +136,48 @@ def test_a_sphinx_step_runs_in_a_forked_child_set_up_like_a_spawned_one(project)
     # the log only; and no second Python start-up: the runner forked it.
     assert leader and stdin == "/dev/null" and stdout == stderr == log
     assert in_process == "docbuild.run"
+
+
+# A tool that starts processes outside its process group, then hangs.
+ESCAPE = """\
+import os, subprocess, sys, time
+subprocess.Popen(["sleep", sys.argv[1]], start_new_session=True)  # a session of its own
+if os.fork() == 0:  # a daemon: double fork and setsid, its parent gone
+    os.setsid()
+    if os.fork() == 0:
+        os.execvp("sleep", ["sleep", sys.argv[1]])
+    os._exit(0)
+print("started", flush=True)
+time.sleep(300)
+"""
+
+
+def test_processes_that_leave_the_group_end_with_the_step_even_on_a_timeout(tmp_path):
+    tool = tmp_path / "escape.py"
+    tool.write_text(ESCAPE)
+    sleep = f"1002.{random.randrange(10**8):08d}"  # no other process has this command line
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "docbuild.run", "--step", "escape", "--log", "escape.log",
+             "--timeout", "1", "--", sys.executable, str(tool), sleep],
+            cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+        assert "started" in (tmp_path / "escape.log").read_text()
+        assert not [cmd for _, cmd in processes_with(f"sleep {sleep}")]
+        assert result.returncode == 124 and "timed out after 1 s" in result.stderr, result.stderr
+    finally:
+        for pid, _ in processes_with(f"sleep {sleep}"):
+            os.kill(pid, signal.SIGKILL)
+
+
+def processes_with(text):
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmdline = f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+            except OSError:
+                continue
+            if text in cmdline:
+                found.append((int(pid), cmdline))
+    return found

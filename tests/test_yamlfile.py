@@ -1,5 +1,8 @@
 """yamlfile's own constructor gives what PyYAML's safe loader gives, and the lines of keys."""
 
+import os
+import signal
+
 import pytest
 import yaml
 
@@ -21,6 +24,19 @@ CASES = [
     "'': empty\n~: null key\n1: int key\n2001-01-01: date key\n",
     "---\n---\na: 1\n---\nnull\n...\n---\n[1]\n",
 ]
+
+
+@pytest.fixture
+def ten_seconds():
+    """Fail the test with an exception after 10 s instead of hanging."""
+    def expired(signum, frame):
+        raise TimeoutError("still reading after 10 s")
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(10)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
 
 
 @pytest.mark.parametrize("text", CASES)
@@ -75,3 +91,51 @@ def test_a_tagged_value_that_cannot_convert_names_its_line(tmp_path, text, line)
     with pytest.raises(UserError) as err:
         yamlfile.load_documents(str(path))
     assert f"bad.yaml:{line}: error: a value cannot be read as its YAML tag says" in str(err.value)
+
+
+# --- bounds (issue 12): deep nesting and alias expansion are errors with a line
+
+def nested(depth):
+    return "[" * depth + "]" * depth + "\n"
+
+
+@pytest.mark.parametrize("merge", ["", "m: {<<: {x: 1}}\n"])  # the fast path, and PyYAML's
+def test_nesting_up_to_the_limit_loads_and_past_it_names_the_line(merge):
+    head = merge.replace("m: ", "- ") if merge else ""
+    ok = head + "- " + nested(yamlfile.MAX_DEPTH - 1)  # the document's list is one level
+    assert yamlfile.load_documents("x.yaml", ok)
+    with pytest.raises(UserError) as info:
+        yamlfile.load_documents("x.yaml", head + "- " + nested(yamlfile.MAX_DEPTH))
+    assert "nested more than 100 deep" in str(info.value)
+    assert info.value.where == ("x.yaml", 2 if merge else 1)
+
+
+def bomb(levels, width=9):
+    text = "a: &a [" + ", ".join(["lol"] * width) + "]\n"
+    for prev, name in zip("abcdefghij", "bcdefghijk"[:levels - 1]):
+        text += f"{name}: &{name} [" + ", ".join([f"*{prev}"] * width) + "]\n"
+    return text
+
+
+@pytest.mark.parametrize("merge", ["", "m: {<<: {x: 1}}\n"])
+def test_aliases_expanding_past_the_limit_are_an_error_at_the_line_of_the_alias(merge):
+    # 9**5 = 59049 values through aliases: below the limit; 9**6 is past it (line 6).
+    assert yamlfile.load_documents("x.yaml", merge + bomb(5))
+    with pytest.raises(UserError) as info:
+        yamlfile.load_documents("x.yaml", merge + bomb(9))
+    assert "aliases expand to more than 100000 values" in str(info.value)
+    assert info.value.where == ("x.yaml", 6 + (1 if merge else 0))
+
+
+def test_aliases_shared_a_little_still_load():
+    text = "opts: &o {a: 1, b: [1, 2, 3]}\n" + "".join(f"k{i}: *o\n" for i in range(1000))
+    (data, _), = yamlfile.load_documents("x.yaml", text)
+    assert data["k999"] is data["opts"]
+
+
+def test_a_yaml_file_that_is_not_a_regular_file_is_an_error(tmp_path, ten_seconds):
+    fifo = tmp_path / "steps-x.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(UserError) as info:
+        yamlfile.load_documents(str(fifo))
+    assert "a FIFO, not a regular file" in str(info.value)
