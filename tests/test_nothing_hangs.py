@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import NINJA, Project
+from conftest import NINJA, Project, processes_with
 
 MEMORY = 4 << 30  # bytes: /dev/zero read whole fails here, not in the machine
 
@@ -37,22 +37,6 @@ def configure(project, *args, env=None, timeout=60):
 
 def ninja(project, *targets, timeout=120):
     return bounded([NINJA, *targets], project.work, timeout=timeout)
-
-
-def processes_with(text):
-    """(pid, command line) of every process whose command line holds `text`."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmdline = f.read().replace(b"\0", b" ").decode("utf-8", "replace")
-        except OSError:
-            continue
-        if text in cmdline:
-            found.append((int(pid), cmdline))
-    return found
 
 
 def working_in(folder):
