@@ -156,3 +156,11 @@ def processes_with(text):
         if text in cmdline:
             found.append((int(pid), cmdline))
     return found
+
+
+def publish(project, *args, check=True):
+    """`python -m docbuild publish ARGS` in the project's top folder."""
+    result = run([sys.executable, "-m", "docbuild", "publish", *args], cwd=project.work)
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
