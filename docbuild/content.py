@@ -310,6 +310,8 @@ class Project:
                 add_errors(errors, exc)
         if errors:
             raise combined(sorted(errors, key=_line))
+        if docs and KINDS[docs[0].kind].per_doc:
+            out = _one_per_key(docs[0].kind, out)
         return out
 
     def _document(self, doc, seen, out):
@@ -322,10 +324,14 @@ class Project:
                                    or "source" in doc.data else ""))
         key = key_of(doc.kind, fields)
         if kind.key and any(key):
-            if key in seen:
-                raise doc.error(f"duplicate {'/'.join(kind.key)} {' '.join(key)!r} "
-                                f"(first at line {seen[key]})", kind.key[-1])
-            seen[key] = doc.lines.line
+            # One key in documents of different editions is one document per
+            # edition (giza filtered editions before it looked for duplicates).
+            editions = set(edition_names(doc, fields))
+            for line, other in seen.get(key, ()):
+                if not editions or not other or editions & other:
+                    raise doc.error(f"duplicate {'/'.join(kind.key)} {' '.join(key)!r} "
+                                    f"(first at line {line})", kind.key[-1])
+            seen.setdefault(key, []).append((doc.lines.line, editions))
         if is_abstract(doc.kind, fields):
             return
         if not self.in_edition(doc, fields):
@@ -336,6 +342,18 @@ class Project:
                 self.globals.get("version") not in map(str, fields["outputs"]):
             return  # a redirect for other versions
         out.append((doc, substitute_all(doc, fields, self.globals)))
+
+
+def _one_per_key(kind, out):
+    """Documents of one key in different editions name one file: it is the
+    document of the edition being generated, else (another edition's, or
+    planning every edition) the first."""
+    chosen = {}
+    for doc, fields in out:
+        key = key_of(kind, fields)
+        if key not in chosen or (chosen[key][1].get(EXCLUDED) and not fields.get(EXCLUDED)):
+            chosen[key] = (doc, fields)
+    return list(chosen.values())
 
 
 def _line(error):
