@@ -432,28 +432,30 @@ def include_errors(srcdir, graph, waiting, folders, generated):
     fix of its own: each such source gets one error, at the first include
     that waits for it, with the number of others.
     """
-    problems, sites = list(graph.problems), {}  # sites: source -> [(page, line, target)]
+    problems, sites = list(graph.problems), {}  # sites: (source, sure) -> [(page, line, target)]
     missing = {p.where: p for p in problems}
     for page, edges in sorted(graph.edges.items()) if waiting or folders else ():
         for kind, target, line in edges:
             if kind != "include" or target in generated:
                 continue
-            source = waiting.get(target)
+            source, sure = waiting.get(target), True
             if source is None and (page, line) in missing:
-                source = next((s for f, s in folders.items() if target.startswith(f)), None)
+                # A file that could not be read: its folder stands for its outputs.
+                source, sure = next((s for f, s in folders.items() if target.startswith(f)), None), False
                 if source is not None:
                     problems.remove(missing[(page, line)])
             if source is not None:
-                sites.setdefault(source, []).append((page, line, target))
-    for source, found in sorted(sites.items()):
+                sites.setdefault((source, sure), []).append((page, line, target))
+    for (source, sure), found in sorted(sites.items()):
         page, line, target = found[0]
         more = len(found) - 1
         more = (f"; {more} more includes of its outputs wait for it" if more > 1 else
                 "; 1 more include of its outputs waits for it" if more else "")
-        problems.append(UserError(
-            f"the included file /{os.path.relpath(target, srcdir)} is not generated: "
-            f"{_short(source)} has errors{more}", where=(page, line),
-            hint="fix the errors reported for that file"))
+        target = "/" + os.path.relpath(target, srcdir)
+        message = (f"the included file {target} is not generated: {_short(source)} has errors{more}"
+                   if sure else f"the included file {target} does not exist; {_short(source)} "
+                                f"may generate it, but cannot be read{more.replace('its outputs', 'them')}")
+        problems.append(UserError(message, where=(page, line), hint="fix the errors reported for that file"))
     return sorted(problems, key=lambda p: (str(p.where[0]), p.where[1] or 0))
 
 

@@ -17,6 +17,8 @@ BROKEN = {
         .. include:: /includes/nowhere.rst
 
         .. include:: /includes/extracts/fine.rst
+
+        .. include:: /includes/option/option-tool-port.rst
         """,
     # Several bad documents in one file, of different kinds of error.
     "includes/steps-install.yaml": """\
@@ -66,6 +68,8 @@ EXPECTED = [
     "(looked for {work}/proj/includes/nowhere.rst)",
     "docbuild: proj/index.rst:8: error: the included file /includes/extracts/fine.rst is not generated: "
     "proj/includes/extracts-notes.yaml has errors",
+    "docbuild: proj/index.rst:10: error: the included file /includes/option/option-tool-port.rst does not exist; "
+    "proj/includes/options-tool.yaml may generate it, but cannot be read",
 ]
 
 

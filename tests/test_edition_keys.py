@@ -1,6 +1,5 @@
 """One key in documents of different editions: one document per edition, as in giza."""
 
-import os
 
 from conftest import Project
 
