@@ -157,6 +157,8 @@ def apiarg(doc):
     description = doc.get("description")
     description = ("\n".join(map(text, description)) if isinstance(description, list)
                    else text(description)).strip()
+    # Spaces at the ends of lines show nowhere; giza's were indented, blank or not.
+    description = "\n".join(line.rstrip() for line in description.split("\n"))
     optional = doc.get("optional")
     if description.startswith("Optional."):  # giza's own marker (giza cut it to ". ...": a bug)
         optional, description = True, description[len("Optional."):].strip()
