@@ -21,7 +21,7 @@ import unicodedata
 
 import jinja2
 
-from docbuild import __version__, content, redirects
+from docbuild import __version__, content, redirects, tables
 from docbuild.errors import UserError, report
 from docbuild.kinds import ARG_NAMES, KINDS, kind_of
 from docbuild.paths import data_dir, depfile_entry, depfile_path, spell, write_if_changed
@@ -74,6 +74,7 @@ def environment(project_templates=None, cache_dir=None):
     env.filters["nginx"] = redirects.nginx  # a redirect value, quoted for each server
     env.filters["apache"] = redirects.apache
     env.globals["ARG_NAMES"] = ARG_NAMES
+    env.filters["list_item"] = tables.list_item  # a giza table cell
     return env
 
 
@@ -123,6 +124,8 @@ def render(kind, name, docs, env, source=None):
         ready = prepare(kind, fields)
         texts = [env.get_template(t).render(docs=ready, name=name, kind=kind)
                  for t in spec.templates]
+    if kind == "table":  # giza's tables end with a blank line: kept, byte for byte
+        return dict(zip(paths, texts))
     return {path: text.rstrip("\n") + "\n" for path, text in zip(paths, texts)}
 
 
