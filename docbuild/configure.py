@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 from docbuild import config as config_mod
-from docbuild import content, site, sphinxconf, variants
+from docbuild import buildinfo, content, images, site, sphinxconf, variants
 from docbuild.errors import UserError, UserErrors, report
 from docbuild.formats import EDGE_ORDER, FORMATS, SHARED_READ
 from docbuild.graph import Graph
@@ -171,6 +171,18 @@ def git_branch(folder):
     except (OSError, TypeError):
         return None
     return text[len("ref: refs/heads/"):] if text.startswith("ref: refs/heads/") else None
+
+
+def buildinfo_edge(srcdir, gen_dirs, generated):
+    """giza's includes/hash.rst (the git commit), in every gen dir, when the
+    source is in a git repository and has no includes/hash.rst of its own."""
+    own = os.path.join(srcdir, "includes", "hash.rst")
+    inputs = buildinfo.repo_files(srcdir)
+    if not inputs or os.path.exists(own) or own in generated:
+        return None
+    outputs = [os.path.join(g, "includes", "hash.rst") for g in gen_dirs]
+    generated[own] = outputs[0]
+    return {"outputs": outputs, "inputs": inputs}
 
 
 def generator_rows(plan, group_size, top, gen_dir, stem_dir, globals_file):
@@ -463,6 +475,10 @@ def configure(args):
     write_if_changed(content_cache, json.dumps(next_cache))
     generated = {os.path.join(srcdir, out): os.path.join(gen_dirs[editions[0]], out)
                  for outs in plan.values() for out in outs}
+    image_edges, image_files = images.plan(srcdir, [gen_dirs[e] for e in editions], meta,
+                                           str(values.get("html_baseurl") or ""), globals_["branch"])
+    generated.update(image_files)
+    info = buildinfo_edge(srcdir, [gen_dirs[e] for e in editions], generated)
 
     cache_file = os.path.join(meta, "scan-cache.json")
     graph = Graph(srcdir, project.docs, values["source_suffix"], generated=generated,
@@ -490,6 +506,8 @@ def configure(args):
     regen_inputs += project.dirs + asset_folders
     if cfg.templates:
         regen_inputs.append(cfg.templates)
+    if images.metadata_file(srcdir):  # an image's entry edited: its spec, then its edge
+        regen_inputs.append(images.metadata_file(srcdir))
     head = git_head(srcdir)
     if not cfg.branch and head and os.path.isfile(head):
         regen_inputs.append(head)  # a checkout changes {{branch}}
@@ -606,6 +624,15 @@ def configure(args):
         build_dir_arg=spell(build_dir, top),
         timing_trace=spell(os.path.join(build_dir, "timing.json"), top),
         timing_html=spell(os.path.join(build_dir, "timing.html"), top),
+        images=[{"name": i["name"], "svg": spell(i["svg"], top), "spec": spell(i["spec"], top),
+                 "outputs": [spell(o, top) for o in i["outputs"]],
+                 "log": spell(os.path.join(build_dir, "logs", "images", i["name"] + ".log"), top)}
+                for i in image_edges],
+        image_template=spell(images.TEMPLATE, top),
+        buildinfo=info and {"outputs": [spell(o, top) for o in info["outputs"]],
+                            "inputs": [spell(i, top) for i in info["inputs"]],
+                            "repo": spell(srcdir, top),
+                            "log": spell(os.path.join(build_dir, "logs", "buildinfo.log"), top)},
     )
     text = render(cache_dir=os.path.join(meta, "jinja"), **context)
     # Before the regeneration edge's outputs, so that they are newer.

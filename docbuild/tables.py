@@ -124,11 +124,13 @@ def lookup(expr, scope):
 
 
 def list_item(text, bullet, indent=3):
-    """A list-table cell as rstcloth wrote it: every line indented under the bullet,
-    blank lines included (so a cell's trailing newline gives an indented blank line)."""
+    """A list-table cell as rstcloth wrote it: every line indented under the
+    bullet (a cell's trailing newline gives a blank line), but no whitespace
+    at the end of a line (giza indented blank lines too)."""
     pad = " " * indent
     lines = text.split("\n")
-    return "\n".join([pad + bullet + lines[0]] + [pad + " " * len(bullet) + line for line in lines[1:]])
+    return "\n".join([(pad + bullet + lines[0]).rstrip()]
+                      + [(pad + " " * len(bullet) + line).rstrip() for line in lines[1:]])
 
 
 def _raise(errors):
