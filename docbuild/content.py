@@ -393,7 +393,9 @@ def discover(srcdir):
     found = []
     for root, dirs, files in os.walk(os.path.join(srcdir, "includes")):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [os.path.join(root, f) for f in sorted(files) if f.endswith(".yaml")]
+        # giza's includes/metadata.yaml configures the includes overview: not content.
+        found += [os.path.join(root, f) for f in sorted(files) if f.endswith(".yaml")
+                  and f != "metadata.yaml"]
     return found
 
 
