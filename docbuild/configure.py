@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 from docbuild import config as config_mod
-from docbuild import buildinfo, content, images, site, sphinxconf, variants
+from docbuild import buildinfo, content, images, overview, site, sphinxconf, variants
 from docbuild.errors import UserError, UserErrors, report
 from docbuild.formats import EDGE_ORDER, FORMATS, SHARED_READ
 from docbuild.graph import Graph
@@ -183,6 +183,20 @@ def buildinfo_edge(srcdir, gen_dirs, generated):
     outputs = [os.path.join(g, "includes", "hash.rst") for g in gen_dirs]
     generated[own] = outputs[0]
     return {"outputs": outputs, "inputs": inputs}
+
+
+def overview_edge(srcdir, gen_dirs, generated, docs):
+    """giza's includes/generated/overview.rst, when the source has meta/ and
+    includes/metadata.yaml: its inputs are every page and every file of includes/."""
+    settings = overview.planned(srcdir)
+    own = os.path.join(srcdir, "includes", "generated", "overview.rst")
+    if not settings or os.path.exists(own) or own in generated:
+        return None
+    outputs = [os.path.join(g, "includes", "generated", "overview.rst") for g in gen_dirs]
+    generated[own] = outputs[0]
+    files = sorted({os.path.join(srcdir, d) for d in docs}
+                   | set(overview.walk(os.path.join(srcdir, "includes"))))
+    return {"outputs": outputs, "inputs": files}
 
 
 def generator_rows(plan, group_size, top, gen_dir, stem_dir, globals_file):
@@ -479,6 +493,7 @@ def configure(args):
                                            str(values.get("html_baseurl") or ""), globals_["branch"])
     generated.update(image_files)
     info = buildinfo_edge(srcdir, [gen_dirs[e] for e in editions], generated)
+    includes_overview = overview_edge(srcdir, [gen_dirs[e] for e in editions], generated, project.docs)
 
     cache_file = os.path.join(meta, "scan-cache.json")
     graph = Graph(srcdir, project.docs, values["source_suffix"], generated=generated,
@@ -629,6 +644,12 @@ def configure(args):
                  "log": spell(os.path.join(build_dir, "logs", "images", i["name"] + ".log"), top)}
                 for i in image_edges],
         image_template=spell(images.TEMPLATE, top),
+        overview=includes_overview and {
+            "outputs": [spell(o, top) for o in includes_overview["outputs"]],
+            "inputs": [spell(i, top) for i in includes_overview["inputs"]],
+            "args": ["--srcdir", spell(srcdir, top), "--skip", spell(build_dir, top),
+                     *(spell(o, top) for o in includes_overview["outputs"])],
+            "log": spell(os.path.join(build_dir, "logs", "overview.log"), top)},
         buildinfo=info and {"outputs": [spell(o, top) for o in info["outputs"]],
                             "inputs": [spell(i, top) for i in info["inputs"]],
                             "repo": spell(srcdir, top),

@@ -321,3 +321,53 @@ def test_the_image_goldens_are_what_giza_writes(tmp_path):
     match, mismatch, errors = filecmp.cmpfiles(expected, tmp_path / "images", os.listdir(expected),
                                                shallow=False)
     assert sorted(match) == sorted(os.listdir(expected))
+
+
+# --- Includes overview ---------------------------------------------------------------
+
+def test_the_includes_overview_is_written_as_giza_wrote_it(tmp_path):
+    source = os.path.join(GIZA, "overview", "source")
+    out = tmp_path / "overview.rst"
+    result = run([sys.executable, "-m", "docbuild.overview", "--srcdir", source, str(out)], cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    with open(os.path.join(GIZA, "overview", "expected", "overview.rst"), encoding="utf-8") as f:
+        assert out.read_text(encoding="utf-8") == normal(f.read())
+
+
+@pytest.mark.skipif(not (os.path.exists(ORACLE) and python27()),
+                    reason="giza's oracle (../shared/giza-oracle, python2.7, /tmp/giza-deps) is not here")
+def test_the_overview_golden_is_what_giza_writes(tmp_path):
+    folder = os.path.join(GIZA, "overview")
+    subprocess.run([python27(), os.path.join(folder, "giza_overview.py"), os.path.dirname(ORACLE),
+                    os.path.join(folder, "source"), str(tmp_path)],
+                   env=dict(os.environ, PYTHONPATH="/tmp/giza-deps"), check=True, capture_output=True)
+    assert filecmp.cmp(os.path.join(folder, "expected", "overview.rst"), tmp_path / "overview.rst",
+                       shallow=False)
+
+
+def test_the_includes_overview_is_built_and_follows_the_pages(tmp_path):
+    p = Project(tmp_path / "work", {
+        "conf.py": 'project = "Overview"\n',
+        "index.rst": "Overview\n========\n\n.. toctree::\n\n   meta/includes\n\n"
+                     ".. include:: /includes/fact-a.rst\n",
+        "other.rst": ":orphan:\n\nOther\n=====\n\nNo include yet.\n",
+        "meta/includes.rst": ":orphan:\n\n.. include:: /includes/generated/overview.rst\n",
+        "includes/metadata.yaml": "title: Included Files\ndomain: py\nintroduction: Every include.\n",
+        "includes/fact-a.rst": "A fact.\n",
+    })
+    p.configure()
+    p.ninja()
+    overview_rst = p.path("build", "gen", "includes", "generated", "overview.rst")
+    with open(overview_rst, encoding="utf-8") as f:
+        assert "``/includes/fact-a`` is only included in :doc:`/index`." in f.read()
+    assert not os.path.exists(p.path("proj", "includes", "generated"))
+    assert "no work to do" in p.ninja().stdout
+    # A page that now includes the file: the overview says so, and is re-read.
+    p.edit("other.rst", "\n.. include:: /includes/fact-a.rst\n")
+    second = p.ninja()
+    assert "includes overview" in steps_run(second)
+    with open(overview_rst, encoding="utf-8") as f:
+        assert "``/includes/fact-a`` is included in **2** files." in f.read()
+    with open(p.path("build", "html", "meta", "includes.html"), encoding="utf-8") as f:
+        assert "included in <strong>2</strong> files" in f.read()
+    assert "no work to do" in p.ninja().stdout
