@@ -172,7 +172,8 @@ def render(spec):
         template = jinja2.Template(f.read(), trim_blocks=True, lstrip_blocks=True,
                                    keep_trailing_newline=True)
     text = template.render(name=image["name"], alt=image["alt"], outputs=image["outputs"],
-                           suffix=suffix, url=spec["url"].rstrip("/"), branch=spec["branch"],
+                           suffix=suffix, url=html.escape(spec["url"].rstrip("/")),
+                           branch=html.escape(spec["branch"]),
                            alt_attribute=html.escape(image["alt"]), alt_html=alt_html)
     return text.rstrip("\n") + "\n"  # giza ended it with blank lines: no use
 
