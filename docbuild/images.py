@@ -131,10 +131,9 @@ def plan(srcdir, gen_dirs, meta_dir, url, branch):
     editions read their own copies, written by the same edge.
     """
     path = metadata_file(srcdir)
-    if not path:
-        return [], {}
+    found, errors = read(path) if path else ([], [])
+    remove_stale(os.path.join(meta_dir, "images"), {image["name"] for image, _ in found}, gen_dirs)
     edges, generated = [], {}
-    found, errors = read(path)
     for image, line in found:
         name = image["name"]
         svg = os.path.join(srcdir, "images", name + ".svg")
@@ -157,6 +156,31 @@ def plan(srcdir, gen_dirs, meta_dir, url, branch):
     if errors:
         raise errors[0] if len(errors) == 1 else UserErrors(errors)
     return edges, generated
+
+
+def remove_stale(spec_dir, names, gen_dirs):
+    """Delete what images no longer listed made (their spec names it), in the gen dirs only."""
+    try:
+        specs = sorted(os.listdir(spec_dir))
+    except FileNotFoundError:
+        return
+    for entry in specs:
+        if not entry.endswith(".json") or entry[:-5] in names:
+            continue
+        spec_path = os.path.join(spec_dir, entry)
+        try:
+            with open(spec_path, encoding="utf-8") as f:
+                spec = json.load(f)
+            made = spec["rst"] + [p for item in spec["files"] for p in item["paths"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            made = []
+        for out in made:
+            if any(os.path.abspath(out).startswith(os.path.abspath(g) + os.sep) for g in gen_dirs):
+                try:
+                    os.unlink(out)
+                except OSError:
+                    pass
+        os.unlink(spec_path)
 
 
 def render(spec):

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from conftest import IN_CI, ROOT, Project, run, steps_run
+from conftest import IN_CI, ROOT, Project, reread, run, steps_run
 
 GIZA = os.path.join(ROOT, "tests", "giza")
 ORACLE = os.path.join(os.path.dirname(ROOT), "shared", "giza-oracle", "run_giza.py")
@@ -213,7 +213,16 @@ def test_an_svg_image_gets_its_include_and_pngs_at_the_given_width(tmp_path):
     again = p.ninja()
     assert "image arch" in steps_run(again)
     assert png_size(os.path.join(gen, "arch.png")) == (100, 50)
+    assert reread(p.log("html"))[1] == 1  # the page that shows it
     assert "no work to do" in p.ninja().stdout
+
+    # An image no longer listed: its files go, and a page still including it is an error.
+    with open(p.path("proj", "images", "metadata.yaml"), "w", encoding="utf-8") as f:
+        f.write("")
+    result = p.configure(check=False)
+    assert "the included file /images/arch.rst does not exist" in result.stderr
+    assert not os.path.exists(os.path.join(gen, "arch.rst"))
+    assert not os.path.exists(os.path.join(gen, "arch.png"))
 
 
 def test_a_missing_converter_fails_the_image_step_with_an_install_hint(tmp_path):
