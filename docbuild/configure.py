@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 from docbuild import config as config_mod
-from docbuild import content, site, sphinxconf, variants
+from docbuild import buildinfo, content, images, overview, site, sphinxconf, variants
 from docbuild.errors import UserError, UserErrors, _short, report
 from docbuild.formats import EDGE_ORDER, FORMATS, SHARED_READ
 from docbuild.graph import Graph
@@ -171,6 +171,32 @@ def git_branch(folder):
     except (OSError, TypeError):
         return None
     return text[len("ref: refs/heads/"):] if text.startswith("ref: refs/heads/") else None
+
+
+def buildinfo_edge(srcdir, gen_dirs, generated):
+    """giza's includes/hash.rst (the git commit), in every gen dir, when the
+    source is in a git repository and has no includes/hash.rst of its own."""
+    own = os.path.join(srcdir, "includes", "hash.rst")
+    inputs = buildinfo.repo_files(srcdir)
+    if not inputs or os.path.exists(own) or own in generated:
+        return None
+    outputs = [os.path.join(g, "includes", "hash.rst") for g in gen_dirs]
+    generated[own] = outputs[0]
+    return {"outputs": outputs, "inputs": inputs}
+
+
+def overview_edge(srcdir, gen_dirs, generated, docs):
+    """giza's includes/generated/overview.rst, when the source has meta/ and
+    includes/metadata.yaml: its inputs are every page and every file of includes/."""
+    settings = overview.planned(srcdir)
+    own = os.path.join(srcdir, "includes", "generated", "overview.rst")
+    if not settings or os.path.exists(own) or own in generated:
+        return None
+    outputs = [os.path.join(g, "includes", "generated", "overview.rst") for g in gen_dirs]
+    generated[own] = outputs[0]
+    files = sorted({os.path.join(srcdir, d) for d in docs}
+                   | set(overview.walk(os.path.join(srcdir, "includes"))))
+    return {"outputs": outputs, "inputs": files}
 
 
 def generator_rows(plan, group_size, top, gen_dir, stem_dir, globals_file):
@@ -518,6 +544,15 @@ def configure(args):
     write_if_changed(content_cache, json.dumps(next_cache))
     generated = {os.path.join(srcdir, out): os.path.join(gen_dirs[editions[0]], out)
                  for outs in plan.values() for out in outs}
+    try:
+        image_edges, image_files = images.plan(srcdir, [gen_dirs[e] for e in editions], meta,
+                                               str(values.get("html_baseurl") or ""), globals_["branch"])
+    except UserError as exc:  # reported with the other errors of this run
+        content.add_errors(problems, exc)
+        image_edges, image_files = [], {}
+    generated.update(image_files)
+    info = buildinfo_edge(srcdir, [gen_dirs[e] for e in editions], generated)
+    includes_overview = overview_edge(srcdir, [gen_dirs[e] for e in editions], generated, project.docs)
     # What the files with errors would generate: an include of one of those
     # is reported as waiting for that file, not as a mistake of its own.
     waiting, folders = waiting_outputs(srcdir, plan) if problems else ({}, {})
@@ -546,6 +581,8 @@ def configure(args):
     regen_inputs += project.dirs + asset_folders
     if cfg.templates:
         regen_inputs.append(cfg.templates)
+    if images.metadata_file(srcdir):  # an image's entry edited: its spec, then its edge
+        regen_inputs.append(images.metadata_file(srcdir))
     head = git_head(srcdir)
     if not cfg.branch and head and os.path.isfile(head):
         regen_inputs.append(head)  # a checkout changes {{branch}}
@@ -662,6 +699,21 @@ def configure(args):
         build_dir_arg=spell(build_dir, top),
         timing_trace=spell(os.path.join(build_dir, "timing.json"), top),
         timing_html=spell(os.path.join(build_dir, "timing.html"), top),
+        images=[{"name": i["name"], "svg": spell(i["svg"], top), "spec": spell(i["spec"], top),
+                 "outputs": [spell(o, top) for o in i["outputs"]],
+                 "log": spell(os.path.join(build_dir, "logs", "images", i["name"] + ".log"), top)}
+                for i in image_edges],
+        image_template=spell(images.TEMPLATE, top),
+        overview=includes_overview and {
+            "outputs": [spell(o, top) for o in includes_overview["outputs"]],
+            "inputs": [spell(i, top) for i in includes_overview["inputs"]],
+            "args": ["--srcdir", spell(srcdir, top), "--skip", spell(build_dir, top),
+                     *(spell(o, top) for o in includes_overview["outputs"])],
+            "log": spell(os.path.join(build_dir, "logs", "overview.log"), top)},
+        buildinfo=info and {"outputs": [spell(o, top) for o in info["outputs"]],
+                            "inputs": [spell(i, top) for i in info["inputs"]],
+                            "repo": spell(srcdir, top),
+                            "log": spell(os.path.join(build_dir, "logs", "buildinfo.log"), top)},
     )
     text = render(cache_dir=os.path.join(meta, "jinja"), **context)
     # Before the regeneration edge's outputs, so that they are newer.

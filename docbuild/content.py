@@ -73,6 +73,8 @@ def check_fields(doc, data, fields, lines, prefix=""):
 
 
 def check_doc(doc):
+    if doc.kind == "table":
+        return  # a table is checked as a whole: docbuild.tables
     kind = KINDS[doc.kind]
     check_fields(doc, doc.data, {**COMMON, **kind.fields}, doc.lines)
     for field in ("inherit", "source"):
@@ -328,6 +330,10 @@ class Project:
 
         Every bad document of the file is reported (UserErrors), not only the first.
         """
+        if (kind or (kind_of(os.path.basename(path)) or ("",))[0]) == "table":
+            from docbuild import tables  # no inheritance, no replacements: giza had none
+
+            return tables.documents(self.load(path, kind))
         docs, error = self.read_docs(path, kind)
         errors = []
         if error:
@@ -530,7 +536,9 @@ def discover(srcdir):
     found = []
     for root, dirs, files in os.walk(os.path.join(srcdir, "includes")):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [os.path.join(root, f) for f in sorted(files) if f.endswith(".yaml")]
+        # giza's includes/metadata.yaml configures the includes overview: not content.
+        found += [os.path.join(root, f) for f in sorted(files) if f.endswith(".yaml")
+                  and f != "metadata.yaml"]
     return found
 
 
@@ -638,7 +646,7 @@ def inherited(project, path):
     while todo:
         docs = project.files.get(todo.pop())
         for doc in docs if isinstance(docs, list) else []:
-            for field in ("inherit", "source"):
+            for field in ("inherit", "source") if doc.kind != "table" else ():
                 if field in doc.data:
                     parent = project.parent(doc).path
                     if parent not in found:

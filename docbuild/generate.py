@@ -22,7 +22,7 @@ import unicodedata
 
 import jinja2
 
-from docbuild import __version__, content, redirects
+from docbuild import __version__, content, redirects, tables
 from docbuild.errors import UserError, report
 from docbuild.kinds import ARG_NAMES, KINDS, TOC_KINDS, kind_of
 from docbuild.paths import data_dir, depfile_entry, depfile_path, spell, write_if_changed
@@ -112,6 +112,7 @@ def environment(project_templates=None, cache_dir=None):
     env.filters["wrap"] = wrap
     env.globals["ARG_NAMES"] = ARG_NAMES
     env.globals["grid_table"] = grid_table
+    env.filters["list_item"] = tables.list_item  # a giza table cell
     return env
 
 

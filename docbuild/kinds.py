@@ -85,6 +85,11 @@ KINDS = {k.name: k for k in [
          ("redirects.htaccess", "redirects.nginx", "redirect.html")),
     Kind("glossary", ("term",), {"term": "str", "definition": TEXT}, ("term", "definition"),
          False, lambda name, docs: [f"glossary/{name}.rst"], ("glossary.rst",)),
+    # giza's tables: three documents (layout, meta, content) of free keys,
+    # checked by docbuild.tables, not by these fields.  Both files are the
+    # same list-table, as giza wrote them.
+    Kind("table", (), {}, (), False, lambda name, docs: [f"table/{name}.rst", f"table/{name}-list.rst"],
+         ("table.rst", "table.rst")),
 ]}
 
 REDIRECT_CODES = (301, 302, 303, 307, 308)

@@ -80,6 +80,8 @@ def setup(app):
     if SETTINGS:
         if SETTINGS.get("gen"):
             app.add_directive("include", generated_include(), override=True)
+            # Before Sphinx collects images (doctree-read, priority 500).
+            app.connect("doctree-read", generated_images, priority=400)
         app.connect("config-inited", exclude_build_dir)
         app.connect("config-inited", apply_variant)
         warnings = Warnings(app)
@@ -573,6 +575,25 @@ def generated_include():
             return super().run()
 
     return GeneratedInclude
+
+
+def generated_images(app, doctree):
+    """`/images/x.png` that the source dir lacks but docbuild generated (giza's
+    images, docbuild.images): point the image at the generated file, by a
+    path relative to the document, which Sphinx follows (and copies) as it
+    does any image outside the source dir."""
+    from docutils import nodes
+
+    gen = os.path.abspath(SETTINGS["gen"])
+    for node in doctree.findall(nodes.image):
+        uri = node.get("uri", "")
+        if "://" in uri or uri.startswith("data:") or "*" in uri:
+            continue
+        rel, path = app.env.relfn2path(uri, app.env.docname)
+        candidate = os.path.normpath(os.path.join(gen, rel))
+        if not os.path.exists(path) and os.path.isfile(candidate):
+            docdir = os.path.dirname(app.env.doc2path(app.env.docname))
+            node["uri"] = os.path.relpath(candidate, docdir)
 
 
 def _walk(folder):
