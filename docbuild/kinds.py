@@ -24,18 +24,27 @@ Kind = namedtuple("Kind", "name key fields required per_doc outputs templates")
 COMMON = {"inherit": "map", "source": "map", "replacement": "map", "edition": ("str", "list")}
 
 TEXT = ("str", "num", "bool")  # a scalar that is printed as text
+ANY = ("str", "num", "bool", "list", "map")  # giza stores it and never prints it
 TITLE = ("str", "map")  # a string, or {text, character}
 FRAGMENTS = {"pre": TEXT, "content": TEXT, "post": TEXT, "description": TEXT}
-ACTION_FIELDS = {"heading": TITLE, "pre": TEXT, "code": TEXT, "language": "str",
-                 "content": TEXT, "post": TEXT}
+# A step's action, as giza 0.5 reads it: `title` is `heading`; `level` and
+# a heading's `character` are accepted and ignored (actions are always one
+# level below their step); `optional` (any value) adds "Optional: ".
+ACTION_FIELDS = {"heading": TITLE, "title": TITLE, "pre": TEXT, "code": (*TEXT, "list"),
+                 "language": "str", "content": TEXT, "post": TEXT, "level": ("num", "str"),
+                 "optional": ANY, "replacement": "map"}
 
 TOC_FIELDS = {"file": "str", "name": TEXT, "description": TEXT, "level": "int", "text_only": "bool"}
 
 KINDS = {k.name: k for k in [
+    # giza 0.5's steps (giza-formats.md section 2): `heading` is `title`,
+    # `level` a number or a heading character, `optional` any value (its
+    # presence counts), `final` stored only; `ref` may be "".
     Kind("steps", ("ref",),
-         {"title": TITLE, "stepnum": "int", "ref": "str", "level": "int", "optional": "bool",
+         {"title": TITLE, "heading": TITLE, "stepnum": "num", "ref": "str",
+          "level": ("num", "str"), "optional": ANY, "final": ANY,
           "action": ("map", "list"), **FRAGMENTS},
-         ("ref", "title"), False, lambda name, docs: [f"steps/{name}.rst"], ("steps.rst",)),
+         ("ref",), False, lambda name, docs: [f"steps/{name}.rst"], ("steps.rst",)),
     Kind("toc", ("file",), TOC_FIELDS, ("file",), False,
          lambda name, docs: [f"toc/{name}.rst", f"toc/dfn-list-{name}.rst"],
          ("toc.rst", "toc-dfn-list.rst")),
@@ -49,11 +58,15 @@ KINDS = {k.name: k for k in [
           "optional": "bool", "position": "int", "interface": "str", "operation": "str",
           "ref": "str", **FRAGMENTS},
          ("arg_name", "name"), False, lambda name, docs: [f"apiargs/{name}.rst"], ("apiargs.rst",)),
+    # giza 0.5's options (giza-formats.md section 4): `optional` is accepted
+    # and never shown, `ref` and `final` are stored only; the directive
+    # defaults to `object`, as in giza.
     Kind("options", ("program", "name"),
          {"program": "str", "name": "str", "directive": "str", "args": TEXT,
-          "aliases": ("str", "list"), "type": TEXT, "default": TEXT, **FRAGMENTS},
+          "aliases": ("str", "list"), "type": TEXT, "default": TEXT, "optional": "bool",
+          "ref": "str", "final": ANY, **FRAGMENTS},
          ("program", "name"), True,
-         lambda name, docs: [f"option/{d.get('directive') or 'option'}-{d['program']}-{d['name']}.rst"
+         lambda name, docs: [f"option/{option_directive(d)}-{d['program']}-{d['name']}.rst"
                              for d in docs], ("options.rst",)),
     Kind("extracts", ("ref",),
          {"ref": "str", "title": TEXT, "code": TEXT, "language": "str", "only": "str", **FRAGMENTS},
@@ -77,6 +90,12 @@ REDIRECT_CODES = (301, 302, 303, 307, 308)
 # The fields whose values are part of a generated file's name (besides the
 # source's own name): content.outputs passes each through paths.component.
 NAMED_BY = {"options": ("directive", "program", "name"), "extracts": ("ref",), "release": ("ref",)}
+
+
+def option_directive(doc):
+    """An option document's directive: giza's default is `object`."""
+    directive = doc.get("directive")
+    return "object" if directive in (None, "") else str(directive)
 
 
 def redirect_page(source):
@@ -113,5 +132,13 @@ def key_of(kind, doc):
 
 
 def is_abstract(kind, doc):
-    """A document whose identifying value starts with `_` only feeds others."""
+    """A document whose identifying value starts with `_` only feeds others.
+
+    As in giza: an option is abstract by its `program` alone (`_shared`),
+    and every step is rendered, `_` or not.
+    """
+    if kind == "steps":
+        return False
+    if kind == "options":
+        return str(doc.get("program", "")).startswith("_")
     return any(value.startswith("_") for value in key_of(kind, doc))
