@@ -8,7 +8,7 @@ Every error names the YAML file, the document's line and the field.
 import os
 import re
 
-from docbuild import yamlfile
+from docbuild import py2order, yamlfile
 from docbuild.errors import UserError, UserErrors
 from docbuild.kinds import (KINDS, NAMED_BY, TYPES, ACTION_FIELDS, COMMON, is_abstract, key_of,
                             kind_of, option_directive)
@@ -307,20 +307,23 @@ def edition_names(doc, fields):
 def own_fields(doc):
     """A document's own fields, before inheritance, as giza 0.5 read them.
 
-    For steps, giza's setters ran in the order the keys are written: a
-    title sets level 3 unless a `level` came before it, a `{text,
-    character}` title sets the character's level (or resets it to 3 when
-    it has none, or when a `level` came first), and `level` sets it.  The
-    level a step ends with is its own, over an inherited one.  `heading` is
-    `title`.  An inheriting step without its own `stepnum` is numbered by
-    its place (giza printed `None` there).
+    For steps, giza's setters ran in the order giza saw the keys (Python
+    2's dict order, which py2order replays): a title sets level 3 unless a
+    `level` came before it, a `{text, character}` title sets the
+    character's level (or resets it to 3 when it has none, or when a
+    `level` came first), and `level` sets it.  The level a step ends with
+    is its own, over an inherited one.  `heading` is `title`.  An
+    inheriting step without its own `stepnum` is numbered by its place
+    (giza printed `None` there).
     """
     if doc.kind != "steps":
         return dict(doc.data)
-    own, level = {}, None
-    for key, value in doc.data.items():
+    data = doc.data
+    inherits = "inherit" in data or "source" in data
+    level = None
+    for key in py2order.yaml_order(list(data), ["ref"] if inherits and "ref" not in data else []):
+        value = data.get(key)
         if key in ("title", "heading") and value is not None:
-            key = "title"
             if isinstance(value, dict):
                 level = LEVEL_OF[value["character"]] if level is None and \
                     value.get("character") in LEVEL_OF else 3
@@ -328,10 +331,10 @@ def own_fields(doc):
                 level = 3
         elif key == "level" and value is not None:
             level = LEVEL_OF[value] if isinstance(value, str) else int(value)
-        own[key] = value
+    own = {("title" if key == "heading" else key): value for key, value in data.items()}
     if level is not None:
         own["level"] = level
-    if ("inherit" in own or "source" in own) and own.get("stepnum") is None:
+    if inherits and own.get("stepnum") is None:
         own["stepnum"] = None
     return own
 

@@ -121,10 +121,11 @@ def environment(project_templates=None, cache_dir=None):
     return env
 
 
-def prepare(kind, docs):
-    """Order and normalise a file's documents for its templates."""
+def prepare(kind, docs, sources=None):
+    """Order and normalise a file's documents for its templates (`sources`:
+    their content.Doc objects, for errors)."""
     if kind == "steps":
-        return prepare_steps(docs)
+        return prepare_steps(docs, sources)
     if kind == "apiargs":
         ordered = sorted(enumerate(docs), key=lambda p: (p[1].get("position") is None,
                                                          p[1].get("position") or 0, p[0]))
@@ -135,7 +136,7 @@ def prepare(kind, docs):
     return docs
 
 
-def prepare_steps(docs):
+def prepare_steps(docs, sources=None):
     """Steps numbered, ordered and titled as giza 0.5 did (giza-formats.md section 2).
 
     A step without `stepnum` is numbered one more than the step written
@@ -145,19 +146,20 @@ def prepare_steps(docs):
     below their step, whatever their own `level` or heading character.
     """
     numbered, previous = [], 0
-    for doc in docs:
+    for index, doc in enumerate(docs):
         stepnum = doc.get("stepnum")
         previous = int(stepnum) if stepnum is not None else previous + 1
-        numbered.append((previous, doc))
+        numbered.append((previous, index, doc))
     out = []
-    for number, doc in sorted(numbered, key=lambda pair: pair[0]):
+    for number, index, doc in sorted(numbered, key=lambda entry: entry[0]):
         level = doc.get("level") or 3
         actions = doc.get("action")
         actions = actions if isinstance(actions, list) else [] if actions is None else [actions]
         if level == 6 and any(_step_title(a, "heading", "title") is not None for a in actions
                               if isinstance(a, dict)):
-            raise UserError(f"step {doc.get('ref')!r} is at level 6: its actions' headings "
-                            "would be at level 7, which reStructuredText has no character for",
+            raise UserError("a level 6 step's actions would have level 7 headings, which "
+                            "reStructuredText has no character for",
+                            where=sources[index].where() if sources else None,
                             hint="give the step a level from 1 to 5")
         out.append({**doc, "number": number, "level": level, "char": HEADING[level],
                     "action_char": HEADING.get(level + 1),
@@ -195,7 +197,7 @@ def render(kind, name, docs, env, source=None):
         texts = ["" if f.get(content.EXCLUDED) else template.render(doc=f, name=name, kind=kind)
                  for f in fields]
     else:
-        ready = prepare(kind, fields)
+        ready = prepare(kind, fields, [doc for doc, _ in docs])
         texts = [env.get_template(t).render(docs=ready, name=name, kind=kind)
                  for t in spec.templates]
     return {path: text.rstrip("\n") + "\n" for path, text in zip(paths, texts)}
