@@ -97,7 +97,7 @@ def check_doc(doc):
                 raise UserError("each `action` must be a mapping", where=(doc.path, sub.line))
             check_fields(doc, action, ACTION_FIELDS, sub, prefix="action.")
             if action.get("code") is not None and not action.get("language"):
-                raise UserError("an action with `code` needs `language`", where=(doc.path, sub.line),
+                raise UserError("an action with `code` needs `language`", where=(doc.path, sub.of("code")),
                                 hint="a Pygments lexer name such as `sh` or `javascript`, "
                                      "or `none` for plain text (giza required it too)")
         level = doc.data.get("level")
