@@ -293,7 +293,7 @@ class Project:
 EXCLUDED = "docbuild:excluded"
 # Raised when the checks of outputs() change: a plan cached by an older,
 # laxer docbuild is then made again (and checked), not trusted.
-CHECKS = 2
+CHECKS = 3  # 3: options default to `object` (giza), steps accept giza's fields
 
 
 def edition_names(doc, fields):
