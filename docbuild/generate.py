@@ -109,7 +109,7 @@ def environment(project_templates=None, cache_dir=None):
     env.filters["block"] = block
     # A field that is there (giza: a key with a value; "" counts, null does not).
     env.tests["given"] = lambda value: value is not None and not isinstance(value, jinja2.Undefined)
-    env.filters["underline"] = lambda title, char: char * max(column_width(title), 1)
+    env.filters["underline"] = lambda title, char: char * column_width(title)
     env.filters["heading"] = lambda title, level=3: "\n".join(heading(title, level))
     env.filters["option_label"] = content.option_label
     env.filters["option_directive"] = option_directive
