@@ -14,7 +14,7 @@ import sys
 
 from docbuild import config as config_mod
 from docbuild import content, site, sphinxconf, variants
-from docbuild.errors import UserError, UserErrors, report
+from docbuild.errors import UserError, UserErrors, _short, report
 from docbuild.formats import EDGE_ORDER, FORMATS, SHARED_READ
 from docbuild.graph import Graph
 from docbuild.ninja_file import TEMPLATE, check_target_name, render
@@ -411,6 +411,54 @@ def load_json(path):
         return {}
 
 
+def waiting_outputs(srcdir, plan):
+    """({absolute path: source}, {absolute folder: source}): what each
+    structured source with errors would generate (see content.expected_outputs)."""
+    waiting, folders = {}, {}
+    for source in content.discover(srcdir):
+        if source not in plan:
+            outs, dirs = content.expected_outputs(srcdir, source)
+            for out in outs:
+                waiting.setdefault(os.path.join(srcdir, out), source)
+            for folder in dirs:
+                folders.setdefault(os.path.join(srcdir, folder) + os.sep, source)
+    return waiting, folders
+
+
+def include_errors(srcdir, graph, waiting, folders, generated):
+    """The missing includes, in file and line order.
+
+    An include of a file that a source with errors would generate needs no
+    fix of its own: each such source gets one error, at the first include
+    that waits for it, with the number of others.
+    """
+    problems, sites = list(graph.problems), {}  # sites: (source, sure) -> [(page, line, target)]
+    missing = {p.where: p for p in problems}
+    for page, edges in sorted(graph.edges.items()) if waiting or folders else ():
+        for kind, target, line in edges:
+            if kind != "include" or target in generated:
+                continue
+            source, sure = waiting.get(target), True
+            if source is None and (page, line) in missing:
+                # A file that could not be read: its folder stands for its outputs.
+                source, sure = next((s for f, s in folders.items() if target.startswith(f)), None), False
+                if source is not None:
+                    problems.remove(missing[(page, line)])
+            if source is not None:
+                sites.setdefault((source, sure), []).append((page, line, target))
+    for (source, sure), found in sorted(sites.items()):
+        page, line, target = found[0]
+        more = len(found) - 1
+        more = (f"; {more} more includes of its outputs wait for it" if more > 1 else
+                "; 1 more include of its outputs waits for it" if more else "")
+        target = "/" + os.path.relpath(target, srcdir)
+        message = (f"the included file {target} is not generated: {_short(source)} has errors{more}"
+                   if sure else f"the included file {target} does not exist; {_short(source)} "
+                                f"may generate it, but cannot be read{more.replace('its outputs', 'them')}")
+        problems.append(UserError(message, where=(page, line), hint="fix the errors reported for that file"))
+    return sorted(problems, key=lambda p: (str(p.where[0]), p.where[1] or 0))
+
+
 def configure(args):
     top = os.getcwd()
     srcdir = find_source(args.source)
@@ -454,33 +502,41 @@ def configure(args):
     globals_ = build_values(cfg, values, srcdir)
     content_cache = os.path.join(meta, "content-cache.json")
     declared = {content.EDITIONS_KEY: list(cfg.editions)}
-    plan, next_cache = content.plan(srcdir, root, {**globals_, **declared}, load_json(content_cache))
+    # Every phase below reports all it finds, and the phases after the
+    # content still run when it has errors: one run lists every problem.
+    problems = []
+    plan, next_cache = content.plan(srcdir, root, {**globals_, **declared}, load_json(content_cache),
+                                    errors=problems)
     redirect_outputs = []
     if cfg.redirects:
-        project_content = content.Project(srcdir, root, globals_)
-        redirect_outputs = content.outputs("redirects", "", project_content.documents(
-            cfg.redirects, "redirects"))
+        try:
+            project_content = content.Project(srcdir, root, globals_)
+            redirect_outputs = content.outputs("redirects", "", project_content.documents(
+                cfg.redirects, "redirects"))
+        except UserError as exc:
+            content.add_errors(problems, exc)
     write_if_changed(content_cache, json.dumps(next_cache))
     generated = {os.path.join(srcdir, out): os.path.join(gen_dirs[editions[0]], out)
                  for outs in plan.values() for out in outs}
+    # What the files with errors would generate: an include of one of those
+    # is reported as waiting for that file, not as a mistake of its own.
+    waiting, folders = waiting_outputs(srcdir, plan) if problems else ({}, {})
 
     cache_file = os.path.join(meta, "scan-cache.json")
-    graph = Graph(srcdir, project.docs, values["source_suffix"], generated=generated,
+    graph = Graph(srcdir, project.docs, values["source_suffix"], generated={**waiting, **generated},
                   cache=load_json(cache_file))
     write_if_changed(cache_file, json.dumps(graph.cache))
-    if graph.problems:
-        raise UserErrors(graph.problems)
+    problems += include_errors(srcdir, graph, waiting, folders, generated)
 
     asset_folders, asset_files = walk_files(asset_dirs(srcdir, values))
     sources = sorted({os.path.join(srcdir, d) for d in project.docs} | set(asset_files))
-    bad_names = []
     for path in sources + project.dirs:
         try:
             check_name(path, where=path)
         except UserError as exc:
-            bad_names.append(exc)
-    if bad_names:
-        raise UserErrors(bad_names)
+            problems.append(exc)
+    if problems:
+        raise UserErrors(problems)
     sources_list = os.path.join(meta, "sources.list")
     conf_py = os.path.join(srcdir, "conf.py")
 

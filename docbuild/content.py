@@ -34,6 +34,7 @@ class Doc:
 
     def __init__(self, path, kind, data, lines):
         self.path, self.kind, self.data, self.lines = path, kind, data, lines
+        self.ok = True  # false when the document failed its checks (read_file)
 
     def where(self, field=None):
         return (self.path, self.lines.of(field) if field else self.lines.line)
@@ -130,8 +131,14 @@ def check_redirect(doc):
         raise errors[0] if len(errors) == 1 else UserErrors(errors)
 
 
-def load_file(path, kind=None):
-    """[Doc] for every non-empty document of a source file, checked."""
+def read_file(path, kind=None):
+    """([Doc], [UserError]): every document of a source file, and the problems of each.
+
+    A document that fails its checks is marked (`doc.ok` false) but kept, so
+    that the file's other documents are still checked, and still found by
+    documents that inherit from them.  A file that cannot be read at all
+    (unknown kind, YAML syntax) raises.
+    """
     found = (kind, "") if kind else kind_of(os.path.basename(path))
     if not found:
         prefix = os.path.basename(path).split("-", 1)[0]
@@ -146,16 +153,37 @@ def load_file(path, kind=None):
     docs, errors = [], []
     for data, lines in yamlfile.load_documents(path):
         doc = Doc(path, kind, data, lines)
-        if not isinstance(data, dict):
-            raise UserError(f"a document of kind {kind} must be a mapping of fields", where=doc.where())
         try:
+            if not isinstance(data, dict):
+                raise UserError(f"a document of kind {kind} must be a mapping of fields",
+                                where=doc.where())
             check_doc(doc)
         except UserError as exc:  # every bad document of the file, not only the first
-            errors += getattr(exc, "errors", [exc])
-        docs.append(doc)
+            doc.ok = False
+            add_errors(errors, exc)
+        if isinstance(data, dict):
+            docs.append(doc)
+    return docs, errors
+
+
+def load_file(path, kind=None):
+    """[Doc] for every non-empty document of a source file, checked."""
+    docs, errors = read_file(path, kind)
     if errors:
-        raise errors[0] if len(errors) == 1 else UserErrors(errors)
+        raise combined(errors)
     return docs
+
+
+def add_errors(errors, exc):
+    """Append the errors `exc` holds to `errors`, each once (a file's errors
+    reach several documents that inherit from it, and are reported once)."""
+    for error in getattr(exc, "errors", None) or [exc]:
+        if not any(error is e for e in errors):
+            errors.append(error)
+
+
+def combined(errors):
+    return errors[0] if len(errors) == 1 else UserErrors(errors)
 
 
 class Project:
@@ -171,14 +199,30 @@ class Project:
         self.editions = self.globals.pop(EDITIONS_KEY, None)
         self.edition = self.globals.get("edition") or None
         self.files = {}  # path -> [Doc]
+        self.errors = {}  # path -> its UserError (the same object each time), or None
         self.read = set()  # every file loaded (for depfiles)
         self.parents = {}  # Doc -> the Doc it inherits from (plan asks twice)
 
-    def load(self, path, kind=None):
+    def read_docs(self, path, kind=None):
+        """([Doc], UserError or None) of a file, read once (a file that cannot be read raises)."""
         if path not in self.files:
-            self.files[path] = load_file(path, kind)
             self.read.add(path)
-        return self.files[path]
+            try:
+                docs, errors = read_file(path, kind)
+            except UserError as exc:
+                docs, errors = exc, [exc]
+            self.files[path] = docs
+            self.errors[path] = combined(errors) if errors else None
+        if isinstance(self.files[path], UserError):
+            raise self.files[path]
+        return self.files[path], self.errors[path]
+
+    def load(self, path, kind=None):
+        """[Doc] of a file with no bad document (an inherited-from file), or its errors."""
+        docs, error = self.read_docs(path, kind)
+        if error:
+            raise error
+        return docs
 
     def find(self, doc, field, name):
         """The file an `inherit: {file: name}` means: includes/, source dir, project root."""
@@ -259,35 +303,76 @@ class Project:
         return not names or self.edition is None or self.edition in names
 
     def documents(self, path, kind=None):
-        """[(Doc, fields)] of a file: inherited, checked, substituted; abstract ones left out."""
+        """[(Doc, fields)] of a file: inherited, checked, substituted; abstract ones left out.
+
+        Every bad document of the file is reported (UserErrors), not only the first.
+        """
+        docs, error = self.read_docs(path, kind)
+        errors = []
+        if error:
+            add_errors(errors, error)
         out = []
         seen = {}
-        for doc in self.load(path, kind):
-            fields = self.resolve(doc)
-            kind = KINDS[doc.kind]
-            for field in kind.required:
-                # giza takes a step's `ref: ""` as an ordinary name.
-                if fields.get(field) is None or (fields[field] == "" and doc.kind != "steps"):
-                    raise doc.error(f"a document of kind {doc.kind} needs `{field}:`"
-                                    + (" (directly or inherited)" if "inherit" in doc.data
-                                       or "source" in doc.data else ""))
-            key = key_of(doc.kind, fields)
-            if kind.key and any(key):
-                if key in seen:
-                    raise doc.error(f"duplicate {'/'.join(kind.key)} {' '.join(key)!r} "
-                                    f"(first at line {seen[key]})", kind.key[-1])
-                seen[key] = doc.lines.line
-            if is_abstract(doc.kind, fields):
-                continue
-            if not self.in_edition(doc, fields):
-                if kind.per_doc:  # its file still exists (outputs do not depend on the edition)
-                    out.append((doc, {**fields, EXCLUDED: True}))
-                continue
-            if doc.kind == "redirects" and fields.get("outputs") and \
-                    self.globals.get("version") not in map(str, fields["outputs"]):
-                continue  # a redirect for other versions
-            out.append((doc, substitute_all(doc, fields, self.globals)))
+        for doc in docs:
+            if not doc.ok:
+                continue  # reported above; its fields cannot be trusted
+            try:
+                self._document(doc, seen, out)
+            except UserError as exc:
+                add_errors(errors, exc)
+        if errors:
+            raise combined(sorted(errors, key=_line))
+        if docs and KINDS[docs[0].kind].per_doc:
+            out = _one_per_key(docs[0].kind, out)
         return out
+
+    def _document(self, doc, seen, out):
+        fields = self.resolve(doc)
+        kind = KINDS[doc.kind]
+        for field in kind.required:
+            # giza takes a step's `ref: ""` as an ordinary name.
+            if fields.get(field) is None or (fields[field] == "" and doc.kind != "steps"):
+                raise doc.error(f"a document of kind {doc.kind} needs `{field}:`"
+                                + (" (directly or inherited)" if "inherit" in doc.data
+                                   or "source" in doc.data else ""))
+        key = key_of(doc.kind, fields)
+        if kind.key and any(key):
+            # One key in documents of different editions is one document per
+            # edition (giza filtered editions before it looked for duplicates).
+            editions = set(edition_names(doc, fields))
+            for line, other in seen.get(key, ()):
+                if not editions or not other or editions & other:
+                    raise doc.error(f"duplicate {'/'.join(kind.key)} {' '.join(key)!r} "
+                                    f"(first at line {line})", kind.key[-1])
+            seen.setdefault(key, []).append((doc.lines.line, editions))
+        if is_abstract(doc.kind, fields):
+            return
+        if not self.in_edition(doc, fields):
+            if kind.per_doc:  # its file still exists (outputs do not depend on the edition)
+                out.append((doc, {**fields, EXCLUDED: True}))
+            return
+        if doc.kind == "redirects" and fields.get("outputs") and \
+                self.globals.get("version") not in map(str, fields["outputs"]):
+            return  # a redirect for other versions
+        out.append((doc, substitute_all(doc, fields, self.globals)))
+
+
+def _one_per_key(kind, out):
+    """Documents of one key in different editions name one file: it is the
+    document of the edition being generated, else (another edition's, or
+    planning every edition) the first."""
+    chosen = {}
+    for doc, fields in out:
+        key = key_of(kind, fields)
+        if key not in chosen or (chosen[key][1].get(EXCLUDED) and not fields.get(EXCLUDED)):
+            chosen[key] = (doc, fields)
+    return list(chosen.values())
+
+
+def _line(error):
+    """Sort key: a file's errors in line order (errors of other files, inherited, first)."""
+    where = error.where if isinstance(error.where, tuple) else (error.where, 0)
+    return (str(where[0]), where[1] or 0)
 
 
 EXCLUDED = "docbuild:excluded"
@@ -452,20 +537,35 @@ def outputs(kind, name, docs, source=None):
     """
     if name:  # from the source's own file name (redirects have none)
         component(name, where=source, what="the name part of the file name")
+    errors = []
     for doc, fields in docs:
-        for field in NAMED_BY.get(kind, ()):
-            value = fields.get(field)
-            if value is not None:
-                component(str(value), where=doc.where(field), what=f"field `{field}`:")
-        directive = fields.get("directive")
-        if kind == "options" and directive is not None and not DIRECTIVE.match(str(directive)):
-            raise doc.error(f"{directive!r} is not a directive name", "directive",
-                            hint="letters and digits, single - _ + : or . between them "
-                                 "(for example: option, setting, std:option)")
+        try:
+            check_names(kind, doc, fields)
+        except UserError as exc:
+            errors.append(exc)
+    if errors:
+        raise combined(errors)
     paths = KINDS[kind].outputs(name, [fields for _, fields in docs])
     for (doc, _), path in zip(docs, paths) if KINDS[kind].per_doc else ():
-        component(os.path.basename(path), where=doc.where(), what="the output file name")
+        try:
+            component(os.path.basename(path), where=doc.where(), what="the output file name")
+        except UserError as exc:
+            errors.append(exc)
+    if errors:
+        raise combined(errors)
     return paths
+
+
+def check_names(kind, doc, fields):
+    for field in NAMED_BY.get(kind, ()):
+        value = fields.get(field)
+        if value is not None:
+            component(str(value), where=doc.where(field), what=f"field `{field}`:")
+    directive = fields.get("directive")
+    if kind == "options" and directive is not None and not DIRECTIVE.match(str(directive)):
+        raise doc.error(f"{directive!r} is not a directive name", "directive",
+                        hint="letters and digits, single - _ + : or . between them "
+                             "(for example: option, setting, std:option)")
 
 
 def discover(srcdir):
@@ -477,14 +577,20 @@ def discover(srcdir):
     return found
 
 
-def plan(srcdir, root, globals_, cache=None):
+def plan(srcdir, root, globals_, cache=None, errors=None):
     """{source file: [output paths relative to the source dir]}, and the next cache.
 
     The cache maps a source file to its outputs and the stat of every file
     it read (itself and what it inherits from): while none changed, the
     outputs are known without loading any YAML.
+
+    With a list as `errors`, every error of every file is appended to it
+    (a rejected file is left out of the result and of the cache) instead of
+    raised: configure reports them all in one run.
     """
     cache = cache or {}
+    collect = errors is not None
+    errors = [] if errors is None else errors
     project = Project(srcdir, root, globals_)
     result, next_cache = {}, {}
     for path in discover(project.srcdir):
@@ -494,9 +600,15 @@ def plan(srcdir, root, globals_, cache=None):
             outs = entry["outputs"]
         else:
             before = set(project.read)
-            docs = project.documents(path)  # first: it reports a file of unknown kind
-            kind, name = kind_of(os.path.basename(path))
-            outs = outputs(kind, name, docs, path)
+            try:
+                docs = project.documents(path)  # first: it reports a file of unknown kind
+                kind, name = kind_of(os.path.basename(path))
+                outs = outputs(kind, name, docs, path)
+            except UserError as exc:
+                if not collect:
+                    raise
+                add_errors(errors, exc)
+                continue
             folder = os.path.relpath(os.path.dirname(path), project.srcdir)
             outs = [os.path.normpath(os.path.join(folder, o)) for o in outs]
             read = (project.read - before) | {path} | inherited(project, path)
@@ -508,18 +620,67 @@ def plan(srcdir, root, globals_, cache=None):
     for path, outs in result.items():
         for out in outs:
             if out in owners:
-                raise UserError(f"generates {out}, which {os.path.relpath(owners[out])} "
-                                "generates too", where=path,
-                                hint="rename one of the files (or the `ref`/`name` that names the output)")
+                errors.append(UserError(f"generates {out}, which {os.path.relpath(owners[out])} "
+                                        "generates too", where=path,
+                                        hint="rename one of the files (or the `ref`/`name` that "
+                                             "names the output)"))
+                break
             owners[out] = path
+    if errors and not collect:
+        raise combined(errors)
     return result, next_cache
+
+
+class _AnyField(dict):
+    """A document whose every field is a placeholder: a kind's outputs made
+    from it show the folder its per-document files go to."""
+
+    def __missing__(self, key):
+        return "\0"
+
+    def get(self, key, default=None):
+        return "\0"
+
+
+def expected_outputs(srcdir, path):
+    """(outputs, folders): what a source file that has errors would probably
+    generate, relative to the source dir.
+
+    The outputs are what its name gives, and for a kind with a file per
+    document, what each readable document's own fields give (inheritance is
+    not followed).  When such a file cannot be read at all, the folder its
+    documents' files go to stands for them.  configure uses this to tell a
+    missing include that waits for a file with errors from a mistake.
+    """
+    found = kind_of(os.path.basename(path))
+    if not found:
+        return [], []
+    kind, name = found
+    spec = KINDS[kind]
+    folder = os.path.relpath(os.path.dirname(path), srcdir)
+    rows, folders = [{}], []
+    if spec.per_doc:
+        try:
+            rows = [data for data, _ in yamlfile.load_documents(path) if isinstance(data, dict)]
+        except UserError:
+            rows = []
+            folders = [os.path.dirname(o) for o in spec.outputs(name, [_AnyField()])]
+    outs = []
+    for row in rows:
+        try:
+            outs += spec.outputs(name, [row])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue  # a field the guess needs is missing or not text
+    return ([os.path.normpath(os.path.join(folder, o)) for o in outs],
+            [os.path.normpath(os.path.join(folder, f)) for f in folders])
 
 
 def inherited(project, path):
     """Files `path` inherits from, directly or not (already loaded)."""
     found, todo = set(), [path]
     while todo:
-        for doc in project.files.get(todo.pop(), []):
+        docs = project.files.get(todo.pop())
+        for doc in docs if isinstance(docs, list) else []:
             for field in ("inherit", "source"):
                 if field in doc.data:
                     parent = project.parent(doc).path

@@ -107,6 +107,10 @@ class Tags:
         return SphinxTags(self._tags).eval_condition(condition)
 
 
+# The child's exit status when conf.py called sys.exit().
+CALLED_EXIT = 3
+
+
 def evaluate(confdir):
     """Run conf.py as Sphinx does (in its folder, with __file__ and tags) and
     return the values configure needs.  An error propagates: the child exits
@@ -120,9 +124,9 @@ def evaluate(confdir):
     os.chdir(os.path.dirname(conf))
     try:
         exec(code, namespace)
-    except SystemExit:  # as Sphinx says (sphinx.config.eval_config_file), then fail
-        raise SystemExit("conf.py (or a module it imports) called sys.exit(): "
-                         "Sphinx refuses such a conf.py too") from None
+    except SystemExit:  # Sphinx refuses it too (sphinx.config.eval_config_file)
+        print("conf.py (or a module it imports) called sys.exit()", file=sys.stderr)
+        raise SystemExit(CALLED_EXIT) from None
     finally:
         os.chdir(here)
     values = {}
@@ -167,6 +171,10 @@ def read(confdir, build_dir):
                         where=conf,
                         hint="conf.py runs as a program: make it finish, or allow it more time "
                              "with DOCBUILD_CONF_TIMEOUT=SECONDS")
+    if code == CALLED_EXIT:  # no build can use this conf.py: say so now
+        raise UserError("conf.py (or a module it imports) called sys.exit(), so its values "
+                        f"could not be read (see {spell(log)})", where=conf,
+                        hint="remove the sys.exit() call: sphinx-build refuses such a conf.py too")
     values, error = dict(DEFAULTS), None
     try:
         with open(out, encoding="utf-8") as f:

@@ -2,6 +2,7 @@
 
 import os
 import re
+import signal
 import struct
 import subprocess
 import sys
@@ -127,3 +128,39 @@ def reread(log):
 @pytest.fixture
 def project(tmp_path):
     return Project(tmp_path / "work")
+
+
+@pytest.fixture
+def ten_seconds():
+    """Fail the test with an exception after 10 s instead of hanging."""
+    def expired(signum, frame):
+        raise TimeoutError("still reading after 10 s")
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(10)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def processes_with(text):
+    """(pid, command line) of every process whose command line holds `text`."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if text in cmdline:
+            found.append((int(pid), cmdline))
+    return found
+
+
+def publish(project, *args, check=True):
+    """`python -m docbuild publish ARGS` in the project's top folder."""
+    result = run([sys.executable, "-m", "docbuild", "publish", *args], cwd=project.work)
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result

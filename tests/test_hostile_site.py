@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import NINJA, Project, run
+from conftest import NINJA, Project, publish, run
 
 # --- redirects: the grammar of `from` and `to` (docbuild/redirects.py)
 
@@ -145,13 +145,6 @@ def test_rsync_gets_the_paths_after_a_double_dash(tmp_path):
 # --- publishing never deletes what docbuild did not make
 
 SITE_YAML = "formats: [html]\npublish:\n  site: {path: ../site, keep: 2}\n"
-
-
-def publish(project, *args, check=True):
-    result = run([sys.executable, "-m", "docbuild", "publish", *args], cwd=project.work)
-    if check:
-        assert result.returncode == 0, result.stdout + result.stderr
-    return result
 
 
 def test_publishing_prunes_only_its_own_releases(tmp_path):

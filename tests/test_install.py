@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 
 from conftest import NINJA, ROOT, Project, run, steps_run
 
@@ -36,9 +37,15 @@ def test_a_wheel_install_builds_a_project(tmp_path):
         shutil.copytree(os.path.join(ROOT, name), src / name, ignore=ignore)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
                     "-w", str(wheels), str(src)], check=True, capture_output=True, cwd=tmp_path)
-    # The venv sees this Python's packages (Sphinx, ...), and its own docbuild first.
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    # The venv sees this environment's packages (Sphinx, ...), and its own docbuild first.
+    # (--system-site-packages would show the base Python's, which lack them when
+    # the tests run in a venv: a .pth file adds this environment's folders instead.)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = str(venv / "bin" / "python")
+    own = run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=tmp_path)
+    ours = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
+    with open(os.path.join(own.stdout.strip(), "outer-env.pth"), "w", encoding="utf-8") as f:
+        f.write("".join(f"{folder}\n" for folder in sorted(ours)))
     (wheel,) = wheels.iterdir()
     subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
                    check=True, capture_output=True)

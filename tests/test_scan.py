@@ -1,7 +1,6 @@
 """The reference scanner: the fast path (whole text) against the line-by-line one."""
 
 import os
-import signal
 import random
 
 import pytest
@@ -9,16 +8,7 @@ import pytest
 from docbuild import scan, userfile
 
 
-@pytest.fixture
-def ten_seconds():
-    """Fail the test with an exception after 10 s instead of hanging."""
-    def expired(signum, frame):
-        raise TimeoutError("still reading after 10 s")
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(10)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+
 
 
 

@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from conftest import IN_CI, Project, run, steps_run
+from conftest import IN_CI, Project, publish, steps_run
 
 SITE_YAML = """\
 formats: [html, man]
@@ -41,13 +41,6 @@ def files_under(folder):
         for name in files:
             out.add(os.path.relpath(os.path.join(root, name), folder))
     return out
-
-
-def publish(project, *args, check=True):
-    result = run([sys.executable, "-m", "docbuild", "publish", *args], cwd=project.work)
-    if check:
-        assert result.returncode == 0, result.stdout + result.stderr
-    return result
 
 
 def test_stage_layout_and_archives(site):

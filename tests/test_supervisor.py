@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from conftest import NINJA, Project, steps_run
+from conftest import NINJA, Project, processes_with, steps_run
 
 # conf.py additions: Sphinx hangs (or floods) while the marker file exists
 # (beside the source dir, so that adding and removing it changes no source folder).
@@ -167,17 +167,3 @@ def test_processes_that_leave_the_group_end_with_the_step_even_on_a_timeout(tmp_
     finally:
         for pid, _ in processes_with(f"sleep {sleep}"):
             os.kill(pid, signal.SIGKILL)
-
-
-def processes_with(text):
-    found = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    cmdline = f.read().replace(b"\0", b" ").decode("utf-8", "replace")
-            except OSError:
-                continue
-            if text in cmdline:
-                found.append((int(pid), cmdline))
-    return found

@@ -1,7 +1,6 @@
 """yamlfile's own constructor gives what PyYAML's safe loader gives, and the lines of keys."""
 
 import os
-import signal
 
 import pytest
 import yaml
@@ -26,16 +25,7 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def ten_seconds():
-    """Fail the test with an exception after 10 s instead of hanging."""
-    def expired(signum, frame):
-        raise TimeoutError("still reading after 10 s")
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(10)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+
 
 
 
