@@ -10,8 +10,8 @@ import re
 
 from docbuild import py2order, yamlfile
 from docbuild.errors import UserError, UserErrors
-from docbuild.kinds import (KINDS, NAMED_BY, TYPES, ACTION_FIELDS, COMMON, is_abstract, key_of,
-                            kind_of, option_directive)
+from docbuild.kinds import (KINDS, NAMED_BY, TYPES, ACTION_FIELDS, COMMON, SPEC, TOC_KINDS,
+                            is_abstract, key_of, kind_of, option_directive)
 from docbuild.paths import component
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}")
@@ -88,6 +88,8 @@ def check_doc(doc):
             raise doc.error(f"replacement `{name}` must be a string", "replacement")
     if doc.kind == "redirects":
         check_redirect(doc)
+    if doc.kind in TOC_KINDS:
+        check_toc_file(doc)
     if doc.kind == "steps":
         actions = doc.data.get("action")
         items = actions if isinstance(actions, list) else [actions] if actions else []
@@ -129,6 +131,36 @@ def check_redirect(doc):
                                 hint="use one of " + ", ".join(map(str, REDIRECT_CODES))))
     if errors:
         raise errors[0] if len(errors) == 1 else UserErrors(errors)
+
+
+def check_toc_file(doc):
+    """A toc entry's `file` is a document's path as giza took it: `/` first, no suffix."""
+    value = doc.data.get("file")
+    if isinstance(value, str) and (not value.startswith("/") or value.endswith((".rst", ".txt"))
+                                   or not value.isprintable()):
+        raise doc.error(f"{value!r} is not a document path", "file",
+                        hint="write the document's path from the source folder, with its "
+                             "leading / and without .rst: file: /tutorial/install")
+
+
+def check_toc_entry(doc, fields, spec):
+    """What giza needed of a toc entry after inheritance (it stopped without it)."""
+    if "file" in fields:
+        pass
+    elif "ref" not in fields:
+        raise doc.error("a toc entry needs `file:` (the document it links to)")
+    elif not spec:
+        raise doc.error("needs `file:`: every entry of this file is in its toctree",
+                        hint="an entry with only a `ref:` belongs in a file whose entries use "
+                             "`source:` (toc-spec-<name>.yaml)")
+    elif doc.kind == "toc" and not fields.get("text_only"):
+        raise doc.error("needs `file:` (or `text_only: true`, for a paragraph without a link)")
+    elif doc.kind != "toc" and fields.get("name") is None:
+        raise doc.error("needs `file:` or `name:` (the first column of the table)")
+    if fields.get("description") is None and (doc.kind != "toc" or fields.get("text_only")):
+        raise doc.error("needs `description:`" + (
+            " (the text of a text_only entry)" if doc.kind == "toc" else
+            " (the second column of the table)"))
 
 
 def read_file(path, kind=None):
@@ -313,11 +345,13 @@ class Project:
             add_errors(errors, error)
         out = []
         seen = {}
+        # A toc kind's file with an entry that uses source: is a spec (kinds.SPEC).
+        spec = any("source" in d.data or "inherit" in d.data for d in docs)
         for doc in docs:
             if not doc.ok:
                 continue  # reported above; its fields cannot be trusted
             try:
-                self._document(doc, seen, out)
+                self._document(doc, seen, out, spec)
             except UserError as exc:
                 add_errors(errors, exc)
         if errors:
@@ -326,7 +360,7 @@ class Project:
             out = _one_per_key(docs[0].kind, out)
         return out
 
-    def _document(self, doc, seen, out):
+    def _document(self, doc, seen, out, spec):
         fields = self.resolve(doc)
         kind = KINDS[doc.kind]
         for field in kind.required:
@@ -335,6 +369,9 @@ class Project:
                 raise doc.error(f"a document of kind {doc.kind} needs `{field}:`"
                                 + (" (directly or inherited)" if "inherit" in doc.data
                                    or "source" in doc.data else ""))
+        if doc.kind in TOC_KINDS:
+            check_toc_entry(doc, fields, spec)
+            fields[SPEC] = spec
         key = key_of(doc.kind, fields)
         if kind.key and any(key):
             # One key in documents of different editions is one document per
@@ -348,7 +385,9 @@ class Project:
         if is_abstract(doc.kind, fields):
             return
         if not self.in_edition(doc, fields):
-            if kind.per_doc:  # its file still exists (outputs do not depend on the edition)
+            # Its file still exists (outputs do not depend on the edition);
+            # a toc entry still makes its file a spec or not.
+            if kind.per_doc or doc.kind in TOC_KINDS:
                 out.append((doc, {**fields, EXCLUDED: True}))
             return
         if doc.kind == "redirects" and fields.get("outputs") and \
@@ -445,9 +484,12 @@ def substitute_all(doc, fields, globals_):
     values.update(own)
     giza = doc.kind == "options" or (doc.kind == "steps" and bool(own))
     done = {}  # each replacement's text with its own {{names}} filled in
+    # A toc entry's `name` is the text of its link (giza substituted it in the
+    # definition list and the table, not in the toctree: a bug).
+    kept = NOT_SUBSTITUTED - {"name"} if doc.kind in TOC_KINDS else NOT_SUBSTITUTED
     out = {}
     for k, v in fields.items():
-        if k in NOT_SUBSTITUTED:
+        if k in kept:
             out[k] = v
         elif doc.kind == "steps" and k == "action":
             out[k] = _substitute_actions(doc, v, values, own)

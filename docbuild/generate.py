@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 
 import textwrap
 import unicodedata
@@ -24,7 +25,7 @@ import jinja2
 
 from docbuild import __version__, content, redirects
 from docbuild.errors import UserError, report
-from docbuild.kinds import ARG_NAMES, KINDS, kind_of, option_directive
+from docbuild.kinds import ARG_NAMES, KINDS, TOC_KINDS, kind_of, option_directive
 from docbuild.paths import data_dir, depfile_entry, depfile_path, spell, write_if_changed
 
 BUILTIN_TEMPLATES = os.path.join(data_dir(), "templates")
@@ -80,11 +81,6 @@ def option_signature(doc):
     return label + args + "".join(f", {text_value(alias)}{args}" for alias in aliases)
 
 
-def wrap(value):
-    """giza's wrapped text: one paragraph, at most 72 columns, no word broken."""
-    return textwrap.fill(str(value), width=72, break_on_hyphens=False, break_long_words=False)
-
-
 def text_value(value):
     """A YAML scalar as text: booleans as true/false, None as nothing."""
     if value is None:
@@ -92,6 +88,41 @@ def text_value(value):
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def wrap(value, indent=0):
+    """Text as giza wrapped it: one paragraph (newlines read as spaces), lines of at
+    most 72 columns, the indent included, never broken inside a word."""
+    pad = " " * indent
+    return textwrap.fill(text(value), width=72, initial_indent=pad, subsequent_indent=pad,
+                         break_on_hyphens=False, break_long_words=False)
+
+
+def grid_table(rows):
+    """A grid table as giza wrote it: the first row is the header, a cell's lines are its
+    text split at newlines (a trailing newline leaves an empty line), each column as
+    wide as its widest line."""
+    cells = [[("" if c is None else c if isinstance(c, str) else text(c)).split("\n") for c in row]
+             for row in rows]
+    widths = [max(column_width(line) for row in cells for line in row[i])
+              for i in range(len(cells[0]))]
+
+    def rule(char):
+        return "+" + "+".join(char * (width + 2) for width in widths) + "+"
+
+    def pad(line, width):  # by columns: a wide character takes two
+        return line + " " * (width - column_width(line))
+
+    def lines(row):
+        height = max(map(len, row))
+        row = [cell + [""] * (height - len(cell)) for cell in row]
+        return ["| " + " | ".join(pad(cell[i], width) for cell, width in zip(row, widths)) + " |"
+                for i in range(height)]
+
+    out = [rule("-"), *lines(cells[0]), rule("=")]
+    for row in cells[1:]:
+        out += [*lines(row), rule("-")]
+    return "\n".join(out)
 
 
 def environment(project_templates=None, cache_dir=None):
@@ -114,10 +145,11 @@ def environment(project_templates=None, cache_dir=None):
     env.filters["option_label"] = content.option_label
     env.filters["option_directive"] = option_directive
     env.filters["option_signature"] = option_signature
-    env.filters["wrap"] = wrap
     env.filters["nginx"] = redirects.nginx  # a redirect value, quoted for each server
     env.filters["apache"] = redirects.apache
+    env.filters["wrap"] = wrap
     env.globals["ARG_NAMES"] = ARG_NAMES
+    env.globals["grid_table"] = grid_table
     return env
 
 
@@ -127,10 +159,17 @@ def prepare(kind, docs, sources=None):
     if kind == "steps":
         return prepare_steps(docs, sources)
     if kind == "apiargs":
-        ordered = sorted(enumerate(docs), key=lambda p: (p[1].get("position") is None,
-                                                         p[1].get("position") or 0, p[0]))
-        return [{**doc, "type": " or ".join(map(str, doc["type"])) if isinstance(doc.get("type"), list)
-                 else doc.get("type")} for _, doc in ordered]
+        args = [apiarg(doc) for doc in docs]
+        # giza's order: by `position` when every entry has one, else as in the
+        # file.  An inherited position counts (giza sorted such an entry
+        # before all others: a bug, not what its live sites showed).
+        if all(arg.get("position") is not None for arg in args):
+            args.sort(key=lambda arg: arg["position"])
+        return args
+    if kind in TOC_KINDS:  # giza's defaults; an entry of another edition is left out
+        return [{**doc, "level": 1 if doc.get("level") is None else doc["level"],
+                 "name": doc.get("name"), "text_only": bool(doc.get("text_only"))}
+                for doc in docs if not doc.get(content.EXCLUDED)]
     if kind == "glossary":
         return sorted(docs, key=lambda d: (str(d["term"]).casefold(), str(d["term"])))
     return docs
@@ -179,6 +218,30 @@ def _step_title(doc, *names):
     return None
 
 
+def apiarg(doc):
+    """An apiargs entry with the texts giza made of it: `types` (a list), `table_type`
+    ("a", "a or b", "a, b,  or c"), `description` (with "Optional. " for an optional
+    entry), `field` (the field list's `arg_name types name`) and `short` (whether the
+    description goes on the field's line: giza's rule, under 60 characters)."""
+    types = doc.get("type")
+    types = [] if types is None else [text(t) for t in (types if isinstance(types, list) else [types])]
+    description = doc.get("description")
+    description = ("\n".join(map(text, description)) if isinstance(description, list)
+                   else text(description)).strip()
+    # Spaces at the ends of lines show nowhere; giza's were indented, blank or not.
+    description = "\n".join(line.rstrip() for line in description.split("\n"))
+    optional = doc.get("optional")
+    if description.startswith("Optional."):  # giza's own marker (giza cut it to ". ...": a bug)
+        optional, description = True, description[len("Optional."):].strip()
+    if optional:
+        description = ("Optional. " + description).strip()
+    table_type = " or ".join(types) if len(types) < 3 else ", ".join(types[:-1] + [" or " + types[-1]])
+    field = " ".join([str(doc["arg_name"]), *([", ".join(types)] if types else []), str(doc["name"])])
+    short = len(field) + len(description) + 6 * description.count("\n") < 60
+    return {**doc, "types": types, "table_type": table_type, "description": description,
+            "field": field, "short": short}
+
+
 def render(kind, name, docs, env, source=None):
     """{relative output path: text} for one source file's documents."""
     spec = KINDS[kind]
@@ -198,8 +261,9 @@ def render(kind, name, docs, env, source=None):
                  for f in fields]
     else:
         ready = prepare(kind, fields, [doc for doc, _ in docs])
+        # A toc spec file has no toctree: its one output is the last template's.
         texts = [env.get_template(t).render(docs=ready, name=name, kind=kind)
-                 for t in spec.templates]
+                 for t in spec.templates[len(spec.templates) - len(paths):]]
     return {path: text.rstrip("\n") + "\n" for path, text in zip(paths, texts)}
 
 

@@ -34,7 +34,24 @@ ACTION_FIELDS = {"heading": TITLE, "title": TITLE, "pre": TEXT, "code": (*TEXT, 
                  "language": "str", "content": TEXT, "post": TEXT, "level": ("num", "str"),
                  "optional": ANY, "replacement": "map"}
 
-TOC_FIELDS = {"file": "str", "name": TEXT, "description": TEXT, "level": "int", "text_only": "bool"}
+# A toc entry (giza's meaning): `file` is the document linked (`/path`, no
+# suffix); `ref` names the entry for `source:`, by default its `file`; an
+# entry of a spec file may have only a `ref` (a `text_only` paragraph).
+# `title` is accepted and ignored, as giza did.
+TOC_FIELDS = {"file": "str", "ref": "str", "name": TEXT, "description": TEXT, "level": "int",
+              "text_only": "bool", "title": TITLE}
+TOC_KINDS = ("toc", "ref-toc", "ref-spec")
+# A field of every document of a toc kind's file, set by content.documents:
+# whether any entry of the file uses `source:`.  giza writes no toctree for
+# such a "spec" file (its entries' pages are in the toctree of their source).
+SPEC = "docbuild:spec"
+
+
+def toc_outputs(name, docs, listing):
+    """A toc kind's outputs: the hidden toctree (not for a spec file), then `listing`."""
+    toctree = [] if any(d.get(SPEC) for d in docs) else [f"toc/{name}.rst"]
+    return toctree + [f"toc/{listing}{name}.rst"]
+
 
 KINDS = {k.name: k for k in [
     # giza 0.5's steps (giza-formats.md section 2): `heading` is `title`,
@@ -45,18 +62,16 @@ KINDS = {k.name: k for k in [
           "level": ("num", "str"), "optional": ANY, "final": ANY,
           "action": ("map", "list"), **FRAGMENTS},
          ("ref",), False, lambda name, docs: [f"steps/{name}.rst"], ("steps.rst",)),
-    Kind("toc", ("file",), TOC_FIELDS, ("file",), False,
-         lambda name, docs: [f"toc/{name}.rst", f"toc/dfn-list-{name}.rst"],
-         ("toc.rst", "toc-dfn-list.rst")),
-    Kind("ref-toc", ("file",), TOC_FIELDS, ("file", "name"), False,
-         lambda name, docs: [f"toc/{name}.rst", f"toc/table-{name}.rst"],
-         ("toc.rst", "ref-toc-table.rst")),
-    Kind("ref-spec", ("file",), TOC_FIELDS, ("name",), False,
-         lambda name, docs: [f"toc/table-spec-{name}.rst"], ("ref-toc-table.rst",)),
+    Kind("toc", ("ref",), TOC_FIELDS, (), False,
+         lambda name, docs: toc_outputs(name, docs, "dfn-list-"), ("toc.rst", "toc-dfn-list.rst")),
+    Kind("ref-toc", ("ref",), TOC_FIELDS, (), False,
+         lambda name, docs: toc_outputs(name, docs, "table-"), ("toc.rst", "ref-toc-table.rst")),
+    Kind("ref-spec", ("ref",), TOC_FIELDS, (), False,
+         lambda name, docs: toc_outputs(name, docs, "table-spec-"), ("toc.rst", "ref-toc-table.rst")),
     Kind("apiargs", ("name",),
-         {"arg_name": "str", "name": "str", "type": ("str", "list"), "description": TEXT,
-          "optional": "bool", "position": "int", "interface": "str", "operation": "str",
-          "ref": "str", **FRAGMENTS},
+         {"arg_name": "str", "name": "str", "type": ("str", "list"), "optional": "bool",
+          "position": "int", "interface": "str", "operation": "str", "ref": "str", "title": TITLE,
+          **FRAGMENTS, "description": (*TEXT, "list")},  # a list: its lines
          ("arg_name", "name"), False, lambda name, docs: [f"apiargs/{name}.rst"], ("apiargs.rst",)),
     # giza 0.5's options (giza-formats.md section 4): `optional` is accepted
     # and never shown, `ref` and `final` are stored only; the directive
@@ -105,11 +120,14 @@ def redirect_page(source):
     return redirects.page(source)
 
 
+# The kinds whose documents are all rendered, whatever their key.
+RENDER_ALL = (*TOC_KINDS, "apiargs", "steps")
+
 # File name prefixes, longest first: `ref-toc-x.yaml` is ref-toc, not toc.
 # `toc-spec-x.yaml` is a toc named `spec-x` whose entries are all references.
 PREFIXES = sorted((k for k in KINDS if k != "redirects"), key=len, reverse=True)
 
-# apiargs' arg_name values and the column heading each gets.
+# apiargs' arg_name values and the column heading each gets (any other: Argument).
 ARG_NAMES = {"param": "Parameter", "field": "Field", "arg": "Argument", "option": "Option",
              "flag": "Flag"}
 
@@ -128,17 +146,17 @@ def kind_of(filename):
 
 def key_of(kind, doc):
     """The values that identify `doc` for inheritance."""
+    if kind in TOC_KINDS and "ref" not in doc:  # a toc entry's ref defaults to its file
+        return (str(doc.get("file", "")),)
     return tuple(str(doc.get(f, "")) for f in KINDS[kind].key)
 
 
 def is_abstract(kind, doc):
     """A document whose identifying value starts with `_` only feeds others.
 
-    As in giza: an option is abstract by its `program` alone (`_shared`),
-    and every step is rendered, `_` or not.
-    """
-    if kind == "steps":
-        return False
+    Not in the kinds where giza rendered every document (steps; an apiargs
+    field named `_id` is a real field); an option is abstract by its
+    `program` alone (`_shared`), as in giza."""
     if kind == "options":
         return str(doc.get("program", "")).startswith("_")
-    return any(value.startswith("_") for value in key_of(kind, doc))
+    return kind not in RENDER_ALL and any(value.startswith("_") for value in key_of(kind, doc))
