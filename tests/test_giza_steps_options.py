@@ -133,6 +133,8 @@ def test_a_step_giza_could_not_render_is_an_error_at_its_line(tmp_path, yaml_tex
 PAGES = {
     "conf.py": """\
         project = "ExampleDB"
+        version = "7.0"
+        copyright = "ExampleDB, Inc."
         extensions = ["sphinx.ext.autosectionlabel"]
         autosectionlabel_prefix_document = True
         # A step's action headings are in both of its forms (html and print),
@@ -240,11 +242,11 @@ def read(path):
         return f.read()
 
 
-def test_a_giza_project_builds_html_and_pdf_with_W_and_links_to_step_titles_resolve(tmp_path):
+def test_a_giza_project_builds_html_epub_and_pdf_with_W_and_links_to_step_titles_resolve(tmp_path):
     project = giza_project(tmp_path)
     project.configure("--ci")  # every Sphinx warning fails the build
     pdf = IN_CI or shutil.which("latexmk")
-    project.ninja("html", "text", "latexpdf" if pdf else "latex")
+    project.ninja("html", "text", "epub", "latexpdf" if pdf else "latex")
     debian = read(project.path("build", "html", "install-debian.html"))
     # The html heading is the bare title, numbered by the sequence-step block.
     assert '<div class="sequence-step">3</div>' in debian
@@ -263,6 +265,10 @@ def test_a_giza_project_builds_html_and_pdf_with_W_and_links_to_step_titles_reso
         project.path("build", "text", "install-ubuntu.txt"))
     if pdf:
         assert glob.glob(project.path("build", "latex", "*.pdf"))
+    # Epub (format html) shows each step once, in its print form (giza: twice).
+    epub = read(project.path("build", "epub", "install-debian.xhtml"))
+    assert "<h2>Step 3: Reload local package database.</h2>" in epub
+    assert "<h2>Reload local package database." not in epub and "sequence-step" not in epub
     # Options: giza's roles resolve on pages that set the program.
     dump = read(project.path("build", "html", "exampledump.html"))
     assert 'id="cmdoption-exampledump-gzip"' in dump and 'href="#cmdoption-exampledump-gzip"' in dump
