@@ -347,8 +347,8 @@ class Corpus:
                         "password", "config", "logpath"]
         docs = []
         for n in shared_names:
-            doc = {"program": "_shared", "name": n,
-                   "description": self.paragraph(2) + " Used by :program:`{{program}}`; see {{role}}.\n"}
+            doc = {"program": "_shared", "name": n, "directive": "option",
+                   "description": self.paragraph(2) + " Used by {{program}}; see {{role}}.\n"}
             if n == "verbose":
                 doc["aliases"] = "-v"
             if n in ("host", "port", "config", "logpath"):
@@ -378,7 +378,8 @@ class Corpus:
                     parent = Flow(file="options-shared.yaml", program="_shared", name=n)
                 docs.append({"program": program, "name": n, "inherit": parent})
             for n in own:
-                doc = {"program": program, "name": n, "description": self.fragment(["program"])}
+                doc = {"program": program, "name": n, "directive": "option",
+                       "description": self.fragment(["program"])}
                 if self.rng.random() < 0.5:
                     doc["args"] = f"<{self.rng.choice(WORDS)}>"
                     doc["type"] = self.rng.choice(["string", "integer", "document", "boolean"])

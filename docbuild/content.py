@@ -8,10 +8,10 @@ Every error names the YAML file, the document's line and the field.
 import os
 import re
 
-from docbuild import yamlfile
+from docbuild import py2order, yamlfile
 from docbuild.errors import UserError, UserErrors
 from docbuild.kinds import (KINDS, NAMED_BY, TYPES, ACTION_FIELDS, COMMON, SPEC, TOC_KINDS,
-                            is_abstract, key_of, kind_of)
+                            is_abstract, key_of, kind_of, option_directive)
 from docbuild.paths import component
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}")
@@ -25,6 +25,8 @@ NOT_SUBSTITUTED = {"inherit", "source", "replacement", "ref", "file", "program",
 DIRECTIVE = re.compile(r"^[A-Za-z0-9]+(?:[-_+:.][A-Za-z0-9]+)*$")
 # The key of the globals that lists the declared editions (no {{placeholder}} can name it).
 EDITIONS_KEY = "docbuild:editions"
+# giza's heading characters and the level each stands for.
+LEVEL_OF = {"=": 1, "-": 2, "~": 3, "`": 4, "^": 5, "'": 6}
 
 
 class Doc:
@@ -99,6 +101,15 @@ def check_doc(doc):
             if not isinstance(action, dict):
                 raise UserError("each `action` must be a mapping", where=(doc.path, sub.line))
             check_fields(doc, action, ACTION_FIELDS, sub, prefix="action.")
+            if action.get("code") is not None and not action.get("language"):
+                raise UserError("an action with `code` needs `language`", where=(doc.path, sub.of("code")),
+                                hint="a Pygments lexer name such as `sh` or `javascript`, "
+                                     "or `none` for plain text (giza required it too)")
+        level = doc.data.get("level")
+        if level is not None and not (isinstance(level, str) and level in LEVEL_OF) and \
+                not (isinstance(level, (int, float)) and 1 <= int(level) <= 6):
+            raise doc.error(f"{level!r} is not a heading level", "level",
+                            hint="1 to 6, or a heading character: = - ~ ` ^ '")
 
 
 def check_redirect(doc):
@@ -305,9 +316,9 @@ class Project:
             raise UserError(f"inheritance cycle: {names}", where=doc.where(),
                             hint="break the cycle: one of these must not inherit")
         if "inherit" not in doc.data and "source" not in doc.data:
-            return dict(doc.data)
+            return own_fields(doc)
         base = self.resolve(self.parent(doc), (*chain, doc))
-        merged = {**base, **{k: v for k, v in doc.data.items() if k not in ("inherit", "source")}}
+        merged = {**base, **{k: v for k, v in own_fields(doc).items() if k not in ("inherit", "source")}}
         merged.pop("inherit", None)
         merged.pop("source", None)
         merged["replacement"] = {**(base.get("replacement") or {}),
@@ -359,7 +370,8 @@ class Project:
         fields = self.resolve(doc)
         kind = KINDS[doc.kind]
         for field in kind.required:
-            if fields.get(field) in (None, ""):
+            # giza takes a step's `ref: ""` as an ordinary name.
+            if fields.get(field) is None or (fields[field] == "" and doc.kind != "steps"):
                 raise doc.error(f"a document of kind {doc.kind} needs `{field}:`"
                                 + (" (directly or inherited)" if "inherit" in doc.data
                                    or "source" in doc.data else ""))
@@ -411,7 +423,7 @@ def _line(error):
 EXCLUDED = "docbuild:excluded"
 # Raised when the checks of outputs() change: a plan cached by an older,
 # laxer docbuild is then made again (and checked), not trusted.
-CHECKS = 2
+CHECKS = 3  # 3: options default to `object` (giza), steps accept giza's fields
 
 
 def edition_names(doc, fields):
@@ -422,36 +434,106 @@ def edition_names(doc, fields):
     return names
 
 
+def own_fields(doc):
+    """A document's own fields, before inheritance, as giza 0.5 read them.
+
+    For steps, giza's setters ran in the order giza saw the keys (Python
+    2's dict order, which py2order replays): a title sets level 3 unless a
+    `level` came before it, a `{text, character}` title sets the
+    character's level (or resets it to 3 when it has none, or when a
+    `level` came first), and `level` sets it.  The level a step ends with
+    is its own, over an inherited one.  `heading` is `title`.  An
+    inheriting step without its own `stepnum` is numbered by its place
+    (giza printed `None` there).
+    """
+    if doc.kind != "steps":
+        return dict(doc.data)
+    data = doc.data
+    inherits = "inherit" in data or "source" in data
+    level = None
+    for key in py2order.yaml_order(list(data), ["ref"] if inherits and "ref" not in data else []):
+        value = data.get(key)
+        if key in ("title", "heading") and value is not None:
+            if isinstance(value, dict):
+                level = LEVEL_OF[value["character"]] if level is None and \
+                    value.get("character") in LEVEL_OF else 3
+            elif level is None:
+                level = 3
+        elif key == "level" and value is not None:
+            level = LEVEL_OF[value] if isinstance(value, str) else int(value)
+    own = {("title" if key == "heading" else key): value for key, value in data.items()}
+    if level is not None:
+        own["level"] = level
+    if inherits and own.get("stepnum") is None:
+        own["stepnum"] = None
+    return own
+
+
+def option_values(fields):
+    """giza's `{{program}}` and `{{role}}` of an option: roles, from its own program and name."""
+    return {"program": f":program:`{fields.get('program', '')}`",
+            "role": f":{option_directive(fields)}:`{option_label(fields)}`"}
+
+
 def substitute_all(doc, fields, globals_):
-    """Replace {{name}} in every text field (document, then global, then build values)."""
+    """Replace {{name}} in every text field (document, then global, then build values).
+
+    Steps and options follow giza, which ran a field through Jinja when the
+    document's replacement map was not empty (an option's always is: it
+    has `program` and `role`): then a name without a value is replaced by
+    nothing, and the field loses one trailing newline.
+    """
     values = dict(globals_)
     if doc.kind == "options":
-        values["program"] = str(fields.get("program", ""))
-        # `<` would start an explicit target in a role: escape it.
-        label = option_label(fields).replace("<", "\\<")
-        directive = fields.get("directive") or "option"
-        values["role"] = (f":option:`{fields.get('program', '')} {label}`" if directive == "option"
-                          else f":{directive}:`{label}`")
-    values.update({str(k): str(v) for k, v in (fields.get("replacement") or {}).items()})
+        values.update(option_values(fields))
+    own = {str(k): str(v) for k, v in (fields.get("replacement") or {}).items()}
+    values.update(own)
+    giza = doc.kind == "options" or (doc.kind == "steps" and bool(own))
     done = {}  # each replacement's text with its own {{names}} filled in
     # A toc entry's `name` is the text of its link (giza substituted it in the
     # definition list and the table, not in the toctree: a bug).
     kept = NOT_SUBSTITUTED - {"name"} if doc.kind in TOC_KINDS else NOT_SUBSTITUTED
-    return {k: (v if k in kept else _substitute(doc, k, v, values, done))
-            for k, v in fields.items()}
+    out = {}
+    for k, v in fields.items():
+        if k in kept:
+            out[k] = v
+        elif doc.kind == "steps" and k == "action":
+            out[k] = _substitute_actions(doc, v, values, own)
+        else:
+            out[k] = _substitute(doc, k, v, values, done, giza)
+    return out
 
 
-def _substitute(doc, field, value, values, done):
+def _substitute_actions(doc, actions, values, step_map):
+    """A step's actions: each with its own `replacement` under the step's (as giza)."""
+    items = actions if isinstance(actions, list) else [actions]
+    out = []
+    for action in items:
+        if not isinstance(action, dict):
+            out.append(action)
+            continue
+        own = {str(k): str(v) for k, v in (action.get("replacement") or {}).items()}
+        merged = {**own, **step_map}
+        here, done = {**values, **merged}, {}
+        out.append({k: v if k == "replacement" else
+                    _substitute(doc, f"action.{k}", v, here, done, bool(merged))
+                    for k, v in action.items()})
+    return out if isinstance(actions, list) else out[0]
+
+
+def _substitute(doc, field, value, values, done, giza=False):
     if isinstance(value, str):
-        return _fill(doc, field, value, values, done, ())
+        if giza and "{{" in value and value.endswith("\n"):
+            value = value[:-1]  # Jinja drops a template's trailing newline
+        return _fill(doc, field, value, values, done, (), giza)
     if isinstance(value, list):
-        return [_substitute(doc, field, v, values, done) for v in value]
+        return [_substitute(doc, field, v, values, done, giza) for v in value]
     if isinstance(value, dict):
-        return {k: _substitute(doc, field, v, values, done) for k, v in value.items()}
+        return {k: _substitute(doc, field, v, values, done, giza) for k, v in value.items()}
     return value
 
 
-def _fill(doc, field, text, values, done, using):
+def _fill(doc, field, text, values, done, using, giza=False):
     """`text` with each known {{name}} replaced by its value, itself filled in first.
 
     `using` is the chain of replacements being filled in: a name already in
@@ -462,6 +544,9 @@ def _fill(doc, field, text, values, done, using):
     for match in PLACEHOLDER.finditer(text):
         name = match.group(1)
         if name not in values:
+            if giza:  # giza's Jinja: an undefined name is nothing
+                parts += [text[end:match.start()]]
+                end = match.end()
             continue  # not a replacement: left as written
         if name in using:
             raise doc.error("replacement loop: " + " -> ".join(
@@ -471,7 +556,7 @@ def _fill(doc, field, text, values, done, using):
             raise doc.error(f"replacements nest more than {MAX_DEPTH} deep: {{{{{using[0]}}}}} -> "
                             f"... -> {{{{{name}}}}}", field, hint="use fewer levels of replacements")
         if name not in done:
-            done[name] = _fill(doc, field, values[name], values, done, (*using, name))
+            done[name] = _fill(doc, field, values[name], values, done, (*using, name), giza)
         added += len(done[name])
         if added > MAX_GROWTH:
             raise doc.error(f"replacements make this field grow by more than {MAX_GROWTH:,} "
@@ -484,10 +569,10 @@ def _fill(doc, field, text, values, done, using):
 
 
 def option_label(fields):
-    """How an option is written: `--name`, unless it already looks like `-x` or `<arg>`."""
+    """How an option is named: `--name` for the `option` directive, unless the
+    name starts with `<` (as giza) or `-` (docbuild: `-x` stays `-x`)."""
     name = str(fields.get("name", ""))
-    prefix = "" if name.startswith(("-", "<")) or (fields.get("directive") or "option") != "option" \
-        else "--"
+    prefix = "--" if option_directive(fields) == "option" and not name.startswith(("-", "<")) else ""
     return f"{prefix}{name}"
 
 

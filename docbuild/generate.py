@@ -18,13 +18,14 @@ import os
 import sys
 import textwrap
 
+import textwrap
 import unicodedata
 
 import jinja2
 
 from docbuild import __version__, content, redirects, tables
 from docbuild.errors import UserError, report
-from docbuild.kinds import ARG_NAMES, KINDS, TOC_KINDS, kind_of
+from docbuild.kinds import ARG_NAMES, KINDS, TOC_KINDS, kind_of, option_directive
 from docbuild.paths import data_dir, depfile_entry, depfile_path, spell, write_if_changed
 
 BUILTIN_TEMPLATES = os.path.join(data_dir(), "templates")
@@ -56,6 +57,37 @@ def text(value):
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value).strip("\n")
+
+
+def block(value, indent=0):
+    """A text field as giza wrote it: split at newlines only, each line without
+    trailing whitespace, indented (blank lines stay empty).  A trailing
+    newline leaves a blank line, as it did under giza."""
+    pad = " " * indent
+    lines = (line.rstrip() for line in text_value(value).split("\n"))
+    return "\n".join(pad + line if line else "" for line in lines)
+
+
+def option_signature(doc):
+    """What follows `.. <directive>::`, by giza's rules: for `option`, the
+    name, then ` <args>`, then `, <alias>` and ` <args>` again (a list of
+    aliases: each of them, docbuild's addition); other directives: the name."""
+    label = content.option_label(doc)
+    if option_directive(doc) != "option":
+        return label
+    args = "" if doc.get("args") is None else " " + text_value(doc["args"])
+    aliases = doc.get("aliases")
+    aliases = [] if aliases is None else aliases if isinstance(aliases, list) else [aliases]
+    return label + args + "".join(f", {text_value(alias)}{args}" for alias in aliases)
+
+
+def text_value(value):
+    """A YAML scalar as text: booleans as true/false, None as nothing."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def wrap(value, indent=0):
@@ -105,8 +137,14 @@ def environment(project_templates=None, cache_dir=None):
                              lstrip_blocks=True, keep_trailing_newline=True,
                              autoescape=False, bytecode_cache=cache)
     env.filters["text"] = text
+    env.filters["block"] = block
+    # A field that is there (giza: a key with a value; "" counts, null does not).
+    env.tests["given"] = lambda value: value is not None and not isinstance(value, jinja2.Undefined)
+    env.filters["underline"] = lambda title, char: char * column_width(title)
     env.filters["heading"] = lambda title, level=3: "\n".join(heading(title, level))
     env.filters["option_label"] = content.option_label
+    env.filters["option_directive"] = option_directive
+    env.filters["option_signature"] = option_signature
     env.filters["nginx"] = redirects.nginx  # a redirect value, quoted for each server
     env.filters["apache"] = redirects.apache
     env.filters["wrap"] = wrap
@@ -116,21 +154,11 @@ def environment(project_templates=None, cache_dir=None):
     return env
 
 
-def prepare(kind, docs):
-    """Order and normalise a file's documents for its templates."""
+def prepare(kind, docs, sources=None):
+    """Order and normalise a file's documents for its templates (`sources`:
+    their content.Doc objects, for errors)."""
     if kind == "steps":
-        numbered = sorted(enumerate(docs), key=lambda p: (p[1].get("stepnum") or p[0] + 1, p[0]))
-        out = []
-        for number, (index, doc) in enumerate(numbered, 1):
-            action = doc.get("action") or []
-            level = doc.get("level") or 3
-            title = doc.get("title")
-            text = title.get("text", "") if isinstance(title, dict) else title
-            prefix = f"{'Optional ' if doc.get('optional') else ''}Step {doc.get('stepnum') or number}: "
-            title = {**title, "text": prefix + str(text)} if isinstance(title, dict) else prefix + str(text)
-            out.append({**doc, "level": level, "heading": "\n".join(heading(title, level)),
-                        "actions": action if isinstance(action, list) else [action]})
-        return out
+        return prepare_steps(docs, sources)
     if kind == "apiargs":
         args = [apiarg(doc) for doc in docs]
         # giza's order: by `position` when every entry has one, else as in the
@@ -146,6 +174,49 @@ def prepare(kind, docs):
     if kind == "glossary":
         return sorted(docs, key=lambda d: (str(d["term"]).casefold(), str(d["term"])))
     return docs
+
+
+def prepare_steps(docs, sources=None):
+    """Steps numbered, ordered and titled as giza 0.5 did (giza-formats.md section 2).
+
+    A step without `stepnum` is numbered one more than the step written
+    before it (the first: 1); the steps are then put in number order, ties
+    in file order.  A step that has the `optional` key, whatever its value,
+    is titled "Optional: <title>"; so is an action.  Actions are one level
+    below their step, whatever their own `level` or heading character.
+    """
+    numbered, previous = [], 0
+    for index, doc in enumerate(docs):
+        stepnum = doc.get("stepnum")
+        previous = int(stepnum) if stepnum is not None else previous + 1
+        numbered.append((previous, index, doc))
+    out = []
+    for number, index, doc in sorted(numbered, key=lambda entry: entry[0]):
+        level = doc.get("level") or 3
+        actions = doc.get("action")
+        actions = actions if isinstance(actions, list) else [] if actions is None else [actions]
+        if level == 6 and any(_step_title(a, "heading", "title") is not None for a in actions
+                              if isinstance(a, dict)):
+            raise UserError("a level 6 step's actions would have level 7 headings, which "
+                            "reStructuredText has no character for",
+                            where=sources[index].where() if sources else None,
+                            hint="give the step a level from 1 to 5")
+        out.append({**doc, "number": number, "level": level, "char": HEADING[level],
+                    "action_char": HEADING.get(level + 1),
+                    "title": _step_title(doc, "title"),
+                    "actions": [{**a, "heading": _step_title(a, "heading", "title")}
+                                for a in actions if isinstance(a, dict)]})
+    return out
+
+
+def _step_title(doc, *names):
+    """The title text of a step or action (`Optional: ` first), or None."""
+    for name in names:
+        title = doc.get(name)
+        if title is not None:
+            text = text_value(title.get("text") if isinstance(title, dict) else title)
+            return ("Optional: " if "optional" in doc else "") + text
+    return None
 
 
 def apiarg(doc):
@@ -190,7 +261,7 @@ def render(kind, name, docs, env, source=None):
         texts = ["" if f.get(content.EXCLUDED) else template.render(doc=f, name=name, kind=kind)
                  for f in fields]
     else:
-        ready = prepare(kind, fields)
+        ready = prepare(kind, fields, [doc for doc, _ in docs])
         # A toc spec file has no toctree: its one output is the last template's.
         texts = [env.get_template(t).render(docs=ready, name=name, kind=kind)
                  for t in spec.templates[len(spec.templates) - len(paths):]]

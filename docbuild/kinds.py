@@ -24,10 +24,15 @@ Kind = namedtuple("Kind", "name key fields required per_doc outputs templates")
 COMMON = {"inherit": "map", "source": "map", "replacement": "map", "edition": ("str", "list")}
 
 TEXT = ("str", "num", "bool")  # a scalar that is printed as text
+ANY = ("str", "num", "bool", "list", "map")  # giza stores it and never prints it
 TITLE = ("str", "map")  # a string, or {text, character}
 FRAGMENTS = {"pre": TEXT, "content": TEXT, "post": TEXT, "description": TEXT}
-ACTION_FIELDS = {"heading": TITLE, "pre": TEXT, "code": TEXT, "language": "str",
-                 "content": TEXT, "post": TEXT}
+# A step's action, as giza 0.5 reads it: `title` is `heading`; `level` and
+# a heading's `character` are accepted and ignored (actions are always one
+# level below their step); `optional` (any value) adds "Optional: ".
+ACTION_FIELDS = {"heading": TITLE, "title": TITLE, "pre": TEXT, "code": (*TEXT, "list"),
+                 "language": "str", "content": TEXT, "post": TEXT, "level": ("num", "str"),
+                 "optional": ANY, "replacement": "map"}
 
 # A toc entry (giza's meaning): `file` is the document linked (`/path`, no
 # suffix); `ref` names the entry for `source:`, by default its `file`; an
@@ -49,10 +54,14 @@ def toc_outputs(name, docs, listing):
 
 
 KINDS = {k.name: k for k in [
+    # giza 0.5's steps (giza-formats.md section 2): `heading` is `title`,
+    # `level` a number or a heading character, `optional` any value (its
+    # presence counts), `final` stored only; `ref` may be "".
     Kind("steps", ("ref",),
-         {"title": TITLE, "stepnum": "int", "ref": "str", "level": "int", "optional": "bool",
+         {"title": TITLE, "heading": TITLE, "stepnum": "num", "ref": "str",
+          "level": ("num", "str"), "optional": ANY, "final": ANY,
           "action": ("map", "list"), **FRAGMENTS},
-         ("ref", "title"), False, lambda name, docs: [f"steps/{name}.rst"], ("steps.rst",)),
+         ("ref",), False, lambda name, docs: [f"steps/{name}.rst"], ("steps.rst",)),
     Kind("toc", ("ref",), TOC_FIELDS, (), False,
          lambda name, docs: toc_outputs(name, docs, "dfn-list-"), ("toc.rst", "toc-dfn-list.rst")),
     Kind("ref-toc", ("ref",), TOC_FIELDS, (), False,
@@ -64,11 +73,15 @@ KINDS = {k.name: k for k in [
           "position": "int", "interface": "str", "operation": "str", "ref": "str", "title": TITLE,
           **FRAGMENTS, "description": (*TEXT, "list")},  # a list: its lines
          ("arg_name", "name"), False, lambda name, docs: [f"apiargs/{name}.rst"], ("apiargs.rst",)),
+    # giza 0.5's options (giza-formats.md section 4): `optional` is accepted
+    # and never shown, `ref` and `final` are stored only; the directive
+    # defaults to `object`, as in giza.
     Kind("options", ("program", "name"),
          {"program": "str", "name": "str", "directive": "str", "args": TEXT,
-          "aliases": ("str", "list"), "type": TEXT, "default": TEXT, **FRAGMENTS},
+          "aliases": ("str", "list"), "type": TEXT, "default": TEXT, "optional": "bool",
+          "ref": "str", "final": ANY, **FRAGMENTS},
          ("program", "name"), True,
-         lambda name, docs: [f"option/{d.get('directive') or 'option'}-{d['program']}-{d['name']}.rst"
+         lambda name, docs: [f"option/{option_directive(d)}-{d['program']}-{d['name']}.rst"
                              for d in docs], ("options.rst",)),
     Kind("extracts", ("ref",),
          {"ref": "str", "title": TEXT, "code": TEXT, "language": "str", "only": "str", **FRAGMENTS},
@@ -99,6 +112,12 @@ REDIRECT_CODES = (301, 302, 303, 307, 308)
 NAMED_BY = {"options": ("directive", "program", "name"), "extracts": ("ref",), "release": ("ref",)}
 
 
+def option_directive(doc):
+    """An option document's directive: giza's default is `object`."""
+    directive = doc.get("directive")
+    return "object" if directive in (None, "") else str(directive)
+
+
 def redirect_page(source):
     """The HTML page that stands at a redirect's old address (docbuild.redirects decides)."""
     from docbuild import redirects
@@ -107,7 +126,7 @@ def redirect_page(source):
 
 
 # The kinds whose documents are all rendered, whatever their key.
-RENDER_ALL = (*TOC_KINDS, "apiargs")
+RENDER_ALL = (*TOC_KINDS, "apiargs", "steps")
 
 # File name prefixes, longest first: `ref-toc-x.yaml` is ref-toc, not toc.
 # `toc-spec-x.yaml` is a toc named `spec-x` whose entries are all references.
@@ -140,6 +159,9 @@ def key_of(kind, doc):
 def is_abstract(kind, doc):
     """A document whose identifying value starts with `_` only feeds others.
 
-    Not in the kinds where giza rendered every document: an apiargs field
-    named `_id` is a real field."""
+    Not in the kinds where giza rendered every document (steps; an apiargs
+    field named `_id` is a real field); an option is abstract by its
+    `program` alone (`_shared`), as in giza."""
+    if kind == "options":
+        return str(doc.get("program", "")).startswith("_")
     return kind not in RENDER_ALL and any(value.startswith("_") for value in key_of(kind, doc))

@@ -29,7 +29,7 @@ BROKEN = {
         ref: two
         titel: Two
         ---
-        ref: three
+        title: Three
         ---
         ref: four
         title: Four
@@ -57,9 +57,9 @@ BROKEN = {
 EXPECTED = [
     "docbuild: proj/includes/extracts-notes.yaml:5: error: unknown field `contnet` in a document of kind extracts",
     "docbuild: proj/includes/options-tool.yaml:4: error: YAML syntax error: did not find expected ',' or ']'",
-    "docbuild: proj/includes/steps-install.yaml:3: error: field `stepnum` must be a whole number, not str",
+    "docbuild: proj/includes/steps-install.yaml:3: error: field `stepnum` must be a number, not str",
     "docbuild: proj/includes/steps-install.yaml:6: error: unknown field `titel` in a document of kind steps",
-    "docbuild: proj/includes/steps-install.yaml:8: error: a document of kind steps needs `title:`",
+    "docbuild: proj/includes/steps-install.yaml:8: error: a document of kind steps needs `ref:`",
     "docbuild: proj/includes/steps-install.yaml:13: error: unknown field `action.cod` in a document of kind steps",
     "docbuild: proj/redirects.yaml:1: error: field `from`: 'old.html' must be a path starting with /",
     "docbuild: proj/index.rst:4: error: the included file /includes/steps/install.rst is not generated: "
@@ -98,12 +98,15 @@ def test_an_include_waiting_for_a_file_with_errors_is_reported_once_for_that_fil
             program: tool
             name: port
             optinal: true
+            directive: option
             ---
             program: tool
             name: host
+            directive: option
             ---
             program: tool
             name: verbose
+            directive: option
             """,
     }
     p = Project(tmp_path, files)
