@@ -18,7 +18,6 @@ import os
 import sys
 import textwrap
 
-import textwrap
 import unicodedata
 
 import jinja2
