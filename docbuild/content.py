@@ -302,6 +302,8 @@ def substitute_all(doc, fields, globals_):
         values["role"] = (f":option:`{fields.get('program', '')} {label}`" if directive == "option"
                           else f":{directive}:`{label}`")
     values.update({str(k): str(v) for k, v in (fields.get("replacement") or {}).items()})
+    if doc.kind == "release":  # giza laid the build's values over the document's own
+        values.update({k: str(globals_[k]) for k in ("version", "branch", "stable") if k in globals_})
     done = {}  # each replacement's text with its own {{names}} filled in
     return {k: (v if k in NOT_SUBSTITUTED else _substitute(doc, k, v, values, done))
             for k, v in fields.items()}

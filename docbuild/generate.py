@@ -102,6 +102,73 @@ def prepare(kind, docs):
     return docs
 
 
+# giza's levels by heading character (a `level:` may be written as one).
+LEVEL_OF = {c: n for n, c in HEADING.items()}
+
+
+def giza_text(value, substituted):
+    """A text field's lines as giza printed them: each right-stripped.  giza's
+    Jinja pass (run when a document has replacements) drops one trailing newline."""
+    value = text(value) if isinstance(value, bool) or value is None else str(value)
+    if substituted and value.endswith("\n"):
+        value = value[:-1]
+    return [line.rstrip() for line in value.split("\n")]
+
+
+def giza_heading(doc, default_level, level=None):
+    """[text, underline] of a giza extract or release title, or None.
+
+    `title` and `heading` are one field (the later one wins); an explicit
+    `level` wins over a title's `character`; an unknown one gives the default.
+    """
+    key = [k for k in doc if k in ("title", "heading")][-1:]
+    if not key:
+        return None
+    title = doc[key[0]]
+    if level is None:
+        level = doc.get("level")
+        level = LEVEL_OF.get(level) if isinstance(level, str) else level
+        if level is None and isinstance(title, dict):
+            level = LEVEL_OF.get(str(title.get("character")))
+    level = level or default_level
+    words = text(title.get("text") if isinstance(title, dict) else title)
+    if doc.get("optional"):
+        words = "Optional: " + words
+    return list(heading(words, level))
+
+
+def giza_blocks(doc, substituted, level=None):
+    """The blocks of an extract or release, as giza's render_action wrote them:
+    heading, pre, code-block, content, post (each followed by a blank line)."""
+    blocks = []
+    title = giza_heading(doc, 2, level)
+    if title:
+        blocks.append(title)
+    if doc.get("pre") is not None:
+        blocks.append(giza_text(doc["pre"], substituted))
+    code = doc.get("code")
+    if code is not None:
+        code = "\n".join(map(str, code)) if isinstance(code, list) else str(code)
+        if substituted and code.endswith("\n"):
+            code = code[:-1]
+        lines = code.split("\n") if substituted else code.rstrip("\n").split("\n")
+        blocks.append([f".. code-block:: {doc.get('language') or 'none'}", ""] +
+                      [("   " + line).rstrip() for line in lines])
+    for field in ("content", "post"):
+        if doc.get(field) is not None:
+            blocks.append(giza_text(doc[field], substituted))
+    return blocks
+
+
+def prepare_doc(kind, doc):
+    """One document of a per-document kind, ready for its template."""
+    if kind == "extracts":
+        return {**doc, "blocks": giza_blocks(doc, bool(doc.get("replacement")))}
+    if kind == "release":  # giza always substituted (version, branch, stable); level 2
+        return {**doc, "blocks": giza_blocks(doc, True, level=2)}
+    return doc
+
+
 def render(kind, name, docs, env, source=None):
     """{relative output path: text} for one source file's documents."""
     spec = KINDS[kind]
@@ -117,7 +184,8 @@ def render(kind, name, docs, env, source=None):
         template = env.get_template(spec.templates[0])
         # A document of another edition keeps its (empty) file: the outputs
         # of a source do not depend on the edition.
-        texts = ["" if f.get(content.EXCLUDED) else template.render(doc=f, name=name, kind=kind)
+        texts = ["" if f.get(content.EXCLUDED) else
+                 template.render(doc=prepare_doc(kind, f), name=name, kind=kind)
                  for f in fields]
     else:
         ready = prepare(kind, fields)

@@ -55,12 +55,18 @@ KINDS = {k.name: k for k in [
          ("program", "name"), True,
          lambda name, docs: [f"option/{d.get('directive') or 'option'}-{d['program']}-{d['name']}.rst"
                              for d in docs], ("options.rst",)),
+    # giza's extracts: heading level 2 by default; `only` and `style` wrap the
+    # snippet; `append`/`prepend` name pages that include it (sphinx_ext).
+    # `code`/`language` are docbuild's own (giza rejected them).
     Kind("extracts", ("ref",),
-         {"ref": "str", "title": TEXT, "code": TEXT, "language": "str", "only": "str", **FRAGMENTS},
+         {"ref": "str", "title": TITLE, "heading": TITLE, "level": ("int", "str"), "optional": "bool",
+          "code": TEXT, "language": "str", "only": "str", "style": "str",
+          "append": ("str", "list"), "prepend": ("str", "list"), "final": TEXT, **FRAGMENTS},
          ("ref",), True, lambda name, docs: [f"extracts/{d['ref']}.rst" for d in docs],
          ("extracts.rst",)),
     Kind("release", ("ref",),
-         {"ref": "str", "title": TEXT, "code": TEXT, "language": "str", **FRAGMENTS},
+         {"ref": "str", "title": TITLE, "heading": TITLE, "level": ("int", "str"), "optional": "bool",
+          "code": ("str", "num", "list"), "language": "str", **FRAGMENTS},
          ("ref",), True, lambda name, docs: [f"release/{d['ref']}.rst" for d in docs],
          ("release.rst",)),
     Kind("redirects", ("from",),
