@@ -8,7 +8,7 @@ Every error names the YAML file, the document's line and the field.
 import os
 import re
 
-from docbuild import yamlfile
+from docbuild import attach, yamlfile
 from docbuild.errors import UserError, UserErrors
 from docbuild.kinds import KINDS, NAMED_BY, TYPES, ACTION_FIELDS, COMMON, is_abstract, key_of, kind_of
 from docbuild.paths import component
@@ -405,8 +405,8 @@ def plan(srcdir, root, globals_, cache=None):
     result, next_cache = {}, {}
     for path in discover(project.srcdir):
         entry = cache.get(path)
-        if entry and entry.get("checks") == CHECKS and entry["globals"] == globals_ and all(
-                _stat(p) == st for p, st in entry["read"].items()):
+        if entry and entry.get("checks") == CHECKS and entry["globals"] == globals_ and \
+                "attach" in entry and all(_stat(p) == st for p, st in entry["read"].items()):
             outs = entry["outputs"]
         else:
             before = set(project.read)
@@ -416,7 +416,9 @@ def plan(srcdir, root, globals_, cache=None):
             folder = os.path.relpath(os.path.dirname(path), project.srcdir)
             outs = [os.path.normpath(os.path.join(folder, o)) for o in outs]
             read = (project.read - before) | {path} | inherited(project, path)
-            entry = {"outputs": outs, "globals": globals_, "checks": CHECKS,
+            # Pages an extract is appended or prepended to (docbuild.attach).
+            found = attach.entries(project, path, folder) if kind == "extracts" else []
+            entry = {"outputs": outs, "globals": globals_, "checks": CHECKS, "attach": found,
                      "read": {p: _stat(p) for p in sorted(read)}}
         result[path] = outs
         next_cache[path] = entry

@@ -21,7 +21,7 @@ import unicodedata
 
 import jinja2
 
-from docbuild import __version__, content, redirects
+from docbuild import __version__, attach, content, redirects
 from docbuild.errors import UserError, report
 from docbuild.kinds import ARG_NAMES, KINDS, kind_of
 from docbuild.paths import data_dir, depfile_entry, depfile_path, spell, write_if_changed
@@ -219,6 +219,8 @@ def parse(argv):
     p.add_argument("--templates", help="a folder whose templates override the built-in ones")
     p.add_argument("--kind", choices=["redirects"],
                    help="the kind, for a file not named <kind>-<name>.yaml (redirects)")
+    p.add_argument("--attach-list", help="write the pages the extracts files name in "
+                   "append/prepend here (docbuild.attach)")
     p.add_argument("--out", help="write the outputs here instead of the generated twin of FILE's folder")
     return p.parse_args(argv)
 
@@ -296,7 +298,7 @@ def main(argv=None):
                 continue
             spelled = spell(source, top)
             entry = cache.get(spelled)
-            if entry and stats(entry["read"]) == entry["read"] and \
+            if entry and "attach" in entry and stats(entry["read"]) == entry["read"] and \
                     all(os.path.exists(o) for o in entry["outputs"]):
                 for out in entry["outputs"]:
                     written[out] = (spelled, None)  # unchanged: nothing to write
@@ -315,7 +317,9 @@ def main(argv=None):
             read = {source} | content.inherited(project, source) | \
                 template_files(kind, args.templates) | common
             deps.update(read)
-            next_cache[spelled] = {"read": stats(sorted(read)),
+            found = attach.entries(project, source, os.path.relpath(os.path.dirname(source), srcdir)) \
+                if kind == "extracts" else []
+            next_cache[spelled] = {"read": stats(sorted(read)), "attach": found,
                                    "outputs": sorted(spell(os.path.join(folder, rel), top)
                                                      for rel in outputs)}
     except UserError as exc:
@@ -336,6 +340,9 @@ def main(argv=None):
                 os.unlink(stale)
             except FileNotFoundError:
                 pass
+    if args.attach_list:
+        write_if_changed(args.attach_list, attach.trigger_text(
+            [e for entry in next_cache.values() for e in entry["attach"]]))
     if args.names:
         if args.depfile:
             aliases = os.path.join(os.path.dirname(os.path.abspath(args.depfile)), "aliases")

@@ -82,3 +82,115 @@ def test_golden_files_are_what_giza_writes_today(kind, tmp_path):
     assert sorted(os.listdir(made)) == sorted(os.listdir(expected))
     for name in os.listdir(expected):
         assert read(os.path.join(made, name)) == read(os.path.join(expected, name)), name
+
+
+# --- append/prepend: the include goes into the pages inside Sphinx, never into the source tree.
+
+ATTACHED = {
+    "conf.py": 'project = "Attach"\nsource_suffix = [".txt", ".rst"]\n',
+    "index.rst": "Attach\n======\n\n.. toctree::\n\n   tutorial/install-on-linux\n"
+                 "   tutorial/install-on-windows\n   other\n",
+    "tutorial/install-on-linux.txt": "Install on Linux\n================\n\nUse the package manager.\n",
+    "tutorial/install-on-windows.txt": "Install on Windows\n==================\n\nRun the installer.\n",
+    "other.rst": "Other\n=====\n\nNothing attached here.\n",
+    "includes/extracts-appended.yaml": """\
+ref: see-also-install
+title: See Also
+content: |
+   Read the release notes first.
+append:
+  - /tutorial/install-on-linux.txt
+  - tutorial/install-on-windows
+---
+ref: prerequisites
+content: |
+   You need an administrator account.
+prepend: /tutorial/install-on-linux.txt
+""",
+}
+
+
+def snapshot(folder):
+    found = {}
+    for root, _, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                found[os.path.relpath(path, folder)] = f.read()
+    return found
+
+
+def pages_read(log):
+    """The documents one Sphinx run read, from its log."""
+    import re
+
+    return sorted(set(re.findall(r"^reading sources\.\.\. \[\s*\d+%\] (\S+)", log, re.M)))
+
+
+def rewrite(path, old, new):
+    text = read(path)
+    assert old in text
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace(old, new))
+
+
+def html(project, page):
+    return read(project.path("build", "html", page + ".html"))
+
+
+def test_appended_and_prepended_extracts_are_in_the_pages_and_the_sources_untouched(tmp_path):
+    project = Project(tmp_path / "work", ATTACHED)
+    before = snapshot(project.src)
+    project.configure("--ci")
+    project.ninja("html")
+    linux, windows, other = (html(project, p) for p in ("tutorial/install-on-linux",
+                                                          "tutorial/install-on-windows", "other"))
+    assert "Read the release notes first." in linux and "Read the release notes first." in windows
+    # Prepended: above the page's title, as giza put it; appended: after the page's text.
+    assert linux.index("You need an administrator account.") < linux.index("<h1>Install on Linux") \
+        < linux.index("Use the package manager.") < linux.index("Read the release notes first.")
+    assert "You need an administrator account." not in windows
+    assert "release notes" not in other
+    assert snapshot(project.src) == before
+    assert "no work to do" in project.ninja("html").stdout
+
+
+def test_editing_an_extract_or_its_append_list_rereads_exactly_its_pages(tmp_path):
+    project = Project(tmp_path / "work", ATTACHED)
+    project.configure("--ci")
+    project.ninja("html")
+    source = os.path.join(project.src, "includes", "extracts-appended.yaml")
+    rewrite(source, "Read the release notes first.", "Read the upgrade notes first.")
+    project.ninja("html")
+    assert pages_read(project.log("html")) == ["tutorial/install-on-linux", "tutorial/install-on-windows"]
+    assert "Read the upgrade notes first." in html(project, "tutorial/install-on-windows")
+    assert "no work to do" in project.ninja("html").stdout
+
+    # The append list loses a page: that page alone is read again, without the extract.
+    rewrite(source, "  - tutorial/install-on-windows\n", "")
+    project.ninja("html")
+    assert pages_read(project.log("html")) == ["tutorial/install-on-windows"]
+    assert "upgrade notes" not in html(project, "tutorial/install-on-windows")
+    assert "upgrade notes" in html(project, "tutorial/install-on-linux")
+    assert "no work to do" in project.ninja("html").stdout
+
+    # ... and gets it back; another page is prepended.
+    rewrite(source, "prepend: /tutorial/install-on-linux.txt",
+            "prepend: [/tutorial/install-on-linux.txt, other.rst]")
+    project.ninja("html")
+    assert pages_read(project.log("html")) == ["other"]
+    assert "administrator account" in html(project, "other")
+    assert "no work to do" in project.ninja("html").stdout
+
+
+def test_an_unknown_page_in_append_is_an_error_at_its_line(tmp_path):
+    files = dict(ATTACHED)
+    files["includes/extracts-appended.yaml"] = ATTACHED["includes/extracts-appended.yaml"].replace(
+        "  - tutorial/install-on-windows\n", "  - tutorial/install-on-mars.txt\n")
+    files["includes/extracts-more.yaml"] = "ref: more\ncontent: x\nprepend: ../conf.py\n"
+    project = Project(tmp_path / "work", files)
+    result = project.configure("--ci", check=False)
+    assert result.returncode != 0
+    assert "extracts-appended.yaml:5: error: field `append`: no page 'tutorial/install-on-mars.txt'" \
+        in result.stderr, result.stderr
+    assert "extracts-more.yaml:3: error: field `prepend`: '../conf.py' cannot name a page" in result.stderr
