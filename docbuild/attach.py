@@ -43,8 +43,11 @@ def entries(project, path, folder):
         for mode in MODES:
             value = fields.get(mode)
             pages = value if isinstance(value, list) else [] if value is None else [value]
-            for page in pages:
-                out.append([mode, page, include, *doc.where(mode)])
+            items = doc.lines.child(mode) if isinstance(doc.data.get(mode), list) else None
+            for index, page in enumerate(pages):
+                # The item's own line when this document wrote the list.
+                line = items.of(index) if items is not None else doc.where(mode)[1]
+                out.append([mode, page, include, doc.path, line])
     return out
 
 

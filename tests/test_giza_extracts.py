@@ -191,6 +191,6 @@ def test_an_unknown_page_in_append_is_an_error_at_its_line(tmp_path):
     project = Project(tmp_path / "work", files)
     result = project.configure("--ci", check=False)
     assert result.returncode != 0
-    assert "extracts-appended.yaml:5: error: field `append`: no page 'tutorial/install-on-mars.txt'" \
+    assert "extracts-appended.yaml:7: error: field `append`: no page 'tutorial/install-on-mars.txt'" \
         in result.stderr, result.stderr
     assert "extracts-more.yaml:3: error: field `prepend`: '../conf.py' cannot name a page" in result.stderr
