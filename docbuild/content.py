@@ -84,6 +84,8 @@ def check_doc(doc):
             raise doc.error(f"replacement `{name}` must be a string", "replacement")
     if doc.kind == "redirects":
         check_redirect(doc)
+    if doc.kind == "examples":
+        check_example(doc)
     if doc.kind == "steps":
         actions = doc.data.get("action")
         items = actions if isinstance(actions, list) else [actions] if actions else []
@@ -93,6 +95,24 @@ def check_doc(doc):
             if not isinstance(action, dict):
                 raise UserError("each `action` must be a mapping", where=(doc.path, sub.line))
             check_fields(doc, action, ACTION_FIELDS, sub, prefix="action.")
+
+
+def check_example(doc):
+    """An example's `options` and each of its operations, field by field."""
+    from docbuild.kinds import EXAMPLE_OPERATION, EXAMPLE_OPTIONS
+
+    check_fields(doc, doc.data.get("options") or {}, EXAMPLE_OPTIONS, doc.lines.child("options"),
+                 prefix="options.")
+    operations = doc.data.get("operation")
+    items = operations if isinstance(operations, list) else [operations] if operations else []
+    lines = doc.lines.child("operation")
+    for i, operation in enumerate(items):
+        sub = lines.child(i) if isinstance(operations, list) else lines
+        if not isinstance(operation, dict):
+            raise UserError("each `operation` must be a mapping", where=(doc.path, sub.line))
+        check_fields(doc, operation, EXAMPLE_OPERATION, sub, prefix="operation.")
+        if operation.get("code") is not None and not operation.get("language"):
+            raise UserError("an operation with `code` needs `language`", where=(doc.path, sub.line))
 
 
 def check_redirect(doc):

@@ -99,6 +99,8 @@ def prepare(kind, docs):
                  else doc.get("type")} for _, doc in ordered]
     if kind == "glossary":
         return sorted(docs, key=lambda d: (str(d["term"]).casefold(), str(d["term"])))
+    if kind == "examples":
+        return example_lines(docs)
     return docs
 
 
@@ -158,6 +160,79 @@ def giza_blocks(doc, substituted, level=None):
         if doc.get(field) is not None:
             blocks.append(giza_text(doc[field], substituted))
     return blocks
+
+
+# giza's example case headings, by level (rstcloth's h1 ... h6).
+EXAMPLE_HEADING = {1: "=", 2: "-", 3: "~", 4: "+", 5: "^", 6: ";"}
+
+
+def wrapped(value):
+    """giza's wrapped text: one paragraph at 72 columns, whitespace collapsed."""
+    import textwrap
+
+    return [line.rstrip() for line in textwrap.fill(
+        text(value) if isinstance(value, bool) else str(value), width=72,
+        break_on_hyphens=False, break_long_words=False).split("\n")]
+
+
+def code_block(language, lines):
+    return [f".. code-block:: {language}", ""] + [("   " + str(line)).rstrip() for line in lines]
+
+
+def example_lines(docs):
+    """The lines of an examples file, as giza's full_example wrote them: an
+    `Example(s)` heading, the collection's blocks, then each case."""
+    collection = next((d for d in docs if "collection" in d), {})
+    cases = [d for d in docs if "collection" not in d]
+    options = collection.get("options") or {}
+    out = []
+    if options.get("show_title", True):
+        out += list(heading("Example" if len(cases) == 1 else "Examples", 2)) + [""]
+    for field in ("pre", "content", "documents", "post", "final"):
+        value = collection.get(field)
+        if value is None or field == "content" and not options.get("show_collection", True):
+            continue
+        out += (code_block("javascript", value) if field == "documents" else wrapped(value)) + [""]
+    for index, case in enumerate(cases):
+        out += example_case(case, index, len(cases))
+    return [line.rstrip() for line in out]
+
+
+def example_case(case, index, count):
+    out = ["", ""] if index else []  # giza's newline(2): one element holding "\n"
+    title = case.get("title")
+    if count > 1 and title is not None:
+        level = LEVEL_OF.get(str(title.get("character")), 3) if isinstance(title, dict) else 3
+        words = text(title.get("text") if isinstance(title, dict) else title)
+        out += [words, EXAMPLE_HEADING[level] * max(column_width(words), 1), ""]
+    if case.get("pre") is not None:
+        out += wrapped(case["pre"]) + [""]
+    operations = case.get("operation") or []
+    languages = []
+    for op in operations if isinstance(operations, list) else [operations]:
+        if op.get("pre") is not None:
+            out += wrapped(op["pre"]) + [""]
+        if op.get("content") is not None:  # as written, not wrapped
+            out += str(op["content"]).split("\n") + [""]
+        elif op.get("literalinclude") is not None:
+            out += [f".. literalinclude:: {op['literalinclude']}"] + (
+                [f"   :language: {op['language']}"] if op.get("language") else []) + [""]
+        elif op.get("code") is not None:
+            languages.append(op["language"])
+            code = op["code"] if isinstance(op["code"], list) else str(op["code"]).split("\n")
+            out += code_block(op["language"], code) + [""]
+        if op.get("post") is not None:
+            out += wrapped(op["post"]) + [""]
+    if case.get("post") is not None:
+        out += wrapped(case["post"]) + [""]
+    results = case.get("results")
+    if results is not None:
+        lines = [part for item in (results if isinstance(results, list) else [results])
+                 for part in str(item).split("\n")]
+        out += code_block(languages[0] if languages else "none", lines)
+    if case.get("final") is not None:
+        out += [""] + wrapped(case["final"])
+    return out
 
 
 def prepare_doc(kind, doc):

@@ -69,6 +69,15 @@ KINDS = {k.name: k for k in [
           "code": ("str", "num", "list"), "language": "str", **FRAGMENTS},
          ("ref",), True, lambda name, docs: [f"release/{d['ref']}.rst" for d in docs],
          ("release.rst",)),
+    # giza's examples: one document names the collection (and its documents),
+    # the others are the cases; one file per source (none for a base file).
+    Kind("examples", ("ref",),
+         {"collection": "str", "documents": "list", "options": "map", "ref": "str",
+          "title": TITLE, "results": ("str", "list"), "operation": ("map", "list"), "final": TEXT,
+          **FRAGMENTS},
+         (), False, lambda name, docs: [f"examples/{name}.rst"] if any(
+             "collection" in d and not (d.get("options") or {}).get("base_file") for d in docs) else [],
+         ("examples.rst",)),
     Kind("redirects", ("from",),
          {"from": "str", "to": "str", "code": "int", "outputs": "list", "external": "bool"},
          ("from", "to"), False,
@@ -118,6 +127,13 @@ def key_of(kind, doc):
     return tuple(str(doc.get(f, "")) for f in KINDS[kind].key)
 
 
+# An example case's fields (`operation:` holds one or a list) and the options.
+EXAMPLE_OPERATION = {"pre": TEXT, "post": TEXT, "final": TEXT, "code": ("str", "list"),
+                     "language": "str", "content": TEXT, "literalinclude": "str"}
+EXAMPLE_OPTIONS = {"show_title": "bool", "show_collection": "bool", "base_file": "bool"}
+
+
 def is_abstract(kind, doc):
-    """A document whose identifying value starts with `_` only feeds others."""
-    return any(value.startswith("_") for value in key_of(kind, doc))
+    """A document whose identifying value starts with `_` only feeds others
+    (giza rendered every example case, `_` or not)."""
+    return kind != "examples" and any(value.startswith("_") for value in key_of(kind, doc))

@@ -24,7 +24,8 @@ ORACLE = "/work/shared/giza-oracle/run_giza.py"
 # What giza's release documents are given (run_giza.py's defaults).
 BUILD_VALUES = {"version": "3.0.3", "branch": "3.0", "stable": "3.0"}
 # Our folder, the oracle's kind name and its output folder.
-KINDS = {"extracts": ("extracts", "extracts"), "release": ("releases", "release")}
+KINDS = {"extracts": ("extracts", "extracts"), "release": ("releases", "release"),
+         "examples": ("examples", "examples")}
 
 
 def normal(text):
@@ -194,3 +195,17 @@ def test_an_unknown_page_in_append_is_an_error_at_its_line(tmp_path):
     assert "extracts-appended.yaml:7: error: field `append`: no page 'tutorial/install-on-mars.txt'" \
         in result.stderr, result.stderr
     assert "extracts-more.yaml:3: error: field `prepend`: '../conf.py' cannot name a page" in result.stderr
+
+
+def test_example_operations_are_checked_field_by_field(tmp_path):
+    folder = tmp_path / "src" / "includes"
+    folder.mkdir(parents=True)
+    (folder / "examples-bad.yaml").write_text(
+        "collection: c\n---\nref: a\noperation:\n  - code: x\n    langauge: js\n"
+        "---\nref: b\noperation:\n  code: y\noptions:\n  show_titel: true\n", encoding="utf-8")
+    result = run([sys.executable, "-m", "docbuild.generate", "--srcdir", str(tmp_path / "src"),
+                  "--out", str(tmp_path / "out"), str(folder / "examples-bad.yaml")], cwd=str(tmp_path))
+    assert result.returncode != 0
+    assert "examples-bad.yaml:6: error: unknown field `operation.langauge`" in result.stderr, result.stderr
+    assert "did you mean `operation.language`" in result.stderr
+    assert "examples-bad.yaml:12: error: unknown field `options.show_titel`" in result.stderr
