@@ -13,10 +13,11 @@ import subprocess
 import sys
 
 from docbuild import config as config_mod
-from docbuild import buildinfo, content, images, overview, site, sphinxconf, variants
+from docbuild import attach, buildinfo, content, images, overview, site, sphinxconf, variants
 from docbuild.errors import UserError, UserErrors, _short, report
 from docbuild.formats import EDGE_ORDER, FORMATS, SHARED_READ
 from docbuild.graph import Graph
+from docbuild.kinds import kind_of
 from docbuild.ninja_file import TEMPLATE, check_target_name, render
 from docbuild.paths import DEPFILE_UNSAFE, check_name, component, depfile_safe, spell, write_atomic, write_if_changed
 from docbuild.scan import find_sources
@@ -283,6 +284,21 @@ def prewrite_names(rows, top):
             write_if_changed(path, "".join(f"{by_source.get(o, s)}\t{o}\n" for o, s in pairs))
 
 
+def attach_lists(rows, plan, cache, top):
+    """A group with extracts files also writes their pages (docbuild.attach):
+    build.ninja depends on that list, so an edited `append:` reruns configure.
+    Written here first, as the generator will, so that nothing reruns."""
+    by_spelling = {spell(p, top): p for p in plan}
+    for row in rows:
+        sources = [by_spelling[s] for s in row["sources"]]
+        if not any((kind_of(os.path.basename(p)) or ("",))[0] == "extracts" for p in sources):
+            continue
+        row["attach"] = row["names"][:-len(".names")] + attach.TRIGGER
+        row["extra"] = [*row["extra"], "--attach-list", row["attach"]]
+        write_if_changed(os.path.join(top, row["attach"]), attach.trigger_text(
+            [e for p in sources for e in cache[p].get("attach", [])]))
+
+
 def format_rows(cfg, top, srcdir, build_dir, all_variants, setup):
     """One row per variant x format (and each variant's shared `read` step).
 
@@ -542,6 +558,11 @@ def configure(args):
         except UserError as exc:
             content.add_errors(problems, exc)
     write_if_changed(content_cache, json.dumps(next_cache))
+    # Extracts appended or prepended to pages: the map the Sphinx steps read.
+    attach_map, attach_errors = attach.page_map(
+        [e for path in sorted(plan) for e in next_cache[path].get("attach", [])],
+        project.docs, values["source_suffix"])
+    attach.check(attach_errors)
     generated = {os.path.join(srcdir, out): os.path.join(gen_dirs[editions[0]], out)
                  for outs in plan.values() for out in outs}
     try:
@@ -622,6 +643,7 @@ def configure(args):
                               os.path.join(meta, "gen", edition) if edition else os.path.join(meta, "gen"),
                               globals_files[edition])
         names_by_edition[edition] = [g["names"] for g in rows]
+        attach_lists(rows, plan, next_cache, top)
         generators += rows
     if cfg.redirects:
         redirects_dir = os.path.join(build_dir, "redirects")
@@ -649,6 +671,11 @@ def configure(args):
     setup = variant_setup(cfg, top, srcdir, all_variants, globals_, locale_folders, gen_dirs,
                           sorted(graph.used_generated), names_by_edition, catalog_outputs, locales_dir,
                           [spell(sources_list, top), spell(conf_py, top)])
+    attach_file = os.path.join(meta, "attach.json")
+    if attach.write_map(attach_file, attach_map):
+        for own in setup.values():  # .docbuild is no input a depfile names: listed here
+            own["inputs"].append(spell(attach_file, top))
+            own["step_args"] = [*own["step_args"], "--attach", spell(attach_file, top)]
     rows = format_rows(cfg, top, srcdir, build_dir, all_variants, setup)
 
     redirects_dir = os.path.join(build_dir, "redirects") if cfg.redirects else None

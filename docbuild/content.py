@@ -8,7 +8,7 @@ Every error names the YAML file, the document's line and the field.
 import os
 import re
 
-from docbuild import py2order, yamlfile
+from docbuild import attach, py2order, yamlfile
 from docbuild.errors import UserError, UserErrors
 from docbuild.kinds import (KINDS, NAMED_BY, TYPES, ACTION_FIELDS, COMMON, SPEC, TOC_KINDS,
                             is_abstract, key_of, kind_of, option_directive)
@@ -92,6 +92,8 @@ def check_doc(doc):
         check_redirect(doc)
     if doc.kind in TOC_KINDS:
         check_toc_file(doc)
+    if doc.kind == "examples":
+        check_example(doc)
     if doc.kind == "steps":
         actions = doc.data.get("action")
         items = actions if isinstance(actions, list) else [actions] if actions else []
@@ -110,6 +112,24 @@ def check_doc(doc):
                 not (isinstance(level, (int, float)) and 1 <= int(level) <= 6):
             raise doc.error(f"{level!r} is not a heading level", "level",
                             hint="1 to 6, or a heading character: = - ~ ` ^ '")
+
+
+def check_example(doc):
+    """An example's `options` and each of its operations, field by field."""
+    from docbuild.kinds import EXAMPLE_OPERATION, EXAMPLE_OPTIONS
+
+    check_fields(doc, doc.data.get("options") or {}, EXAMPLE_OPTIONS, doc.lines.child("options"),
+                 prefix="options.")
+    operations = doc.data.get("operation")
+    items = operations if isinstance(operations, list) else [operations] if operations else []
+    lines = doc.lines.child("operation")
+    for i, operation in enumerate(items):
+        sub = lines.child(i) if isinstance(operations, list) else lines
+        if not isinstance(operation, dict):
+            raise UserError("each `operation` must be a mapping", where=(doc.path, sub.line))
+        check_fields(doc, operation, EXAMPLE_OPERATION, sub, prefix="operation.")
+        if operation.get("code") is not None and not operation.get("language"):
+            raise UserError("an operation with `code` needs `language`", where=(doc.path, sub.line))
 
 
 def check_redirect(doc):
@@ -489,6 +509,8 @@ def substitute_all(doc, fields, globals_):
     own = {str(k): str(v) for k, v in (fields.get("replacement") or {}).items()}
     values.update(own)
     giza = doc.kind == "options" or (doc.kind == "steps" and bool(own))
+    if doc.kind == "release":  # giza laid the build's values over the document's own
+        values.update({k: str(globals_[k]) for k in ("version", "branch", "stable") if k in globals_})
     done = {}  # each replacement's text with its own {{names}} filled in
     # A toc entry's `name` is the text of its link (giza substituted it in the
     # definition list and the table, not in the toctree: a bug).
@@ -645,8 +667,8 @@ def plan(srcdir, root, globals_, cache=None, errors=None):
     result, next_cache = {}, {}
     for path in discover(project.srcdir):
         entry = cache.get(path)
-        if entry and entry.get("checks") == CHECKS and entry["globals"] == globals_ and all(
-                _stat(p) == st for p, st in entry["read"].items()):
+        if entry and entry.get("checks") == CHECKS and entry["globals"] == globals_ and \
+                "attach" in entry and all(_stat(p) == st for p, st in entry["read"].items()):
             outs = entry["outputs"]
         else:
             before = set(project.read)
@@ -662,7 +684,9 @@ def plan(srcdir, root, globals_, cache=None, errors=None):
             folder = os.path.relpath(os.path.dirname(path), project.srcdir)
             outs = [os.path.normpath(os.path.join(folder, o)) for o in outs]
             read = (project.read - before) | {path} | inherited(project, path)
-            entry = {"outputs": outs, "globals": globals_, "checks": CHECKS,
+            # Pages an extract is appended or prepended to (docbuild.attach).
+            found = attach.entries(project, path, folder) if kind == "extracts" else []
+            entry = {"outputs": outs, "globals": globals_, "checks": CHECKS, "attach": found,
                      "read": {p: _stat(p) for p in sorted(read)}}
         result[path] = outs
         next_cache[path] = entry

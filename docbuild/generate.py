@@ -22,7 +22,7 @@ import unicodedata
 
 import jinja2
 
-from docbuild import __version__, content, redirects, tables
+from docbuild import __version__, attach, content, redirects, tables
 from docbuild.errors import UserError, report
 from docbuild.kinds import ARG_NAMES, KINDS, TOC_KINDS, kind_of, option_directive
 from docbuild.paths import data_dir, depfile_entry, depfile_path, spell, write_if_changed
@@ -172,6 +172,8 @@ def prepare(kind, docs, sources=None):
                 for doc in docs if not doc.get(content.EXCLUDED)]
     if kind == "glossary":
         return sorted(docs, key=lambda d: (str(d["term"]).casefold(), str(d["term"])))
+    if kind == "examples":
+        return example_lines(docs)
     return docs
 
 
@@ -242,6 +244,146 @@ def apiarg(doc):
             "field": field, "short": short}
 
 
+# giza's levels by heading character (a `level:` may be written as one).
+LEVEL_OF = {c: n for n, c in HEADING.items()}
+
+
+def giza_text(value, substituted):
+    """A text field's lines as giza printed them: each right-stripped.  giza's
+    Jinja pass (run when a document has replacements) drops one trailing newline."""
+    value = text(value) if isinstance(value, bool) or value is None else str(value)
+    if substituted and value.endswith("\n"):
+        value = value[:-1]
+    return [line.rstrip() for line in value.split("\n")]
+
+
+def giza_heading(doc, default_level, level=None):
+    """[text, underline] of a giza extract or release title, or None.
+
+    `title` and `heading` are one field (the later one wins); an explicit
+    `level` wins over a title's `character`; an unknown one gives the default.
+    """
+    key = [k for k in doc if k in ("title", "heading")][-1:]
+    if not key:
+        return None
+    title = doc[key[0]]
+    if level is None:
+        level = doc.get("level")
+        level = LEVEL_OF.get(level) if isinstance(level, str) else level
+        if level is None and isinstance(title, dict):
+            level = LEVEL_OF.get(str(title.get("character")))
+    level = level or default_level
+    words = text(title.get("text") if isinstance(title, dict) else title)
+    if doc.get("optional"):
+        words = "Optional: " + words
+    return list(heading(words, level))
+
+
+def giza_blocks(doc, substituted, level=None):
+    """The blocks of an extract or release, as giza's render_action wrote them:
+    heading, pre, code-block, content, post (each followed by a blank line)."""
+    blocks = []
+    title = giza_heading(doc, 2, level)
+    if title:
+        blocks.append(title)
+    if doc.get("pre") is not None:
+        blocks.append(giza_text(doc["pre"], substituted))
+    code = doc.get("code")
+    if code is not None:
+        code = "\n".join(map(str, code)) if isinstance(code, list) else str(code)
+        if substituted and code.endswith("\n"):
+            code = code[:-1]
+        lines = code.split("\n") if substituted else code.rstrip("\n").split("\n")
+        blocks.append([f".. code-block:: {doc.get('language') or 'none'}", ""] +
+                      [("   " + line).rstrip() for line in lines])
+    for field in ("content", "post"):
+        if doc.get(field) is not None:
+            blocks.append(giza_text(doc[field], substituted))
+    return blocks
+
+
+# giza's example case headings, by level (rstcloth's h1 ... h6).
+EXAMPLE_HEADING = {1: "=", 2: "-", 3: "~", 4: "+", 5: "^", 6: ";"}
+
+
+def wrapped(value):
+    """giza's wrapped text: one paragraph at 72 columns, whitespace collapsed."""
+    import textwrap
+
+    return [line.rstrip() for line in textwrap.fill(
+        text(value) if isinstance(value, bool) else str(value), width=72,
+        break_on_hyphens=False, break_long_words=False).split("\n")]
+
+
+def code_block(language, lines):
+    return [f".. code-block:: {language}", ""] + [("   " + str(line)).rstrip() for line in lines]
+
+
+def example_lines(docs):
+    """The lines of an examples file, as giza's full_example wrote them: an
+    `Example(s)` heading, the collection's blocks, then each case."""
+    collection = next((d for d in docs if "collection" in d), {})
+    cases = [d for d in docs if "collection" not in d]
+    options = collection.get("options") or {}
+    out = []
+    if options.get("show_title", True):
+        out += list(heading("Example" if len(cases) == 1 else "Examples", 2)) + [""]
+    for field in ("pre", "content", "documents", "post", "final"):
+        value = collection.get(field)
+        if value is None or field == "content" and not options.get("show_collection", True):
+            continue
+        out += (code_block("javascript", value) if field == "documents" else wrapped(value)) + [""]
+    for index, case in enumerate(cases):
+        out += example_case(case, index, len(cases))
+    return [line.rstrip() for line in out]
+
+
+def example_case(case, index, count):
+    out = ["", ""] if index else []  # giza's newline(2): one element holding "\n"
+    title = case.get("title")
+    if count > 1 and title is not None:
+        level = LEVEL_OF.get(str(title.get("character")), 3) if isinstance(title, dict) else 3
+        words = text(title.get("text") if isinstance(title, dict) else title)
+        out += [words, EXAMPLE_HEADING[level] * max(column_width(words), 1), ""]
+    if case.get("pre") is not None:
+        out += wrapped(case["pre"]) + [""]
+    operations = case.get("operation") or []
+    languages = []
+    for op in operations if isinstance(operations, list) else [operations]:
+        if op.get("pre") is not None:
+            out += wrapped(op["pre"]) + [""]
+        if op.get("content") is not None:  # as written, not wrapped
+            out += str(op["content"]).split("\n") + [""]
+        elif op.get("literalinclude") is not None:
+            out += [f".. literalinclude:: {op['literalinclude']}"] + (
+                [f"   :language: {op['language']}"] if op.get("language") else []) + [""]
+        elif op.get("code") is not None:
+            languages.append(op["language"])
+            code = op["code"] if isinstance(op["code"], list) else str(op["code"]).split("\n")
+            out += code_block(op["language"], code) + [""]
+        if op.get("post") is not None:
+            out += wrapped(op["post"]) + [""]
+    if case.get("post") is not None:
+        out += wrapped(case["post"]) + [""]
+    results = case.get("results")
+    if results is not None:
+        lines = [part for item in (results if isinstance(results, list) else [results])
+                 for part in str(item).split("\n")]
+        out += code_block(languages[0] if languages else "none", lines)
+    if case.get("final") is not None:
+        out += [""] + wrapped(case["final"])
+    return out
+
+
+def prepare_doc(kind, doc):
+    """One document of a per-document kind, ready for its template."""
+    if kind == "extracts":
+        return {**doc, "blocks": giza_blocks(doc, bool(doc.get("replacement")))}
+    if kind == "release":  # giza always substituted (version, branch, stable); level 2
+        return {**doc, "blocks": giza_blocks(doc, True, level=2)}
+    return doc
+
+
 def render(kind, name, docs, env, source=None):
     """{relative output path: text} for one source file's documents."""
     spec = KINDS[kind]
@@ -257,7 +399,8 @@ def render(kind, name, docs, env, source=None):
         template = env.get_template(spec.templates[0])
         # A document of another edition keeps its (empty) file: the outputs
         # of a source do not depend on the edition.
-        texts = ["" if f.get(content.EXCLUDED) else template.render(doc=f, name=name, kind=kind)
+        texts = ["" if f.get(content.EXCLUDED) else
+                 template.render(doc=prepare_doc(kind, f), name=name, kind=kind)
                  for f in fields]
     else:
         ready = prepare(kind, fields, [doc for doc, _ in docs])
@@ -292,6 +435,8 @@ def parse(argv):
     p.add_argument("--templates", help="a folder whose templates override the built-in ones")
     p.add_argument("--kind", choices=["redirects"],
                    help="the kind, for a file not named <kind>-<name>.yaml (redirects)")
+    p.add_argument("--attach-list", help="write the pages the extracts files name in "
+                   "append/prepend here (docbuild.attach)")
     p.add_argument("--out", help="write the outputs here instead of the generated twin of FILE's folder")
     return p.parse_args(argv)
 
@@ -369,7 +514,7 @@ def main(argv=None):
                 continue
             spelled = spell(source, top)
             entry = cache.get(spelled)
-            if entry and stats(entry["read"]) == entry["read"] and \
+            if entry and "attach" in entry and stats(entry["read"]) == entry["read"] and \
                     all(os.path.exists(o) for o in entry["outputs"]):
                 for out in entry["outputs"]:
                     written[out] = (spelled, None)  # unchanged: nothing to write
@@ -388,7 +533,9 @@ def main(argv=None):
             read = {source} | content.inherited(project, source) | \
                 template_files(kind, args.templates) | common
             deps.update(read)
-            next_cache[spelled] = {"read": stats(sorted(read)),
+            found = attach.entries(project, source, os.path.relpath(os.path.dirname(source), srcdir)) \
+                if kind == "extracts" else []
+            next_cache[spelled] = {"read": stats(sorted(read)), "attach": found,
                                    "outputs": sorted(spell(os.path.join(folder, rel), top)
                                                      for rel in outputs)}
     except UserError as exc:
@@ -409,6 +556,9 @@ def main(argv=None):
                 os.unlink(stale)
             except FileNotFoundError:
                 pass
+    if args.attach_list:
+        write_if_changed(args.attach_list, attach.trigger_text(
+            [e for entry in next_cache.values() for e in entry["attach"]]))
     if args.names:
         if args.depfile:
             aliases = os.path.join(os.path.dirname(os.path.abspath(args.depfile)), "aliases")

@@ -83,14 +83,29 @@ KINDS = {k.name: k for k in [
          ("program", "name"), True,
          lambda name, docs: [f"option/{option_directive(d)}-{d['program']}-{d['name']}.rst"
                              for d in docs], ("options.rst",)),
+    # giza's extracts: heading level 2 by default; `only` and `style` wrap the
+    # snippet; `append`/`prepend` name pages that include it (sphinx_ext).
+    # `code`/`language` are docbuild's own (giza rejected them).
     Kind("extracts", ("ref",),
-         {"ref": "str", "title": TEXT, "code": TEXT, "language": "str", "only": "str", **FRAGMENTS},
+         {"ref": "str", "title": TITLE, "heading": TITLE, "level": ("int", "str"), "optional": "bool",
+          "code": TEXT, "language": "str", "only": "str", "style": "str",
+          "append": ("str", "list"), "prepend": ("str", "list"), "final": TEXT, **FRAGMENTS},
          ("ref",), True, lambda name, docs: [f"extracts/{d['ref']}.rst" for d in docs],
          ("extracts.rst",)),
     Kind("release", ("ref",),
-         {"ref": "str", "title": TEXT, "code": TEXT, "language": "str", **FRAGMENTS},
+         {"ref": "str", "title": TITLE, "heading": TITLE, "level": ("int", "str"), "optional": "bool",
+          "code": ("str", "num", "list"), "language": "str", **FRAGMENTS},
          ("ref",), True, lambda name, docs: [f"release/{d['ref']}.rst" for d in docs],
          ("release.rst",)),
+    # giza's examples: one document names the collection (and its documents),
+    # the others are the cases; one file per source (none for a base file).
+    Kind("examples", ("ref",),
+         {"collection": "str", "documents": "list", "options": "map", "ref": "str",
+          "title": TITLE, "results": ("str", "list"), "operation": ("map", "list"), "final": TEXT,
+          **FRAGMENTS},
+         (), False, lambda name, docs: [f"examples/{name}.rst"] if any(
+             "collection" in d and not (d.get("options") or {}).get("base_file") for d in docs) else [],
+         ("examples.rst",)),
     Kind("redirects", ("from",),
          {"from": "str", "to": "str", "code": "int", "outputs": "list", "external": "bool"},
          ("from", "to"), False,
@@ -125,8 +140,8 @@ def redirect_page(source):
     return redirects.page(source)
 
 
-# The kinds whose documents are all rendered, whatever their key.
-RENDER_ALL = (*TOC_KINDS, "apiargs", "steps")
+# giza rendered every document of these, `_` or not (an apiargs field `_id`, every example case).
+RENDER_ALL = (*TOC_KINDS, "apiargs", "steps", "examples")
 
 # File name prefixes, longest first: `ref-toc-x.yaml` is ref-toc, not toc.
 # `toc-spec-x.yaml` is a toc named `spec-x` whose entries are all references.
@@ -154,6 +169,12 @@ def key_of(kind, doc):
     if kind in TOC_KINDS and "ref" not in doc:  # a toc entry's ref defaults to its file
         return (str(doc.get("file", "")),)
     return tuple(str(doc.get(f, "")) for f in KINDS[kind].key)
+
+
+# An example case's fields (`operation:` holds one or a list) and the options.
+EXAMPLE_OPERATION = {"pre": TEXT, "post": TEXT, "final": TEXT, "code": ("str", "list"),
+                     "language": "str", "content": TEXT, "literalinclude": "str"}
+EXAMPLE_OPTIONS = {"show_title": "bool", "show_collection": "bool", "base_file": "bool"}
 
 
 def is_abstract(kind, doc):

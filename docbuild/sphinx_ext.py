@@ -102,7 +102,39 @@ def setup(app):
         app.connect("env-updated", navigation_changed)
         app.connect("build-finished", remove_stale_pages, priority=700)
         app.connect("build-finished", write_depfile, priority=900)
+        ATTACH.update(load_attach())
+        app.connect("env-get-outdated", attach_outdated)
+        app.connect("source-read", attach_source)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+ATTACH = {}  # docname -> {"prepend": [include], "append": [include]}: configure's map
+
+
+def load_attach():
+    if not SETTINGS.get("attach"):
+        return {}
+    with open(SETTINGS["attach"], encoding="utf-8") as f:
+        return json.load(f)
+
+
+def attach_outdated(app, env, added, changed, removed):
+    """Pages whose appended or prepended extracts changed are read again (and
+    those that lost some): exactly those, the map's other pages stay as read."""
+    old = getattr(env, "docbuild_attach", None) or {}
+    new = {doc: entry for doc, entry in ATTACH.items() if doc in env.found_docs}
+    env.docbuild_attach = new  # pickled with the environment
+    return sorted(doc for doc in set(old) | set(new)
+                  if old.get(doc) != new.get(doc) and doc in env.found_docs and doc not in removed)
+
+
+def attach_source(app, docname, source):
+    """An extract's `append`/`prepend`: its include, where giza put it (docbuild.attach)."""
+    entry = ATTACH.get(docname)
+    if entry:
+        from docbuild.attach import attached
+
+        source[0] = attached(source[0], entry)
 
 
 def _inside(path, folder):
