@@ -133,7 +133,7 @@ def test_a_file_that_inherits_from_a_file_with_errors_does_not_repeat_them(tmp_p
     assert errors(result) == [
         "docbuild: proj/includes/extracts-base.yaml:2: error: unknown field `contnet` in a document of kind extracts",
         "docbuild: proj/includes/extracts-later.yaml:3: error: field `title` must be "
-        "a string or a number or true or false, not list",
+        "a string or a mapping, not list",
     ], result.stderr
 
 
