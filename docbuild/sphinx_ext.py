@@ -84,6 +84,7 @@ def setup(app):
         app.connect("config-inited", apply_variant)
         warnings = Warnings(app)
         logging.getLogger("sphinx").addHandler(warnings)
+        note_documents(app)
         app.connect("builder-inited", warnings.builder_inited)
         app.connect("builder-inited", read_only)
         app.connect("env-get-outdated", warnings.outdated)
@@ -328,6 +329,50 @@ def targets(env):
     return hashlib.sha1("\n".join(names).encode("utf-8", "surrogateescape")).hexdigest()
 
 
+_writing = None  # the document the builder is writing in this process (set by builder_inited)
+
+
+def current_document(app):
+    """The document being read or written now, or None: the one a warning belongs to."""
+    if _writing:
+        return _writing
+    try:
+        return getattr(app, "env", None) and app.env.docname or None
+    except (AttributeError, KeyError):  # Sphinx 8.1 keeps it in temp_data
+        return None
+
+
+def note_documents(app):
+    """Stamp every warning with the document being read or written when it was
+    made.  At its making, not when the handler sees it: a -j worker's warnings
+    reach the handler in the main process, which reads or writes other documents
+    by then (the stamp crosses the pipe with the record)."""
+    make = logging.getLogRecordFactory()
+    if getattr(make, "docbuild", False):
+        return
+
+    def factory(*args, **kwargs):
+        record = make(*args, **kwargs)
+        if record.levelno >= logging.WARNING:
+            record.docbuild_doc = current_document(app)
+        return record
+
+    factory.docbuild = True
+    logging.setLogRecordFactory(factory)
+
+
+def _writes(method):
+    """`method(docname, ...)` of a builder, noting the document it writes."""
+    def writing(docname, *args, **kwargs):
+        global _writing
+        before, _writing = _writing, docname
+        try:
+            return method(docname, *args, **kwargs)
+        finally:
+            _writing = before
+    return writing
+
+
 def _key(item):
     return item.get("file"), item.get("line"), item.get("level"), item.get("category"), item.get("message")
 
@@ -359,7 +404,7 @@ class Warnings(logging.Handler):
         folder = os.path.abspath(SETTINGS["doctreedir"])
         self.file = os.path.join(folder, "docbuild-reread.json")
         self.memory = os.path.join(folder, "docbuild-warnings.json")
-        self.records = []  # (location, level, category, message, phase)
+        self.records = []  # (location, level, category, message, phase, document or None)
         self.read, self.written = set(), set()
         self.checked = self.writing = self.finished = self.replaying = False
         self.targets = None
@@ -369,8 +414,9 @@ class Warnings(logging.Handler):
             self.old = {d: [i for i in items if isinstance(i, dict)]
                         for d, items in old.get("documents", {}).items()}
             self.old_targets = old.get("targets")
+            self.old_unplaced = [i for i in old.get("unplaced", []) if isinstance(i, dict)]
         except (OSError, ValueError, AttributeError, TypeError):
-            self.old, self.old_targets = {}, None
+            self.old, self.old_targets, self.old_unplaced = {}, None, []
         try:
             with open(self.file, encoding="utf-8") as f:
                 self.unfinished = set(json.load(f))
@@ -388,8 +434,9 @@ class Warnings(logging.Handler):
         return "read" if phase == 2 else "check" if phase >= 3 else "run"
 
     def emit(self, record):
-        if self.replaying:
-            return
+        if self.replaying or getattr(record, "docbuild_seen", False):
+            return  # Sphinx hands warnings it held back (pending_warnings) over again
+        record.docbuild_seen = True
         from sphinx.util.logging import get_node_location, is_suppressed_warning
 
         kind, sub = getattr(record, "type", None), getattr(record, "subtype", None)
@@ -399,7 +446,9 @@ class Warnings(logging.Handler):
         if location is not None and not isinstance(location, (str, tuple)):
             location = get_node_location(location)
         category = f"{kind}.{sub}" if kind and sub else kind or ""
-        self.records.append((location, record.levelname, category, record.getMessage(), self.phase()))
+        doc = getattr(record, "docbuild_doc", None) if hasattr(record, "docbuild_doc") \
+            else current_document(self.app)
+        self.records.append((location, record.levelname, category, record.getMessage(), self.phase(), doc))
 
     def builder_inited(self, app):
         # The documents a run writes: prepare_writing gets all of them, also
@@ -413,6 +462,10 @@ class Warnings(logging.Handler):
             return prepare(docnames)
 
         builder.prepare_writing = prepare_writing
+        # A warning while writing (a reference in a docstring, a node the
+        # translator cannot handle) belongs to the document being written.
+        builder.write_doc = _writes(builder.write_doc)
+        builder.write_doc_serialized = _writes(builder.write_doc_serialized)
 
     def outdated(self, app, env, added, changed, removed):
         again = set(self.unfinished)
@@ -468,6 +521,8 @@ class Warnings(logging.Handler):
             return {location}, str(env.doc2path(location)), None
         path, _, line = location.rpartition(":") if location.rpartition(":")[2].isdigit() \
             else (location.rstrip(":"), "", "")
+        if path.startswith("<"):  # "<unknown>", "<string>": no file
+            return set(), path, int(line) if line else None
         path = os.path.normpath(os.path.abspath(path))
         doc = env.path2doc(path)
         docs = {doc} if doc else readers.get(path, set())
@@ -484,6 +539,16 @@ class Warnings(logging.Handler):
             return doc not in self.read and doc not in self.written
         return False  # "run": emitted again by every run that has its cause
 
+    def ran(self, phase):
+        """Whether this run went through a phase that makes warnings of no document."""
+        if phase == "read":
+            return bool(self.read)  # set-up and clean-up of reading come with documents read
+        if phase == "check":
+            return self.checked
+        if phase == "write":
+            return self.writing
+        return True  # "run": set-up (builder-inited) and build-finished come every run
+
     def remember(self, app, exception):
         env = app.env
         found = env.found_docs
@@ -494,9 +559,12 @@ class Warnings(logging.Handler):
                 for dep in deps:
                     readers.setdefault(os.path.normpath(os.path.join(srcdir, str(dep))), set()).add(doc)
         fresh, unplaced, made = {}, [], set()
-        for location, level, category, message, phase in self.records:
+        for location, level, category, message, phase, current in self.records:
             docs, path, line = self.place(env, location, readers)
-            docs &= found
+            # The document read or written when the warning came owns it:
+            # a docstring's or an <unknown> location names none, and a
+            # document's warning may point into another one's file.
+            docs = {current} if current in found else docs & found
             item = {"file": path, "line": line, "level": level, "category": category,
                     "message": message, "phase": phase}
             key = _key(item)
@@ -504,7 +572,7 @@ class Warnings(logging.Handler):
             for doc in docs:
                 if all(_key(i) != key for i in fresh.setdefault(doc, [])):
                     fresh[doc].append(item)
-            if not docs and item not in unplaced:  # Sphinx replays collected warnings
+            if not docs and all(_key(i) != key for i in unplaced):
                 unplaced.append(item)
         memory, replay = {}, {}
         for doc in sorted((set(self.old) | set(fresh)) & found):
@@ -519,6 +587,16 @@ class Warnings(logging.Handler):
                         replay.setdefault(key, (doc, item))
             if items:
                 memory[doc] = items
+        # Warnings of no document are kept per phase: until a run goes through
+        # that phase again, which makes them anew if their cause is still there.
+        keys = {_key(i) for i in unplaced}
+        for item in self.old_unplaced:
+            key = _key(item)
+            if key not in keys and not self.ran(item.get("phase", "run")):
+                unplaced.append(item)
+                keys.add(key)
+                if key not in made:
+                    replay.setdefault(key, (None, item))
         if exception is None and replay:
             self.replay(env, [replay[k] for k in sorted(replay, key=lambda k: (
                 k[0] or "", k[1] or 0, k[4] or ""))])
@@ -544,7 +622,7 @@ class Warnings(logging.Handler):
                 path, line = item.get("file"), item.get("line")
                 if not path:
                     location = None
-                elif env.path2doc(path) == doc:
+                elif doc and env.path2doc(path) == doc:
                     location = (doc, line)  # spelled by Sphinx, as when it was made
                 else:
                     location = f"{path}:{line or ''}"
