@@ -373,10 +373,6 @@ def _writes(method):
     return writing
 
 
-def _key(item):
-    return item.get("file"), item.get("line"), item.get("level"), item.get("category"), item.get("message")
-
-
 class Warnings(logging.Handler):
     """Every warning, remembered per document in the doctree dir between runs.
 
@@ -510,23 +506,21 @@ class Warnings(logging.Handler):
     def finishing(self, app, exception):
         self.finished = True
 
-    def place(self, env, location, readers):
-        """(documents, file, line) a warning's location points at."""
+    def place(self, env, location):
+        """(document or None, file, line) a warning's location points at."""
         if isinstance(location, tuple):
             doc, line = location
-            return ({doc}, str(env.doc2path(doc)), line) if doc else (set(), None, None)
+            return (doc, str(env.doc2path(doc)), line) if doc else (None, None, None)
         if not isinstance(location, str):
-            return set(), None, None
+            return None, None, None
         if ":" not in location and location in env.found_docs:
-            return {location}, str(env.doc2path(location)), None
+            return location, str(env.doc2path(location)), None
         path, _, line = location.rpartition(":") if location.rpartition(":")[2].isdigit() \
             else (location.rstrip(":"), "", "")
         if path.startswith("<"):  # "<unknown>", "<string>": no file
-            return set(), path, int(line) if line else None
+            return None, path, int(line) if line else None
         path = os.path.normpath(os.path.abspath(path))
-        doc = env.path2doc(path)
-        docs = {doc} if doc else readers.get(path, set())
-        return docs, path, int(line) if line else None
+        return env.path2doc(path), path, int(line) if line else None
 
     def stands(self, item, doc):
         """Whether a remembered warning of `doc` was not made anew by this run."""
@@ -552,54 +546,36 @@ class Warnings(logging.Handler):
     def remember(self, app, exception):
         env = app.env
         found = env.found_docs
-        readers = {}
-        if self.records:
-            srcdir = str(env.srcdir)
-            for doc, deps in env.dependencies.items():
-                for dep in deps:
-                    readers.setdefault(os.path.normpath(os.path.join(srcdir, str(dep))), set()).add(doc)
-        fresh, unplaced, made = {}, [], set()
+        # Each warning has one owner, and counts as often as it came: a clean
+        # build shows a warning of a file two pages include twice, and two
+        # identical references on one line of a docstring twice.
+        fresh, unplaced = {}, []
         for location, level, category, message, phase, current in self.records:
-            docs, path, line = self.place(env, location, readers)
-            # The document read or written when the warning came owns it:
-            # a docstring's or an <unknown> location names none, and a
-            # document's warning may point into another one's file.
-            docs = {current} if current in found else docs & found
+            doc, path, line = self.place(env, location)
+            # The document read or written when the warning came owns it: a
+            # docstring's, an <unknown> or no location names none, and an
+            # included file is every including document's.
+            owner = current if current in found else doc if doc in found else None
             item = {"file": path, "line": line, "level": level, "category": category,
                     "message": message, "phase": phase}
-            key = _key(item)
-            made.add(key)
-            for doc in docs:
-                if all(_key(i) != key for i in fresh.setdefault(doc, [])):
-                    fresh[doc].append(item)
-            if not docs and all(_key(i) != key for i in unplaced):
+            if owner:
+                fresh.setdefault(owner, []).append(item)
+            else:
                 unplaced.append(item)
-        memory, replay = {}, {}
+        memory, replay = {}, []
         for doc in sorted((set(self.old) | set(fresh)) & found):
-            items = list(fresh.get(doc, []))
-            keys = {_key(i) for i in items}
-            for item in self.old.get(doc, []):
-                key = _key(item)
-                if key not in keys and self.stands(item, doc):
-                    items.append(item)
-                    keys.add(key)
-                    if key not in made:
-                        replay.setdefault(key, (doc, item))
-            if items:
-                memory[doc] = items
+            kept = [i for i in self.old.get(doc, []) if self.stands(i, doc)]
+            replay += [(doc, i) for i in kept]
+            if fresh.get(doc) or kept:
+                memory[doc] = fresh.get(doc, []) + kept
         # Warnings of no document are kept per phase: until a run goes through
         # that phase again, which makes them anew if their cause is still there.
-        keys = {_key(i) for i in unplaced}
-        for item in self.old_unplaced:
-            key = _key(item)
-            if key not in keys and not self.ran(item.get("phase", "run")):
-                unplaced.append(item)
-                keys.add(key)
-                if key not in made:
-                    replay.setdefault(key, (None, item))
+        kept = [i for i in self.old_unplaced if not self.ran(i.get("phase", "run"))]
+        replay += [(None, i) for i in kept]
+        unplaced += kept
         if exception is None and replay:
-            self.replay(env, [replay[k] for k in sorted(replay, key=lambda k: (
-                k[0] or "", k[1] or 0, k[4] or ""))])
+            self.replay(env, sorted(replay, key=lambda r: (
+                r[1].get("file") or "", r[1].get("line") or 0, r[1].get("message") or "")))
         data = {"documents": memory, "unplaced": unplaced}
         if any(i.get("phase") == "write" for items in memory.values() for i in items):
             data["targets"] = self.targets or targets(env)
