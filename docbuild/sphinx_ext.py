@@ -376,13 +376,16 @@ def _writes(method):
 class Warnings(logging.Handler):
     """Every warning, remembered per document in the doctree dir between runs.
 
-    docbuild-warnings.json: the current warnings of every document (and the
-        ones with no place), each with the phase that emitted it: "read"
+    docbuild-warnings.json: the current warnings of every document (the one
+        read or written when the warning came, else the one its location
+        names) and the ones of no document ("unplaced"), each as often as it
+        came and with the phase that emitted it: "read"
         (reading the document or a file it includes), "check" (Sphinx's
         consistency check), "write" (resolving and writing the document) or
         "run" (set-up and finishing: they come on every run).  A run replaces
         a document's warnings of the phases it went through for it and keeps
-        the others; the kept ones are emitted again through Sphinx's logger,
+        the others (the unplaced ones: until it goes through their phase);
+        the kept ones are emitted again through Sphinx's logger,
         so they are shown and counted (--fail-on-warning) like fresh ones, and
         a build that failed on warnings fails until they are fixed, without
         reading anything again.  "targets" fingerprints what references
