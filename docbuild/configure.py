@@ -628,6 +628,16 @@ def configure(args):
                 "args": ["--out", spell(locales_dir, top), "--lang", lang, "--", *files]})
     # _static and _templates are asset folders and source folders at once.
     regen_inputs = list(dict.fromkeys(regen_inputs))
+    # A folder the build writes into (build.ninja's own, the build dir's
+    # parents) changes with every build: as an input it would re-run
+    # configure forever.  A file added directly in it waits for a configure.
+    written = {os.path.abspath(top)}
+    folder = os.path.abspath(build_dir)
+    while folder.startswith(os.path.abspath(top) + os.sep):
+        folder = os.path.dirname(folder)
+        written.add(folder)
+    unwatched = [d for d in regen_inputs if os.path.abspath(d) in written]
+    regen_inputs = [d for d in regen_inputs if os.path.abspath(d) not in written]
 
     group_size = cfg.content_group_size or max(1, -(-len(plan) // (2 * config_mod.machine()[0])))
     generators, globals_files, names_by_edition = [], {}, {}
@@ -772,6 +782,7 @@ def configure(args):
     return {
         "srcdir": srcdir, "docs": len(project.docs), "changed": changed,
         "conf_error": conf_error, "build_dir": build_dir, "context": context,
+        "unwatched": unwatched,
     }
 
 
@@ -816,6 +827,10 @@ def main(argv=None, prog="python configure.py"):
     if "matrix" in result:
         print(json.dumps({"target": result["matrix"]}))
         return 0
+    if result["unwatched"] and not args.regenerate:
+        print(f"docbuild: note: the build writes into {', '.join(spell(d) for d in result['unwatched'])}, "
+              "which is also a source folder: after adding or removing a file directly in it, "
+              "run configure again", file=sys.stderr)
     if result["conf_error"]:
         print(f"docbuild: note: conf.py failed when read for scanning; using Sphinx's defaults. "
               f"The build will show the error (details: {spell(result['conf_error'])})",
