@@ -570,6 +570,11 @@ def generated_include():
                     # An absolute path: docutils takes it as it is.
                     self.arguments[0] = candidate
                     return BaseInclude.run(self)
+                if not os.path.exists(path):
+                    # docutils records only files it could open: without
+                    # this, Sphinx would not read the page again once the
+                    # file appears (a missing dependency is always outdated).
+                    self.env.note_dependency(path)
             return super().run()
 
     return GeneratedInclude
