@@ -354,7 +354,10 @@ class Warnings(logging.Handler):
     """
 
     def __init__(self, app):
-        super().__init__(logging.WARNING)
+        # Just below WARNING: it gets the same records, but a conf.py that
+        # looks for Sphinx's warning handler by its level (pluggy's, to
+        # filter a message) still finds exactly one.
+        super().__init__(logging.WARNING - 1)
         self.app = app
         folder = os.path.abspath(SETTINGS["doctreedir"])
         self.file = os.path.join(folder, "docbuild-reread.json")
