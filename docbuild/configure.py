@@ -481,7 +481,8 @@ def configure(args):
     # (its mtime is conf.py's while the file is missing), so that a file
     # that appears makes them run; the sources list names them too, for
     # when the file appears where configure runs again first.
-    absent = [spell(p, top) for p in sorted(graph.missing)]
+    # (A folder named in an include is not missing: it is a regeneration input.)
+    absent = [spell(p, top) for p in sorted(graph.missing) if not os.path.exists(p)]
 
     asset_folders, asset_files = walk_files(asset_dirs(srcdir, values))
     sources = sorted({os.path.join(srcdir, d) for d in project.docs} | set(asset_files))

@@ -88,10 +88,15 @@ def find_sources(srcdir, suffixes, exclude_patterns, include_patterns=("**",), s
 # line, the slow way.  (`in` is several times faster than a regex here.)
 _RARE_BREAKS = "\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 # Outside toctrees and literal blocks, only a line holding one of these can
-# do anything: every directive, literal block start and download role does,
-# and so does the start of a comment (`..` then a space or the line's end),
-# whose indented lines are skipped.
-_INTERESTING = re.compile(r"::|:download:|^[^\S\n]*\.\.(?=[^\S\n]|$)", re.M)
+# do anything: every directive, literal block start and download role does.
+_INTERESTING = re.compile(r"::|:download:")
+# So does a line that starts a comment (`..` then a blank or the line's end):
+# its indented lines are skipped.  A second search, not a third alternative
+# above, which makes every search several times slower.  Directives (found
+# by `::`), targets (`.. _x:`), substitutions (`.. |x|`) and footnotes
+# (`.. [1]`) are left out here already: they are common, and no comments.
+_COMMENT_AT = re.compile(r"\.\.(?=[^\S\n]*$|[^\S\n]+(?!\w+(?:[-.+:]\w+)*[^\S\n]?::)[^\s_|\[])",
+                         re.M)
 _BLOCK_ENDS = {}  # indent -> pattern of the next non-blank line indented at most that much
 
 
@@ -159,12 +164,18 @@ def _scan_text(text):
     size = len(text)
     pos, number = 0, 1  # the start of the line to look at, and its number
     direct = False  # look at the line at pos, not the next interesting one
+    comment = _next_comment(text, 0)  # the next line that starts a comment, or -1
     while True:
         if not direct and toctree_indent is None:
+            if 0 <= comment < pos:
+                comment = _next_comment(text, pos)
             match = _INTERESTING.search(text, pos)
-            if not match:
+            start = match.start() if match else -1
+            if start < 0 or 0 <= comment < start:
+                start = comment
+            if start < 0:
                 break
-            newline = text.rfind("\n", pos, match.start())
+            newline = text.rfind("\n", pos, start)
             if newline >= 0:
                 number += text.count("\n", pos, newline + 1)
                 pos = newline + 1
@@ -190,6 +201,16 @@ def _scan_text(text):
             break
         pos, number, direct = end + 1, number + 1, False
     return refs
+
+
+def _next_comment(text, pos):
+    """The start of the first line from `pos` (a line's start) that starts a comment, or -1."""
+    for match in _COMMENT_AT.finditer(text, pos):
+        dots = match.start()
+        start = text.rfind("\n", 0, dots) + 1
+        if start == dots or not text[start:dots].strip():  # `..` starts the line
+            return start
+    return -1
 
 
 def _scan_lines(lines):
