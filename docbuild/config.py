@@ -34,6 +34,9 @@ KEYS = {
     "publish": ({}, "named destinations for `ninja publish-NAME`: {path: FOLDER, keep: N} or "
                     "{rsync: DEST}; the first is `ninja publish`"),
     "ci": (False, "CI mode: true, or {nitpicky: true}; fail on warnings (also: configure --ci)"),
+    "missing_includes": ("auto", "a missing include target at configure time: `warning` (printed; Sphinx "
+                                 "reports it when it builds) or `error` (no build.ninja); auto: error "
+                                 "in CI mode, warning otherwise"),
     "read_once": (True, "read the sources once for every format but html, gettext and linkcheck, "
                         "then write those formats in parallel from copies of the doctrees"),
     "content_group_size": ("auto", "structured YAML files generated per process (a number, or auto: "
@@ -63,6 +66,7 @@ class Config:
     content_group_size: int = None  # None: auto
     read_once: bool = True
     ci: bool = False
+    missing_includes: str = None  # "warning" or "error"; None: error in CI mode only
     nitpicky: bool = False
     stage: dict = field(default_factory=dict)
     publish: dict = field(default_factory=dict)
@@ -434,6 +438,13 @@ def load(path):
                 config.ci = value
             else:
                 raise UserError("`ci` must be true, false or {nitpicky: true}", where=(path, lines.of("ci")))
+    with errors:
+        if "missing_includes" in data:
+            value = data["missing_includes"]
+            if value not in ("warning", "error", "auto"):
+                raise UserError("`missing_includes` must be warning, error or auto",
+                                where=(path, lines.of("missing_includes")))
+            config.missing_includes = None if value == "auto" else value
     with errors:
         if "read_once" in data:
             if not isinstance(data["read_once"], bool):

@@ -16,7 +16,7 @@ from docbuild import config as config_mod
 from docbuild import attach, buildinfo, content, images, overview, site, sphinxconf, variants
 from docbuild.errors import UserError, UserErrors, _short, report
 from docbuild.formats import EDGE_ORDER, FORMATS, SHARED_READ
-from docbuild.graph import Graph
+from docbuild.graph import Graph, as_warning
 from docbuild.kinds import kind_of
 from docbuild.ninja_file import TEMPLATE, check_target_name, render
 from docbuild.paths import DEPFILE_UNSAFE, check_name, component, depfile_safe, spell, write_atomic, write_if_changed
@@ -578,11 +578,26 @@ def configure(args):
     # is reported as waiting for that file, not as a mistake of its own.
     waiting, folders = waiting_outputs(srcdir, plan) if problems else ({}, {})
 
-    cache_file = os.path.join(meta, "scan-cache.json")
+    # -2: the scan of comments and MyST changed, so older entries do not hold.
+    cache_file = os.path.join(meta, "scan-cache-2.json")
     graph = Graph(srcdir, project.docs, values["source_suffix"], generated={**waiting, **generated},
                   cache=load_json(cache_file))
     write_if_changed(cache_file, json.dumps(graph.cache))
-    problems += include_errors(srcdir, graph, waiting, folders, generated)
+    missing = include_errors(srcdir, graph, waiting, folders, generated)
+    # A missing include is the project's business: sphinx-build warns and
+    # builds (an extension may even write the file at build time).  CI
+    # mode, or `missing_includes: error`, makes it an error.
+    if (cfg.missing_includes or ("error" if args.ci or cfg.ci else "warning")) == "error":
+        problems += missing
+    else:
+        for problem in missing:
+            print(f"docbuild: {as_warning(problem)}", file=sys.stderr, flush=True)
+    # The Sphinx edges depend on each missing include through a phony edge
+    # (its mtime is conf.py's while the file is missing), so that a file
+    # that appears makes them run; the sources list names them too, for
+    # when the file appears where configure runs again first.
+    # (A folder named in an include is not missing: it is a regeneration input.)
+    absent = [spell(p, top) for p in sorted(graph.missing) if not os.path.exists(p)]
 
     asset_folders, asset_files = walk_files(asset_dirs(srcdir, values))
     sources = sorted({os.path.join(srcdir, d) for d in project.docs} | set(asset_files))
@@ -680,7 +695,7 @@ def configure(args):
 
     setup = variant_setup(cfg, top, srcdir, all_variants, globals_, locale_folders, gen_dirs,
                           sorted(graph.used_generated), names_by_edition, catalog_outputs, locales_dir,
-                          [spell(sources_list, top), spell(conf_py, top)])
+                          [spell(sources_list, top), spell(conf_py, top), *absent])
     attach_file = os.path.join(meta, "attach.json")
     if attach.write_map(attach_file, attach_map):
         for own in setup.values():  # .docbuild is no input a depfile names: listed here
@@ -708,6 +723,8 @@ def configure(args):
         configure_args=configure_args,
         sources_list=spell(sources_list, top),
         regen_inputs=[spell(p, top) for p in regen_inputs],
+        absent_includes=absent,
+        conf_py=spell(conf_py, top),
         # A source that disappears must make its edges dirty, not stop ninja.
         may_vanish=list(dict.fromkeys([spell(p, top) for p in regen_inputs]
                                       + [s for g in generators for s in g["sources"]]
@@ -757,7 +774,8 @@ def configure(args):
     prewrite_names(generators, top)
     # The sources list changes exactly when a document is added or removed:
     # the Sphinx edges depend on it, so new pages appear without a manual step.
-    write_if_changed(sources_list, "".join(spell(p, top) + "\n" for p in sources))
+    write_if_changed(sources_list, "".join(spell(p, top) + "\n" for p in sources)
+                     + "".join(f"missing include: {p}\n" for p in absent))
     write_if_changed(help_file, help_text(cfg, project_name, all_variants))
     write_if_changed(os.path.join(meta, "steps.json"), json.dumps(
         step_list(rows, build_dir, publish), indent=0))

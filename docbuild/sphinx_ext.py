@@ -432,7 +432,10 @@ class Warnings(logging.Handler):
     """
 
     def __init__(self, app):
-        super().__init__(logging.WARNING)
+        # Just below WARNING: it gets the same records, but a conf.py that
+        # looks for Sphinx's warning handler by its level (pluggy's, to
+        # filter a message) still finds exactly one.
+        super().__init__(logging.WARNING - 1)
         self.app = app
         folder = os.path.abspath(SETTINGS["doctreedir"])
         self.file = os.path.join(folder, "docbuild-reread.json")
@@ -661,6 +664,11 @@ def generated_include():
                     # An absolute path: docutils takes it as it is.
                     self.arguments[0] = candidate
                     return BaseInclude.run(self)
+                if not os.path.exists(path):
+                    # docutils records only files it could open: without
+                    # this, Sphinx would not read the page again once the
+                    # file appears (a missing dependency is always outdated).
+                    self.env.note_dependency(path)
             return super().run()
 
     return GeneratedInclude
