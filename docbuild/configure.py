@@ -468,13 +468,15 @@ def waiting_outputs(srcdir, plan):
 
 
 def include_errors(srcdir, graph, waiting, folders, generated):
-    """The missing includes, in file and line order.
+    """(missing includes, includes that wait for a source with errors), each
+    in file and line order.
 
     An include of a file that a source with errors would generate needs no
     fix of its own: each such source gets one error, at the first include
-    that waits for it, with the number of others.
+    that waits for it, with the number of others.  (Those are errors with
+    the source's own; a plain missing include may be a warning.)
     """
-    problems, sites = list(graph.problems), {}  # sites: (source, sure) -> [(page, line, target)]
+    problems, sites, waits = list(graph.problems), {}, []  # sites: (source, sure) -> [(page, line, target)]
     missing = {p.where: p for p in problems}
     for page, edges in sorted(graph.edges.items()) if waiting or folders else ():
         for kind, target, line in edges:
@@ -497,8 +499,9 @@ def include_errors(srcdir, graph, waiting, folders, generated):
         message = (f"the included file {target} is not generated: {_short(source)} has errors{more}"
                    if sure else f"the included file {target} does not exist; {_short(source)} "
                                 f"may generate it, but cannot be read{more.replace('its outputs', 'them')}")
-        problems.append(UserError(message, where=(page, line), hint="fix the errors reported for that file"))
-    return sorted(problems, key=lambda p: (str(p.where[0]), p.where[1] or 0))
+        waits.append(UserError(message, where=(page, line), hint="fix the errors reported for that file"))
+    order = lambda p: (str(p.where[0]), p.where[1] or 0)  # noqa: E731
+    return sorted(problems, key=order), sorted(waits, key=order)
 
 
 def configure(args):
@@ -583,15 +586,16 @@ def configure(args):
     graph = Graph(srcdir, project.docs, values["source_suffix"], generated={**waiting, **generated},
                   cache=load_json(cache_file))
     write_if_changed(cache_file, json.dumps(graph.cache))
-    missing = include_errors(srcdir, graph, waiting, folders, generated)
+    missing, waits = include_errors(srcdir, graph, waiting, folders, generated)
     # A missing include is the project's business: sphinx-build warns and
     # builds (an extension may even write the file at build time).  CI
     # mode, or `missing_includes: error`, makes it an error.
     if (cfg.missing_includes or ("error" if args.ci or cfg.ci else "warning")) == "error":
-        problems += missing
+        problems += sorted(missing + waits, key=lambda p: (str(p.where[0]), p.where[1] or 0))
     else:
         for problem in missing:
             print(f"docbuild: {as_warning(problem)}", file=sys.stderr, flush=True)
+        problems += waits
     # The Sphinx edges depend on each missing include through a phony edge
     # (its mtime is conf.py's while the file is missing), so that a file
     # that appears makes them run; the sources list names them too, for
