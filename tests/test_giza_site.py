@@ -50,6 +50,8 @@ SITE = {
         title: Download the package
         ref: download
         content: Download the package for {{platform}}.
+        replacement:
+          platform: your platform
         """,
     "includes/steps-install-ubuntu.yaml": """\
         title: Download the package
