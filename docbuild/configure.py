@@ -443,7 +443,7 @@ def configure(args):
                            if n in cfg.formats and n not in inputs and variants.builds(n, v)]}
     project = find_sources(srcdir, values["source_suffix"], values["exclude_patterns"],
                            values["include_patterns"], skip=[build_dir])
-    variants.check_excludes(cfg, srcdir, project.docs)
+    variants.check_excludes(cfg, srcdir, project.files)
     meta = os.path.join(build_dir, ".docbuild")
     gen_dir = os.path.join(build_dir, "gen")
     # Each edition generates its own copy of the structured content (its

@@ -215,6 +215,27 @@ def test_excluded_file_that_does_not_exist(tmp_path):
     config_error(tmp_path, files, "docbuild.yaml:5: error: edition 'cloud' excludes 'on-prem.rst'")
 
 
+def test_exclude_pattern_uses_sphinx_matching_so_no_page_leaks(tmp_path):
+    # Sphinx's `*` does not cross `/`: `guide/*.rst` leaves out nothing of
+    # guide/deep/, so accepting it would publish the page in the cloud edition.
+    files = dict(EDITIONS)
+    files["guide/deep/secret.rst"] = "Secret\n======\n\nOnly on premises.\n"
+    files["index.rst"] = EDITIONS["index.rst"].replace(
+        "              onprem\n", "              onprem\n              guide/deep/secret\n")
+    files["docbuild.yaml"] = EDITIONS["docbuild.yaml"].replace("[onprem.rst]", '[onprem.rst, "guide/*.rst"]')
+    config_error(tmp_path / "star", files, "docbuild.yaml:5: error: edition 'cloud' excludes 'guide/*.rst', "
+                 "which matches no file", "does not match guide/deep/secret.rst", "guide/**.rst")
+
+    # With `**`, the page is absent from the cloud edition's html and present in the other.
+    files["docbuild.yaml"] = EDITIONS["docbuild.yaml"].replace("[onprem.rst]", '[onprem.rst, "guide/**.rst"]')
+    p = Project(tmp_path / "double" / "work", files)
+    p.configure()
+    p.ninja("html")
+    assert not os.path.exists(p.path("build", "html-cloud", "guide", "deep", "secret.html"))
+    assert "secret" not in read(p, "build", "html-cloud", "index.html")
+    assert "Only on premises." in read(p, "build", "html-onprem", "guide", "deep", "secret.html")
+
+
 def test_missing_locale_dir(tmp_path):
     files = {k: v for k, v in LANGUAGES.items() if not k.startswith("locales/ja")}
     config_error(tmp_path, files, "docbuild.yaml:2: error: language 'ja' has no locale dir",
