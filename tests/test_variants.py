@@ -5,9 +5,12 @@ its own target with its own doctrees and output dir.
 """
 
 import os
+import shutil
 import sys
 
-from conftest import Project, reread, run, steps_run
+import pytest
+
+from conftest import IN_CI, Project, reread, run, steps_run
 from test_errors import assert_clean_error
 
 EDITIONS = {
@@ -127,8 +130,15 @@ def test_staging_layout_takes_variants(tmp_path):
     assert not os.path.exists(os.path.join(public, "cloud", "onprem.html"))
     assert os.path.exists(os.path.join(public, "cloud", "Variants-2.1-cloud.tar.gz"))
     assert "no work to do" in p.ninja("stage").stdout
-    # A tool format (makeinfo on the texinfo output) runs on its own variant's output.
-    ran = steps_run(p.ninja("info-onprem"))
+
+
+@pytest.mark.skipif(shutil.which("makeinfo") is None and not IN_CI,
+                    reason="makeinfo is not installed (apt-get install texinfo; CI installs it)")
+def test_a_tool_format_runs_on_its_own_variants_output(tmp_path):
+    p = Project(tmp_path / "work", EDITIONS)
+    p.configure()
+    # makeinfo on the texinfo output of the variant, not of another.
+    ran = [s for s in steps_run(p.ninja("info-onprem")) if not s.startswith("generate ")]
     assert ran == ["sphinx read-onprem", "sphinx texinfo-onprem", "info-onprem"], ran
     assert [f for f in os.listdir(p.path("build", "texinfo-onprem")) if f.endswith(".info")]
 
