@@ -637,6 +637,7 @@ def configure(args):
     return {
         "srcdir": srcdir, "docs": len(project.docs), "changed": changed,
         "conf_error": conf_error, "build_dir": build_dir, "context": context,
+        "left_out": stage["left_out"],
     }
 
 
@@ -685,6 +686,10 @@ def main(argv=None, prog="python configure.py"):
         print(f"docbuild: note: conf.py failed when read for scanning; using Sphinx's defaults. "
               f"The build will show the error (details: {spell(result['conf_error'])})",
               file=sys.stderr)
+    for fmt, tool, install in result["left_out"]:
+        print(f"docbuild: note: `ninja stage` leaves out {fmt}: it needs {tool}, which is not installed "
+              f"(apt-get install {install}; then run configure again). List it in `stage: formats` "
+              f"to make it required.", file=sys.stderr)
     if not args.regenerate:
         state = "written" if result["changed"] else "unchanged"
         print(f"docbuild: {result['docs']} documents in {spell(result['srcdir'])}; "
