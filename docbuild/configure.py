@@ -518,7 +518,8 @@ def configure(args):
     group_size = cfg.content_group_size or max(1, -(-len(plan) // (2 * config_mod.machine()[0])))
     generators, globals_files, names_by_edition = [], {}, {}
     for edition in editions:
-        own_values = {**globals_, **declared}
+        # An unknown {{name}} warns, and fails a CI build (content.UNKNOWN_KEY).
+        own_values = {**globals_, **declared, content.UNKNOWN_KEY: "error" if args.ci or cfg.ci else "warn"}
         if edition:
             own_values.update(cfg.editions[edition]["replacements"])
             own_values["edition"] = edition
