@@ -347,8 +347,8 @@ class Corpus:
                         "password", "config", "logpath"]
         docs = []
         for n in shared_names:
-            doc = {"program": "_shared", "name": n,
-                   "description": self.paragraph(2) + " Used by :program:`{{program}}`; see {{role}}.\n"}
+            doc = {"program": "_shared", "name": n, "directive": "option",
+                   "description": self.paragraph(2) + " Used by {{program}}; see {{role}}.\n"}
             if n == "verbose":
                 doc["aliases"] = "-v"
             if n in ("host", "port", "config", "logpath"):
@@ -378,7 +378,8 @@ class Corpus:
                     parent = Flow(file="options-shared.yaml", program="_shared", name=n)
                 docs.append({"program": program, "name": n, "inherit": parent})
             for n in own:
-                doc = {"program": program, "name": n, "description": self.fragment(["program"])}
+                doc = {"program": program, "name": n, "directive": "option",
+                       "description": self.fragment(["program"])}
                 if self.rng.random() < 0.5:
                     doc["args"] = f"<{self.rng.choice(WORDS)}>"
                     doc["type"] = self.rng.choice(["string", "integer", "document", "boolean"])
@@ -410,7 +411,8 @@ class Corpus:
         for i, size in enumerate(self.split(self.count(25), self.count(5))):
             fname, files = tocs[i * 3 % len(tocs)]
             docs = [{"source": Flow(file=fname, ref=f)} for f in files[:size]]
-            self.add(f"toc-spec-{i:02d}.yaml", "toc", docs, outputs=2, inheriting=len(docs))
+            # A spec (its entries use source:): a definition list, no toctree.
+            self.add(f"toc-spec-{i:02d}.yaml", "toc", docs, outputs=1, inheriting=len(docs))
         n_ref, d_ref = self.count(25), self.count(125)
         refs = []
         for i, size in enumerate(self.split(d_ref, n_ref)):

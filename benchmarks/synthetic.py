@@ -213,9 +213,9 @@ class Synthetic:
         # options
         docs = []
         for name in SHARED_OPTIONS:
-            doc = f"program: _shared\nname: {name}\ndescription: |\n" \
+            doc = f"program: _shared\nname: {name}\ndirective: option\ndescription: |\n" \
                   f"{indent(self.paragraph(refs=False, width=80), 2)}\n" \
-                  "  Used by :program:`{{program}}`.\n"
+                  "  Used by {{program}}.\n"
             if name in ("host", "port", "config"):
                 doc += f"args: <{name}>\ntype: string\n"
             docs.append(doc)
@@ -229,7 +229,7 @@ class Synthetic:
                             f"name: {SHARED_OPTIONS[(t + k) % len(SHARED_OPTIONS)]}}}\n")
             for k in range(3):
                 docs.append(f"program: {program}\nname: {OWN_OPTIONS[(t + k) % len(OWN_OPTIONS)]}\n"
-                            f"description: |\n{indent(self.paragraph(refs=False, width=80), 2)}\n"
+                            f"directive: option\ndescription: |\n{indent(self.paragraph(refs=False, width=80), 2)}\n"
                             f"type: string\ndefault: none\n")
             self.files[f"includes/options-{program}.yaml"] = "---\n".join(docs)
         # glossary

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from docbuild import yamlfile
-from docbuild.errors import UserError
+from docbuild.errors import UserError, UserErrors
 from docbuild.formats import DEFAULT_FORMATS, FORMATS
 from docbuild.paths import component
 
@@ -34,6 +34,9 @@ KEYS = {
     "publish": ({}, "named destinations for `ninja publish-NAME`: {path: FOLDER, keep: N} or "
                     "{rsync: DEST}; the first is `ninja publish`"),
     "ci": (False, "CI mode: true, or {nitpicky: true}; fail on warnings (also: configure --ci)"),
+    "missing_includes": ("auto", "a missing include target at configure time: `warning` (printed; Sphinx "
+                                 "reports it when it builds) or `error` (no build.ninja); auto: error "
+                                 "in CI mode, warning otherwise"),
     "read_once": (True, "read the sources once for every format but html, gettext and linkcheck, "
                         "then write those formats in parallel from copies of the doctrees"),
     "content_group_size": ("auto", "structured YAML files generated per process (a number, or auto: "
@@ -63,6 +66,7 @@ class Config:
     content_group_size: int = None  # None: auto
     read_once: bool = True
     ci: bool = False
+    missing_includes: str = None  # "warning" or "error"; None: error in CI mode only
     nitpicky: bool = False
     stage: dict = field(default_factory=dict)
     publish: dict = field(default_factory=dict)
@@ -316,96 +320,149 @@ def _timeouts(value, path, lines):
     return out
 
 
+class _Errors:
+    """`with errors:` around one key's checks: its UserError is kept, and the
+    next key is checked; raise_any() raises them all, in line order."""
+
+    def __init__(self):
+        self.found = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if isinstance(exc, UserError):
+            self.found += getattr(exc, "errors", None) or [exc]
+            return True  # go on with the next key
+        return False
+
+    def raise_any(self):
+        if self.found:
+            ordered = sorted(self.found, key=lambda e: e.where[1] if isinstance(e.where, tuple)
+                             and isinstance(e.where[1], int) else 0)
+            raise ordered[0] if len(ordered) == 1 else UserErrors(ordered)
+
+
 def load(path):
     """The Config for docbuild.yaml at `path` (or the defaults when None)."""
     data, lines = yamlfile.load_mapping(path) if path else ({}, yamlfile.Lines(1))
+    errors = _Errors()  # every bad key is reported, not only the first
     for key in data:
-        if key not in KEYS:
-            close = difflib.get_close_matches(str(key), KEYS, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise UserError(f"unknown key {key!r}", where=(path, lines.of(key)),
-                            hint=hint + "known keys: " + ", ".join(KEYS))
+        with errors:
+            if key not in KEYS:
+                close = difflib.get_close_matches(str(key), KEYS, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise UserError(f"unknown key {key!r}", where=(path, lines.of(key)),
+                                hint=hint + "known keys: " + ", ".join(KEYS))
     config = Config(path=path, lines=lines)
-    if "formats" in data:
-        config.formats = _names(data["formats"], path, lines.of("formats"), "formats",
-                                list(FORMATS), "format")
-    if "default" in data:
-        value = data["default"]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise UserError("`default` must be a list of target names", where=(path, lines.of("default")))
-        # Variant targets (html-cloud) are checked by configure, which knows the variants.
-        _names([v for v in value if v.split("-", 1)[0] == v], path, lines.of("default"), "default",
-               [*FORMATS, "all"], "target")
-        config.default = value
-        if not config.default:
-            raise UserError("`default` must name at least one target", where=(path, lines.of("default")),
-                            hint="for example: default: [html]")
-    if "build_dir" in data:
-        value = data["build_dir"]
-        if not isinstance(value, str) or not value.strip():
-            raise UserError("`build_dir` must be a folder name", where=(path, lines.of("build_dir")))
-        config.build_dir = value
-    if "sphinx_options" in data:
-        value = data["sphinx_options"]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise UserError("`sphinx_options` must be a list of strings, one option or value each",
-                            where=(path, lines.of("sphinx_options")),
-                            hint='for example: sphinx_options: ["-W", "--keep-going", "-t", "draft"]')
-        config.sphinx_options = value
-    if "templates" in data:
-        config.templates = _beside(path, lines, data, "templates", os.path.isdir, "folder")
-    if "redirects" in data:
-        config.redirects = _beside(path, lines, data, "redirects", os.path.isfile, "YAML file")
-    if "replacements" in data:
-        value = data["replacements"]
-        if not isinstance(value, dict) or not all(
-                isinstance(k, str) and isinstance(v, (str, int, float)) for k, v in value.items()):
-            raise UserError("`replacements` must map names to strings",
-                            where=(path, lines.of("replacements")), hint='for example: product: "Example DB"')
-        config.replacements = {k: str(v) for k, v in value.items()}
+    with errors:
+        if "formats" in data:
+            config.formats = _names(data["formats"], path, lines.of("formats"), "formats",
+                                    list(FORMATS), "format")
+    with errors:
+        if "default" in data:
+            value = data["default"]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise UserError("`default` must be a list of target names", where=(path, lines.of("default")))
+            # Variant targets (html-cloud) are checked by configure, which knows the variants.
+            _names([v for v in value if v.split("-", 1)[0] == v], path, lines.of("default"), "default",
+                   [*FORMATS, "all"], "target")
+            config.default = value
+            if not config.default:
+                raise UserError("`default` must name at least one target", where=(path, lines.of("default")),
+                                hint="for example: default: [html]")
+    with errors:
+        if "build_dir" in data:
+            value = data["build_dir"]
+            if not isinstance(value, str) or not value.strip():
+                raise UserError("`build_dir` must be a folder name", where=(path, lines.of("build_dir")))
+            config.build_dir = value
+    with errors:
+        if "sphinx_options" in data:
+            value = data["sphinx_options"]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise UserError("`sphinx_options` must be a list of strings, one option or value each",
+                                where=(path, lines.of("sphinx_options")),
+                                hint='for example: sphinx_options: ["-W", "--keep-going", "-t", "draft"]')
+            config.sphinx_options = value
+    with errors:
+        if "templates" in data:
+            config.templates = _beside(path, lines, data, "templates", os.path.isdir, "folder")
+    with errors:
+        if "redirects" in data:
+            config.redirects = _beside(path, lines, data, "redirects", os.path.isfile, "YAML file")
+    with errors:
+        if "replacements" in data:
+            value = data["replacements"]
+            if not isinstance(value, dict) or not all(
+                    isinstance(k, str) and isinstance(v, (str, int, float)) for k, v in value.items()):
+                raise UserError("`replacements` must map names to strings",
+                                where=(path, lines.of("replacements")), hint='for example: product: "Example DB"')
+            config.replacements = {k: str(v) for k, v in value.items()}
     for key in ("version", "branch"):
-        if key in data:
-            if not isinstance(data[key], (str, int, float)) or isinstance(data[key], bool):
-                raise UserError(f"`{key}` must be a string", where=(path, lines.of(key)))
-            setattr(config, key, str(data[key]))
-    if "editions" in data:
-        config.editions = _editions(data["editions"], path, lines.child("editions"))
-    if "languages" in data:
-        config.languages = _languages(data["languages"], path, lines.of("languages"), config.editions)
-    if "versions" in data:
-        value = data["versions"]
-        if not isinstance(value, list) or not all(
-                isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
-            raise UserError("`versions` must be a list of version names", where=(path, lines.of("versions")),
-                            hint='for example: versions: ["2.1", "2.0", "1.9"] (quote them)')
-        config.versions = [str(v) for v in value]
-    if "stage" in data:
-        config.stage = _stage(data["stage"], path, lines.child("stage"))
-    if "publish" in data:
-        config.publish = _publish(data["publish"], path, lines.child("publish"))
-    if "timeouts" in data:
-        config.timeouts = _timeouts(data["timeouts"], path, lines.child("timeouts"))
-    if "ci" in data:
-        value = data["ci"]
-        if isinstance(value, dict) and set(value) <= {"nitpicky"} and \
-                isinstance(value.get("nitpicky", False), bool):
-            config.ci, config.nitpicky = True, value.get("nitpicky", False)
-        elif isinstance(value, bool):
-            config.ci = value
-        else:
-            raise UserError("`ci` must be true, false or {nitpicky: true}", where=(path, lines.of("ci")))
-    if "read_once" in data:
-        if not isinstance(data["read_once"], bool):
-            raise UserError("`read_once` must be true or false", where=(path, lines.of("read_once")))
-        config.read_once = data["read_once"]
-    if "content_group_size" in data:
-        config.content_group_size = _count(data["content_group_size"], path,
-                                           lines.of("content_group_size"), "content_group_size")
+        with errors:
+            if key in data:
+                if not isinstance(data[key], (str, int, float)) or isinstance(data[key], bool):
+                    raise UserError(f"`{key}` must be a string", where=(path, lines.of(key)))
+                setattr(config, key, str(data[key]))
+    with errors:
+        if "editions" in data:
+            config.editions = _editions(data["editions"], path, lines.child("editions"))
+    with errors:
+        if "languages" in data:
+            config.languages = _languages(data["languages"], path, lines.of("languages"), config.editions)
+    with errors:
+        if "versions" in data:
+            value = data["versions"]
+            if not isinstance(value, list) or not all(
+                    isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+                raise UserError("`versions` must be a list of version names", where=(path, lines.of("versions")),
+                                hint='for example: versions: ["2.1", "2.0", "1.9"] (quote them)')
+            config.versions = [str(v) for v in value]
+    with errors:
+        if "stage" in data:
+            config.stage = _stage(data["stage"], path, lines.child("stage"))
+    with errors:
+        if "publish" in data:
+            config.publish = _publish(data["publish"], path, lines.child("publish"))
+    with errors:
+        if "timeouts" in data:
+            config.timeouts = _timeouts(data["timeouts"], path, lines.child("timeouts"))
+    with errors:
+        if "ci" in data:
+            value = data["ci"]
+            if isinstance(value, dict) and set(value) <= {"nitpicky"} and \
+                    isinstance(value.get("nitpicky", False), bool):
+                config.ci, config.nitpicky = True, value.get("nitpicky", False)
+            elif isinstance(value, bool):
+                config.ci = value
+            else:
+                raise UserError("`ci` must be true, false or {nitpicky: true}", where=(path, lines.of("ci")))
+    with errors:
+        if "missing_includes" in data:
+            value = data["missing_includes"]
+            if value not in ("warning", "error", "auto"):
+                raise UserError("`missing_includes` must be warning, error or auto",
+                                where=(path, lines.of("missing_includes")))
+            config.missing_includes = None if value == "auto" else value
+    with errors:
+        if "read_once" in data:
+            if not isinstance(data["read_once"], bool):
+                raise UserError("`read_once` must be true or false", where=(path, lines.of("read_once")))
+            config.read_once = data["read_once"]
+    with errors:
+        if "content_group_size" in data:
+            config.content_group_size = _count(data["content_group_size"], path,
+                                               lines.of("content_group_size"), "content_group_size")
     cores, mem_gib = machine()
     depth, jobs = auto_parallelism(cores, mem_gib)
-    depth_set = _count(data.get("sphinx_pool_depth", "auto"), path,
-                       lines.of("sphinx_pool_depth"), "sphinx_pool_depth")
-    jobs_set = _count(data.get("sphinx_jobs", "auto"), path, lines.of("sphinx_jobs"), "sphinx_jobs")
+    depth_set = jobs_set = None
+    with errors:
+        depth_set = _count(data.get("sphinx_pool_depth", "auto"), path,
+                           lines.of("sphinx_pool_depth"), "sphinx_pool_depth")
+    with errors:
+        jobs_set = _count(data.get("sphinx_jobs", "auto"), path, lines.of("sphinx_jobs"), "sphinx_jobs")
+    errors.raise_any()
     if depth_set and not jobs_set:
         depth, jobs = depth_set, max(1, cores // depth_set)
     elif jobs_set and not depth_set:

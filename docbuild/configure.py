@@ -13,10 +13,11 @@ import subprocess
 import sys
 
 from docbuild import config as config_mod
-from docbuild import content, site, sphinxconf, variants
-from docbuild.errors import UserError, UserErrors, report
+from docbuild import attach, buildinfo, content, images, overview, site, sphinxconf, variants
+from docbuild.errors import UserError, UserErrors, _short, report
 from docbuild.formats import EDGE_ORDER, FORMATS, SHARED_READ
-from docbuild.graph import Graph
+from docbuild.graph import Graph, as_warning
+from docbuild.kinds import kind_of
 from docbuild.ninja_file import TEMPLATE, check_target_name, render
 from docbuild.paths import DEPFILE_UNSAFE, check_name, component, depfile_safe, spell, write_atomic, write_if_changed
 from docbuild.scan import find_sources
@@ -173,6 +174,32 @@ def git_branch(folder):
     return text[len("ref: refs/heads/"):] if text.startswith("ref: refs/heads/") else None
 
 
+def buildinfo_edge(srcdir, gen_dirs, generated):
+    """giza's includes/hash.rst (the git commit), in every gen dir, when the
+    source is in a git repository and has no includes/hash.rst of its own."""
+    own = os.path.join(srcdir, "includes", "hash.rst")
+    inputs = buildinfo.repo_files(srcdir)
+    if not inputs or os.path.exists(own) or own in generated:
+        return None
+    outputs = [os.path.join(g, "includes", "hash.rst") for g in gen_dirs]
+    generated[own] = outputs[0]
+    return {"outputs": outputs, "inputs": inputs}
+
+
+def overview_edge(srcdir, gen_dirs, generated, docs):
+    """giza's includes/generated/overview.rst, when the source has meta/ and
+    includes/metadata.yaml: its inputs are every page and every file of includes/."""
+    settings = overview.planned(srcdir)
+    own = os.path.join(srcdir, "includes", "generated", "overview.rst")
+    if not settings or os.path.exists(own) or own in generated:
+        return None
+    outputs = [os.path.join(g, "includes", "generated", "overview.rst") for g in gen_dirs]
+    generated[own] = outputs[0]
+    files = sorted({os.path.join(srcdir, d) for d in docs}
+                   | set(overview.walk(os.path.join(srcdir, "includes"))))
+    return {"outputs": outputs, "inputs": files}
+
+
 def generator_rows(plan, group_size, top, gen_dir, stem_dir, globals_file):
     """Generate edges with their exact outputs, one per group of source files.
 
@@ -255,6 +282,21 @@ def prewrite_names(rows, top):
             pairs = sorted((out, row["sources"][0]) for out in row["outputs"])
             by_source = dict(row.get("owners", {}))
             write_if_changed(path, "".join(f"{by_source.get(o, s)}\t{o}\n" for o, s in pairs))
+
+
+def attach_lists(rows, plan, cache, top):
+    """A group with extracts files also writes their pages (docbuild.attach):
+    build.ninja depends on that list, so an edited `append:` reruns configure.
+    Written here first, as the generator will, so that nothing reruns."""
+    by_spelling = {spell(p, top): p for p in plan}
+    for row in rows:
+        sources = [by_spelling[s] for s in row["sources"]]
+        if not any((kind_of(os.path.basename(p)) or ("",))[0] == "extracts" for p in sources):
+            continue
+        row["attach"] = row["names"][:-len(".names")] + attach.TRIGGER
+        row["extra"] = [*row["extra"], "--attach-list", row["attach"]]
+        write_if_changed(os.path.join(top, row["attach"]), attach.trigger_text(
+            [e for p in sources for e in cache[p].get("attach", [])]))
 
 
 def format_rows(cfg, top, srcdir, build_dir, all_variants, setup):
@@ -411,6 +453,57 @@ def load_json(path):
         return {}
 
 
+def waiting_outputs(srcdir, plan):
+    """({absolute path: source}, {absolute folder: source}): what each
+    structured source with errors would generate (see content.expected_outputs)."""
+    waiting, folders = {}, {}
+    for source in content.discover(srcdir):
+        if source not in plan:
+            outs, dirs = content.expected_outputs(srcdir, source)
+            for out in outs:
+                waiting.setdefault(os.path.join(srcdir, out), source)
+            for folder in dirs:
+                folders.setdefault(os.path.join(srcdir, folder) + os.sep, source)
+    return waiting, folders
+
+
+def include_errors(srcdir, graph, waiting, folders, generated):
+    """(missing includes, includes that wait for a source with errors), each
+    in file and line order.
+
+    An include of a file that a source with errors would generate needs no
+    fix of its own: each such source gets one error, at the first include
+    that waits for it, with the number of others.  (Those are errors with
+    the source's own; a plain missing include may be a warning.)
+    """
+    problems, sites, waits = list(graph.problems), {}, []  # sites: (source, sure) -> [(page, line, target)]
+    missing = {p.where: p for p in problems}
+    for page, edges in sorted(graph.edges.items()) if waiting or folders else ():
+        for kind, target, line in edges:
+            if kind != "include" or target in generated:
+                continue
+            source, sure = waiting.get(target), True
+            if source is None and (page, line) in missing:
+                # A file that could not be read: its folder stands for its outputs.
+                source, sure = next((s for f, s in folders.items() if target.startswith(f)), None), False
+                if source is not None:
+                    problems.remove(missing[(page, line)])
+            if source is not None:
+                sites.setdefault((source, sure), []).append((page, line, target))
+    for (source, sure), found in sorted(sites.items()):
+        page, line, target = found[0]
+        more = len(found) - 1
+        more = (f"; {more} more includes of its outputs wait for it" if more > 1 else
+                "; 1 more include of its outputs waits for it" if more else "")
+        target = "/" + os.path.relpath(target, srcdir)
+        message = (f"the included file {target} is not generated: {_short(source)} has errors{more}"
+                   if sure else f"the included file {target} does not exist; {_short(source)} "
+                                f"may generate it, but cannot be read{more.replace('its outputs', 'them')}")
+        waits.append(UserError(message, where=(page, line), hint="fix the errors reported for that file"))
+    order = lambda p: (str(p.where[0]), p.where[1] or 0)  # noqa: E731
+    return sorted(problems, key=order), sorted(waits, key=order)
+
+
 def configure(args):
     top = os.getcwd()
     srcdir = find_source(args.source)
@@ -454,33 +547,71 @@ def configure(args):
     globals_ = build_values(cfg, values, srcdir)
     content_cache = os.path.join(meta, "content-cache.json")
     declared = {content.EDITIONS_KEY: list(cfg.editions)}
-    plan, next_cache = content.plan(srcdir, root, {**globals_, **declared}, load_json(content_cache))
+    # Every phase below reports all it finds, and the phases after the
+    # content still run when it has errors: one run lists every problem.
+    problems = []
+    plan, next_cache = content.plan(srcdir, root, {**globals_, **declared}, load_json(content_cache),
+                                    errors=problems)
     redirect_outputs = []
     if cfg.redirects:
-        project_content = content.Project(srcdir, root, globals_)
-        redirect_outputs = content.outputs("redirects", "", project_content.documents(
-            cfg.redirects, "redirects"))
+        try:
+            project_content = content.Project(srcdir, root, globals_)
+            redirect_outputs = content.outputs("redirects", "", project_content.documents(
+                cfg.redirects, "redirects"))
+        except UserError as exc:
+            content.add_errors(problems, exc)
     write_if_changed(content_cache, json.dumps(next_cache))
+    # Extracts appended or prepended to pages: the map the Sphinx steps read.
+    attach_map, attach_errors = attach.page_map(
+        [e for path in sorted(plan) for e in next_cache[path].get("attach", [])],
+        project.docs, values["source_suffix"])
+    attach.check(attach_errors)
     generated = {os.path.join(srcdir, out): os.path.join(gen_dirs[editions[0]], out)
                  for outs in plan.values() for out in outs}
+    try:
+        image_edges, image_files = images.plan(srcdir, [gen_dirs[e] for e in editions], meta,
+                                               str(values.get("html_baseurl") or ""), globals_["branch"])
+    except UserError as exc:  # reported with the other errors of this run
+        content.add_errors(problems, exc)
+        image_edges, image_files = [], {}
+    generated.update(image_files)
+    info = buildinfo_edge(srcdir, [gen_dirs[e] for e in editions], generated)
+    includes_overview = overview_edge(srcdir, [gen_dirs[e] for e in editions], generated, project.docs)
+    # What the files with errors would generate: an include of one of those
+    # is reported as waiting for that file, not as a mistake of its own.
+    waiting, folders = waiting_outputs(srcdir, plan) if problems else ({}, {})
 
-    cache_file = os.path.join(meta, "scan-cache.json")
-    graph = Graph(srcdir, project.docs, values["source_suffix"], generated=generated,
+    # -2: the scan of comments and MyST changed, so older entries do not hold.
+    cache_file = os.path.join(meta, "scan-cache-2.json")
+    graph = Graph(srcdir, project.docs, values["source_suffix"], generated={**waiting, **generated},
                   cache=load_json(cache_file))
     write_if_changed(cache_file, json.dumps(graph.cache))
-    if graph.problems:
-        raise UserErrors(graph.problems)
+    missing, waits = include_errors(srcdir, graph, waiting, folders, generated)
+    # A missing include is the project's business: sphinx-build warns and
+    # builds (an extension may even write the file at build time).  CI
+    # mode, or `missing_includes: error`, makes it an error.
+    if (cfg.missing_includes or ("error" if args.ci or cfg.ci else "warning")) == "error":
+        problems += sorted(missing + waits, key=lambda p: (str(p.where[0]), p.where[1] or 0))
+    else:
+        for problem in missing:
+            print(f"docbuild: {as_warning(problem)}", file=sys.stderr, flush=True)
+        problems += waits
+    # The Sphinx edges depend on each missing include through a phony edge
+    # (its mtime is conf.py's while the file is missing), so that a file
+    # that appears makes them run; the sources list names them too, for
+    # when the file appears where configure runs again first.
+    # (A folder named in an include is not missing: it is a regeneration input.)
+    absent = [spell(p, top) for p in sorted(graph.missing) if not os.path.exists(p)]
 
     asset_folders, asset_files = walk_files(asset_dirs(srcdir, values))
     sources = sorted({os.path.join(srcdir, d) for d in project.docs} | set(asset_files))
-    bad_names = []
     for path in sources + project.dirs:
         try:
             check_name(path, where=path)
         except UserError as exc:
-            bad_names.append(exc)
-    if bad_names:
-        raise UserErrors(bad_names)
+            problems.append(exc)
+    if problems:
+        raise UserErrors(problems)
     sources_list = os.path.join(meta, "sources.list")
     conf_py = os.path.join(srcdir, "conf.py")
 
@@ -490,6 +621,8 @@ def configure(args):
     regen_inputs += project.dirs + asset_folders
     if cfg.templates:
         regen_inputs.append(cfg.templates)
+    if images.metadata_file(srcdir):  # an image's entry edited: its spec, then its edge
+        regen_inputs.append(images.metadata_file(srcdir))
     head = git_head(srcdir)
     if not cfg.branch and head and os.path.isfile(head):
         regen_inputs.append(head)  # a checkout changes {{branch}}
@@ -514,6 +647,16 @@ def configure(args):
                 "args": ["--out", spell(locales_dir, top), "--lang", lang, "--", *files]})
     # _static and _templates are asset folders and source folders at once.
     regen_inputs = list(dict.fromkeys(regen_inputs))
+    # A folder the build writes into (build.ninja's own, the build dir's
+    # parents) changes with every build: as an input it would re-run
+    # configure forever.  A file added directly in it waits for a configure.
+    written = {os.path.abspath(top)}
+    folder = os.path.abspath(build_dir)
+    while folder.startswith(os.path.abspath(top) + os.sep):
+        folder = os.path.dirname(folder)
+        written.add(folder)
+    unwatched = [d for d in regen_inputs if os.path.abspath(d) in written]
+    regen_inputs = [d for d in regen_inputs if os.path.abspath(d) not in written]
 
     group_size = cfg.content_group_size or max(1, -(-len(plan) // (2 * config_mod.machine()[0])))
     generators, globals_files, names_by_edition = [], {}, {}
@@ -530,6 +673,7 @@ def configure(args):
                               os.path.join(meta, "gen", edition) if edition else os.path.join(meta, "gen"),
                               globals_files[edition])
         names_by_edition[edition] = [g["names"] for g in rows]
+        attach_lists(rows, plan, next_cache, top)
         generators += rows
     if cfg.redirects:
         redirects_dir = os.path.join(build_dir, "redirects")
@@ -556,7 +700,12 @@ def configure(args):
 
     setup = variant_setup(cfg, top, srcdir, all_variants, globals_, locale_folders, gen_dirs,
                           sorted(graph.used_generated), names_by_edition, catalog_outputs, locales_dir,
-                          [spell(sources_list, top), spell(conf_py, top)])
+                          [spell(sources_list, top), spell(conf_py, top), *absent])
+    attach_file = os.path.join(meta, "attach.json")
+    if attach.write_map(attach_file, attach_map):
+        for own in setup.values():  # .docbuild is no input a depfile names: listed here
+            own["inputs"].append(spell(attach_file, top))
+            own["step_args"] = [*own["step_args"], "--attach", spell(attach_file, top)]
     rows = format_rows(cfg, top, srcdir, build_dir, all_variants, setup)
 
     redirects_dir = os.path.join(build_dir, "redirects") if cfg.redirects else None
@@ -579,6 +728,8 @@ def configure(args):
         configure_args=configure_args,
         sources_list=spell(sources_list, top),
         regen_inputs=[spell(p, top) for p in regen_inputs],
+        absent_includes=absent,
+        conf_py=spell(conf_py, top),
         # A source that disappears must make its edges dirty, not stop ninja.
         may_vanish=list(dict.fromkeys([spell(p, top) for p in regen_inputs]
                                       + [s for g in generators for s in g["sources"]]
@@ -607,13 +758,29 @@ def configure(args):
         build_dir_arg=spell(build_dir, top),
         timing_trace=spell(os.path.join(build_dir, "timing.json"), top),
         timing_html=spell(os.path.join(build_dir, "timing.html"), top),
+        images=[{"name": i["name"], "svg": spell(i["svg"], top), "spec": spell(i["spec"], top),
+                 "outputs": [spell(o, top) for o in i["outputs"]],
+                 "log": spell(os.path.join(build_dir, "logs", "images", i["name"] + ".log"), top)}
+                for i in image_edges],
+        image_template=spell(images.TEMPLATE, top),
+        overview=includes_overview and {
+            "outputs": [spell(o, top) for o in includes_overview["outputs"]],
+            "inputs": [spell(i, top) for i in includes_overview["inputs"]],
+            "args": ["--srcdir", spell(srcdir, top), "--skip", spell(build_dir, top),
+                     *(spell(o, top) for o in includes_overview["outputs"])],
+            "log": spell(os.path.join(build_dir, "logs", "overview.log"), top)},
+        buildinfo=info and {"outputs": [spell(o, top) for o in info["outputs"]],
+                            "inputs": [spell(i, top) for i in info["inputs"]],
+                            "repo": spell(srcdir, top),
+                            "log": spell(os.path.join(build_dir, "logs", "buildinfo.log"), top)},
     )
     text = render(cache_dir=os.path.join(meta, "jinja"), **context)
     # Before the regeneration edge's outputs, so that they are newer.
     prewrite_names(generators, top)
     # The sources list changes exactly when a document is added or removed:
     # the Sphinx edges depend on it, so new pages appear without a manual step.
-    write_if_changed(sources_list, "".join(spell(p, top) + "\n" for p in sources))
+    write_if_changed(sources_list, "".join(spell(p, top) + "\n" for p in sources)
+                     + "".join(f"missing include: {p}\n" for p in absent))
     write_if_changed(help_file, help_text(cfg, project_name, all_variants))
     write_if_changed(os.path.join(meta, "steps.json"), json.dumps(
         step_list(rows, build_dir, publish), indent=0))
@@ -639,6 +806,7 @@ def configure(args):
         "srcdir": srcdir, "docs": len(project.docs), "changed": changed,
         "conf_error": conf_error, "build_dir": build_dir, "context": context,
         "left_out": stage["left_out"],
+        "unwatched": unwatched,
     }
 
 
@@ -683,6 +851,10 @@ def main(argv=None, prog="python configure.py"):
     if "matrix" in result:
         print(json.dumps({"target": result["matrix"]}))
         return 0
+    if result["unwatched"] and not args.regenerate:
+        print(f"docbuild: note: the build writes into {', '.join(spell(d) for d in result['unwatched'])}, "
+              "which is also a source folder: after adding or removing a file directly in it, "
+              "run configure again", file=sys.stderr)
     if result["conf_error"]:
         print(f"docbuild: note: conf.py failed when read for scanning; using Sphinx's defaults. "
               f"The build will show the error (details: {spell(result['conf_error'])})",

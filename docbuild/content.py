@@ -9,9 +9,10 @@ import os
 import re
 import sys
 
-from docbuild import yamlfile
+from docbuild import attach, py2order, yamlfile
 from docbuild.errors import UserError, UserErrors
-from docbuild.kinds import KINDS, NAMED_BY, TYPES, ACTION_FIELDS, COMMON, is_abstract, key_of, kind_of
+from docbuild.kinds import (KINDS, NAMED_BY, TYPES, ACTION_FIELDS, COMMON, SPEC, TOC_KINDS,
+                            is_abstract, key_of, kind_of, option_directive)
 from docbuild.paths import component
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}")
@@ -30,12 +31,16 @@ EDITIONS_KEY = "docbuild:editions"
 # its own plan lacks the editions' replacements.
 UNKNOWN_KEY = "docbuild:unknown"
 
+# giza's heading characters and the level each stands for.
+LEVEL_OF = {"=": 1, "-": 2, "~": 3, "`": 4, "^": 5, "'": 6}
+
 
 class Doc:
     """One YAML document of a source file, as written."""
 
     def __init__(self, path, kind, data, lines):
         self.path, self.kind, self.data, self.lines = path, kind, data, lines
+        self.ok = True  # false when the document failed its checks (read_file)
 
     def where(self, field=None):
         return (self.path, self.lines.of(field) if field else self.lines.line)
@@ -76,6 +81,8 @@ def check_fields(doc, data, fields, lines, prefix=""):
 
 
 def check_doc(doc):
+    if doc.kind == "table":
+        return  # a table is checked as a whole: docbuild.tables
     kind = KINDS[doc.kind]
     check_fields(doc, doc.data, {**COMMON, **kind.fields}, doc.lines)
     for field in ("inherit", "source"):
@@ -89,6 +96,10 @@ def check_doc(doc):
             raise doc.error(f"replacement `{name}` must be a string", "replacement")
     if doc.kind == "redirects":
         check_redirect(doc)
+    if doc.kind in TOC_KINDS:
+        check_toc_file(doc)
+    if doc.kind == "examples":
+        check_example(doc)
     if doc.kind == "steps":
         actions = doc.data.get("action")
         items = actions if isinstance(actions, list) else [actions] if actions else []
@@ -98,6 +109,33 @@ def check_doc(doc):
             if not isinstance(action, dict):
                 raise UserError("each `action` must be a mapping", where=(doc.path, sub.line))
             check_fields(doc, action, ACTION_FIELDS, sub, prefix="action.")
+            if action.get("code") is not None and not action.get("language"):
+                raise UserError("an action with `code` needs `language`", where=(doc.path, sub.of("code")),
+                                hint="a Pygments lexer name such as `sh` or `javascript`, "
+                                     "or `none` for plain text (giza required it too)")
+        level = doc.data.get("level")
+        if level is not None and not (isinstance(level, str) and level in LEVEL_OF) and \
+                not (isinstance(level, (int, float)) and 1 <= int(level) <= 6):
+            raise doc.error(f"{level!r} is not a heading level", "level",
+                            hint="1 to 6, or a heading character: = - ~ ` ^ '")
+
+
+def check_example(doc):
+    """An example's `options` and each of its operations, field by field."""
+    from docbuild.kinds import EXAMPLE_OPERATION, EXAMPLE_OPTIONS
+
+    check_fields(doc, doc.data.get("options") or {}, EXAMPLE_OPTIONS, doc.lines.child("options"),
+                 prefix="options.")
+    operations = doc.data.get("operation")
+    items = operations if isinstance(operations, list) else [operations] if operations else []
+    lines = doc.lines.child("operation")
+    for i, operation in enumerate(items):
+        sub = lines.child(i) if isinstance(operations, list) else lines
+        if not isinstance(operation, dict):
+            raise UserError("each `operation` must be a mapping", where=(doc.path, sub.line))
+        check_fields(doc, operation, EXAMPLE_OPERATION, sub, prefix="operation.")
+        if operation.get("code") is not None and not operation.get("language"):
+            raise UserError("an operation with `code` needs `language`", where=(doc.path, sub.line))
 
 
 def check_redirect(doc):
@@ -123,8 +161,44 @@ def check_redirect(doc):
         raise errors[0] if len(errors) == 1 else UserErrors(errors)
 
 
-def load_file(path, kind=None):
-    """[Doc] for every non-empty document of a source file, checked."""
+def check_toc_file(doc):
+    """A toc entry's `file` is a document's path as giza took it: `/` first, no suffix."""
+    value = doc.data.get("file")
+    if isinstance(value, str) and (not value.startswith("/") or value.endswith((".rst", ".txt"))
+                                   or not value.isprintable()):
+        raise doc.error(f"{value!r} is not a document path", "file",
+                        hint="write the document's path from the source folder, with its "
+                             "leading / and without .rst: file: /tutorial/install")
+
+
+def check_toc_entry(doc, fields, spec):
+    """What giza needed of a toc entry after inheritance (it stopped without it)."""
+    if "file" in fields:
+        pass
+    elif "ref" not in fields:
+        raise doc.error("a toc entry needs `file:` (the document it links to)")
+    elif not spec:
+        raise doc.error("needs `file:`: every entry of this file is in its toctree",
+                        hint="an entry with only a `ref:` belongs in a file whose entries use "
+                             "`source:` (toc-spec-<name>.yaml)")
+    elif doc.kind == "toc" and not fields.get("text_only"):
+        raise doc.error("needs `file:` (or `text_only: true`, for a paragraph without a link)")
+    elif doc.kind != "toc" and fields.get("name") is None:
+        raise doc.error("needs `file:` or `name:` (the first column of the table)")
+    if fields.get("description") is None and (doc.kind != "toc" or fields.get("text_only")):
+        raise doc.error("needs `description:`" + (
+            " (the text of a text_only entry)" if doc.kind == "toc" else
+            " (the second column of the table)"))
+
+
+def read_file(path, kind=None):
+    """([Doc], [UserError]): every document of a source file, and the problems of each.
+
+    A document that fails its checks is marked (`doc.ok` false) but kept, so
+    that the file's other documents are still checked, and still found by
+    documents that inherit from them.  A file that cannot be read at all
+    (unknown kind, YAML syntax) raises.
+    """
     found = (kind, "") if kind else kind_of(os.path.basename(path))
     if not found:
         prefix = os.path.basename(path).split("-", 1)[0]
@@ -139,16 +213,37 @@ def load_file(path, kind=None):
     docs, errors = [], []
     for data, lines in yamlfile.load_documents(path):
         doc = Doc(path, kind, data, lines)
-        if not isinstance(data, dict):
-            raise UserError(f"a document of kind {kind} must be a mapping of fields", where=doc.where())
         try:
+            if not isinstance(data, dict):
+                raise UserError(f"a document of kind {kind} must be a mapping of fields",
+                                where=doc.where())
             check_doc(doc)
         except UserError as exc:  # every bad document of the file, not only the first
-            errors += getattr(exc, "errors", [exc])
-        docs.append(doc)
+            doc.ok = False
+            add_errors(errors, exc)
+        if isinstance(data, dict):
+            docs.append(doc)
+    return docs, errors
+
+
+def load_file(path, kind=None):
+    """[Doc] for every non-empty document of a source file, checked."""
+    docs, errors = read_file(path, kind)
     if errors:
-        raise errors[0] if len(errors) == 1 else UserErrors(errors)
+        raise combined(errors)
     return docs
+
+
+def add_errors(errors, exc):
+    """Append the errors `exc` holds to `errors`, each once (a file's errors
+    reach several documents that inherit from it, and are reported once)."""
+    for error in getattr(exc, "errors", None) or [exc]:
+        if not any(error is e for e in errors):
+            errors.append(error)
+
+
+def combined(errors):
+    return errors[0] if len(errors) == 1 else UserErrors(errors)
 
 
 class Project:
@@ -165,14 +260,30 @@ class Project:
         self.unknown = self.globals.pop(UNKNOWN_KEY, None)
         self.edition = self.globals.get("edition") or None
         self.files = {}  # path -> [Doc]
+        self.errors = {}  # path -> its UserError (the same object each time), or None
         self.read = set()  # every file loaded (for depfiles)
         self.parents = {}  # Doc -> the Doc it inherits from (plan asks twice)
 
-    def load(self, path, kind=None):
+    def read_docs(self, path, kind=None):
+        """([Doc], UserError or None) of a file, read once (a file that cannot be read raises)."""
         if path not in self.files:
-            self.files[path] = load_file(path, kind)
             self.read.add(path)
-        return self.files[path]
+            try:
+                docs, errors = read_file(path, kind)
+            except UserError as exc:
+                docs, errors = exc, [exc]
+            self.files[path] = docs
+            self.errors[path] = combined(errors) if errors else None
+        if isinstance(self.files[path], UserError):
+            raise self.files[path]
+        return self.files[path], self.errors[path]
+
+    def load(self, path, kind=None):
+        """[Doc] of a file with no bad document (an inherited-from file), or its errors."""
+        docs, error = self.read_docs(path, kind)
+        if error:
+            raise error
+        return docs
 
     def find(self, doc, field, name):
         """The file an `inherit: {file: name}` means: includes/, source dir, project root."""
@@ -232,9 +343,9 @@ class Project:
             raise UserError(f"inheritance cycle: {names}", where=doc.where(),
                             hint="break the cycle: one of these must not inherit")
         if "inherit" not in doc.data and "source" not in doc.data:
-            return dict(doc.data)
+            return own_fields(doc)
         base = self.resolve(self.parent(doc), (*chain, doc))
-        merged = {**base, **{k: v for k, v in doc.data.items() if k not in ("inherit", "source")}}
+        merged = {**base, **{k: v for k, v in own_fields(doc).items() if k not in ("inherit", "source")}}
         merged.pop("inherit", None)
         merged.pop("source", None)
         merged["replacement"] = {**(base.get("replacement") or {}),
@@ -253,43 +364,96 @@ class Project:
         return not names or self.edition is None or self.edition in names
 
     def documents(self, path, kind=None):
-        """[(Doc, fields)] of a file: inherited, checked, substituted; abstract ones left out."""
+        """[(Doc, fields)] of a file: inherited, checked, substituted; abstract ones left out.
+
+        Every bad document of the file is reported (UserErrors), not only the first.
+        """
+        if (kind or (kind_of(os.path.basename(path)) or ("",))[0]) == "table":
+            from docbuild import tables  # no inheritance, no replacements: giza had none
+
+            return tables.documents(self.load(path, kind))
+        docs, error = self.read_docs(path, kind)
+        errors = []
+        if error:
+            add_errors(errors, error)
         out = []
         seen = {}
-        for doc in self.load(path, kind):
-            fields = self.resolve(doc)
-            kind = KINDS[doc.kind]
-            for field in kind.required:
-                if fields.get(field) in (None, ""):
-                    raise doc.error(f"a document of kind {doc.kind} needs `{field}:`"
-                                    + (" (directly or inherited)" if "inherit" in doc.data
-                                       or "source" in doc.data else ""))
-            key = key_of(doc.kind, fields)
-            if kind.key and any(key):
-                if key in seen:
-                    raise doc.error(f"duplicate {'/'.join(kind.key)} {' '.join(key)!r} "
-                                    f"(first at line {seen[key]})", kind.key[-1])
-                seen[key] = doc.lines.line
-            if is_abstract(doc.kind, fields):
-                continue
-            if not self.in_edition(doc, fields):
-                if kind.per_doc:  # its file still exists (outputs do not depend on the edition)
-                    out.append((doc, {**fields, EXCLUDED: True}))
-                continue
-            if doc.kind == "redirects" and fields.get("outputs") and \
-                    self.globals.get("version") not in map(str, fields["outputs"]):
-                continue  # a redirect for other versions
-            fields = substitute_all(doc, fields, self.globals)
-            if self.unknown:
-                unknown_placeholders(doc, fields, self.unknown == "error")
-            out.append((doc, fields))
+        # A toc kind's file with an entry that uses source: is a spec (kinds.SPEC).
+        spec = any("source" in d.data or "inherit" in d.data for d in docs)
+        for doc in docs:
+            if not doc.ok:
+                continue  # reported above; its fields cannot be trusted
+            try:
+                self._document(doc, seen, out, spec)
+            except UserError as exc:
+                add_errors(errors, exc)
+        if errors:
+            raise combined(sorted(errors, key=_line))
+        if docs and KINDS[docs[0].kind].per_doc:
+            out = _one_per_key(docs[0].kind, out)
         return out
+
+    def _document(self, doc, seen, out, spec):
+        fields = self.resolve(doc)
+        kind = KINDS[doc.kind]
+        for field in kind.required:
+            # giza takes a step's `ref: ""` as an ordinary name.
+            if fields.get(field) is None or (fields[field] == "" and doc.kind != "steps"):
+                raise doc.error(f"a document of kind {doc.kind} needs `{field}:`"
+                                + (" (directly or inherited)" if "inherit" in doc.data
+                                   or "source" in doc.data else ""))
+        if doc.kind in TOC_KINDS:
+            check_toc_entry(doc, fields, spec)
+            fields[SPEC] = spec
+        key = key_of(doc.kind, fields)
+        if kind.key and any(key):
+            # One key in documents of different editions is one document per
+            # edition (giza filtered editions before it looked for duplicates).
+            editions = set(edition_names(doc, fields))
+            for line, other in seen.get(key, ()):
+                if not editions or not other or editions & other:
+                    raise doc.error(f"duplicate {'/'.join(kind.key)} {' '.join(key)!r} "
+                                    f"(first at line {line})", kind.key[-1])
+            seen.setdefault(key, []).append((doc.lines.line, editions))
+        if is_abstract(doc.kind, fields):
+            return
+        if not self.in_edition(doc, fields):
+            # Its file still exists (outputs do not depend on the edition);
+            # a toc entry still makes its file a spec or not.
+            if kind.per_doc or doc.kind in TOC_KINDS:
+                out.append((doc, {**fields, EXCLUDED: True}))
+            return
+        if doc.kind == "redirects" and fields.get("outputs") and \
+                self.globals.get("version") not in map(str, fields["outputs"]):
+            return  # a redirect for other versions
+        fields = substitute_all(doc, fields, self.globals)
+        if self.unknown:
+            unknown_placeholders(doc, fields, self.unknown == "error")
+        out.append((doc, fields))
+
+
+def _one_per_key(kind, out):
+    """Documents of one key in different editions name one file: it is the
+    document of the edition being generated, else (another edition's, or
+    planning every edition) the first."""
+    chosen = {}
+    for doc, fields in out:
+        key = key_of(kind, fields)
+        if key not in chosen or (chosen[key][1].get(EXCLUDED) and not fields.get(EXCLUDED)):
+            chosen[key] = (doc, fields)
+    return list(chosen.values())
+
+
+def _line(error):
+    """Sort key: a file's errors in line order (errors of other files, inherited, first)."""
+    where = error.where if isinstance(error.where, tuple) else (error.where, 0)
+    return (str(where[0]), where[1] or 0)
 
 
 EXCLUDED = "docbuild:excluded"
 # Raised when the checks of outputs() change: a plan cached by an older,
 # laxer docbuild is then made again (and checked), not trusted.
-CHECKS = 2
+CHECKS = 3  # 3: options default to `object` (giza), steps accept giza's fields
 
 
 def edition_names(doc, fields):
@@ -300,20 +464,76 @@ def edition_names(doc, fields):
     return names
 
 
+def own_fields(doc):
+    """A document's own fields, before inheritance, as giza 0.5 read them.
+
+    For steps, giza's setters ran in the order giza saw the keys (Python
+    2's dict order, which py2order replays): a title sets level 3 unless a
+    `level` came before it, a `{text, character}` title sets the
+    character's level (or resets it to 3 when it has none, or when a
+    `level` came first), and `level` sets it.  The level a step ends with
+    is its own, over an inherited one.  `heading` is `title`.  An
+    inheriting step without its own `stepnum` is numbered by its place
+    (giza printed `None` there).
+    """
+    if doc.kind != "steps":
+        return dict(doc.data)
+    data = doc.data
+    inherits = "inherit" in data or "source" in data
+    level = None
+    for key in py2order.yaml_order(list(data), ["ref"] if inherits and "ref" not in data else []):
+        value = data.get(key)
+        if key in ("title", "heading") and value is not None:
+            if isinstance(value, dict):
+                level = LEVEL_OF[value["character"]] if level is None and \
+                    value.get("character") in LEVEL_OF else 3
+            elif level is None:
+                level = 3
+        elif key == "level" and value is not None:
+            level = LEVEL_OF[value] if isinstance(value, str) else int(value)
+    own = {("title" if key == "heading" else key): value for key, value in data.items()}
+    if level is not None:
+        own["level"] = level
+    if inherits and own.get("stepnum") is None:
+        own["stepnum"] = None
+    return own
+
+
+def option_values(fields):
+    """giza's `{{program}}` and `{{role}}` of an option: roles, from its own program and name."""
+    return {"program": f":program:`{fields.get('program', '')}`",
+            "role": f":{option_directive(fields)}:`{option_label(fields)}`"}
+
+
 def substitute_all(doc, fields, globals_):
-    """Replace {{name}} in every text field (document, then global, then build values)."""
+    """Replace {{name}} in every text field (document, then global, then build values).
+
+    Steps and options follow giza, which ran a field through Jinja when the
+    document's replacement map was not empty (an option's always is: it
+    has `program` and `role`): then a name without a value is replaced by
+    nothing, and the field loses one trailing newline.
+    """
     values = dict(globals_)
     if doc.kind == "options":
-        values["program"] = str(fields.get("program", ""))
-        # `<` would start an explicit target in a role: escape it.
-        label = option_label(fields).replace("<", "\\<")
-        directive = fields.get("directive") or "option"
-        values["role"] = (f":option:`{fields.get('program', '')} {label}`" if directive == "option"
-                          else f":{directive}:`{label}`")
-    values.update({str(k): str(v) for k, v in (fields.get("replacement") or {}).items()})
+        values.update(option_values(fields))
+    own = {str(k): str(v) for k, v in (fields.get("replacement") or {}).items()}
+    values.update(own)
+    giza = doc.kind == "options" or (doc.kind == "steps" and bool(own))
+    if doc.kind == "release":  # giza laid the build's values over the document's own
+        values.update({k: str(globals_[k]) for k in ("version", "branch", "stable") if k in globals_})
     done = {}  # each replacement's text with its own {{names}} filled in
-    return {k: (v if k in NOT_SUBSTITUTED else _substitute(doc, k, v, values, done))
-            for k, v in fields.items()}
+    # A toc entry's `name` is the text of its link (giza substituted it in the
+    # definition list and the table, not in the toctree: a bug).
+    kept = NOT_SUBSTITUTED - {"name"} if doc.kind in TOC_KINDS else NOT_SUBSTITUTED
+    out = {}
+    for k, v in fields.items():
+        if k in kept:
+            out[k] = v
+        elif doc.kind == "steps" and k == "action":
+            out[k] = _substitute_actions(doc, v, values, own)
+        else:
+            out[k] = _substitute(doc, k, v, values, done, giza)
+    return out
 
 
 def unknown_placeholders(doc, fields, error):
@@ -344,16 +564,38 @@ def unknown_placeholders(doc, fields, error):
 
 
 def _substitute(doc, field, value, values, done):
+
+
+def _substitute_actions(doc, actions, values, step_map):
+    """A step's actions: each with its own `replacement` under the step's (as giza)."""
+    items = actions if isinstance(actions, list) else [actions]
+    out = []
+    for action in items:
+        if not isinstance(action, dict):
+            out.append(action)
+            continue
+        own = {str(k): str(v) for k, v in (action.get("replacement") or {}).items()}
+        merged = {**own, **step_map}
+        here, done = {**values, **merged}, {}
+        out.append({k: v if k == "replacement" else
+                    _substitute(doc, f"action.{k}", v, here, done, bool(merged))
+                    for k, v in action.items()})
+    return out if isinstance(actions, list) else out[0]
+
+
+def _substitute(doc, field, value, values, done, giza=False):
     if isinstance(value, str):
-        return _fill(doc, field, value, values, done, ())
+        if giza and "{{" in value and value.endswith("\n"):
+            value = value[:-1]  # Jinja drops a template's trailing newline
+        return _fill(doc, field, value, values, done, (), giza)
     if isinstance(value, list):
-        return [_substitute(doc, field, v, values, done) for v in value]
+        return [_substitute(doc, field, v, values, done, giza) for v in value]
     if isinstance(value, dict):
-        return {k: _substitute(doc, field, v, values, done) for k, v in value.items()}
+        return {k: _substitute(doc, field, v, values, done, giza) for k, v in value.items()}
     return value
 
 
-def _fill(doc, field, text, values, done, using):
+def _fill(doc, field, text, values, done, using, giza=False):
     """`text` with each known {{name}} replaced by its value, itself filled in first.
 
     `using` is the chain of replacements being filled in: a name already in
@@ -364,6 +606,9 @@ def _fill(doc, field, text, values, done, using):
     for match in PLACEHOLDER.finditer(text):
         name = match.group(1)
         if name not in values:
+            if giza:  # giza's Jinja: an undefined name is nothing
+                parts += [text[end:match.start()]]
+                end = match.end()
             continue  # not a replacement: left as written
         if name in using:
             raise doc.error("replacement loop: " + " -> ".join(
@@ -373,7 +618,7 @@ def _fill(doc, field, text, values, done, using):
             raise doc.error(f"replacements nest more than {MAX_DEPTH} deep: {{{{{using[0]}}}}} -> "
                             f"... -> {{{{{name}}}}}", field, hint="use fewer levels of replacements")
         if name not in done:
-            done[name] = _fill(doc, field, values[name], values, done, (*using, name))
+            done[name] = _fill(doc, field, values[name], values, done, (*using, name), giza)
         added += len(done[name])
         if added > MAX_GROWTH:
             raise doc.error(f"replacements make this field grow by more than {MAX_GROWTH:,} "
@@ -386,10 +631,10 @@ def _fill(doc, field, text, values, done, using):
 
 
 def option_label(fields):
-    """How an option is written: `--name`, unless it already looks like `-x` or `<arg>`."""
+    """How an option is named: `--name` for the `option` directive, unless the
+    name starts with `<` (as giza) or `-` (docbuild: `-x` stays `-x`)."""
     name = str(fields.get("name", ""))
-    prefix = "" if name.startswith(("-", "<")) or (fields.get("directive") or "option") != "option" \
-        else "--"
+    prefix = "--" if option_directive(fields) == "option" and not name.startswith(("-", "<")) else ""
     return f"{prefix}{name}"
 
 
@@ -402,20 +647,35 @@ def outputs(kind, name, docs, source=None):
     """
     if name:  # from the source's own file name (redirects have none)
         component(name, where=source, what="the name part of the file name")
+    errors = []
     for doc, fields in docs:
-        for field in NAMED_BY.get(kind, ()):
-            value = fields.get(field)
-            if value is not None:
-                component(str(value), where=doc.where(field), what=f"field `{field}`:")
-        directive = fields.get("directive")
-        if kind == "options" and directive is not None and not DIRECTIVE.match(str(directive)):
-            raise doc.error(f"{directive!r} is not a directive name", "directive",
-                            hint="letters and digits, single - _ + : or . between them "
-                                 "(for example: option, setting, std:option)")
+        try:
+            check_names(kind, doc, fields)
+        except UserError as exc:
+            errors.append(exc)
+    if errors:
+        raise combined(errors)
     paths = KINDS[kind].outputs(name, [fields for _, fields in docs])
     for (doc, _), path in zip(docs, paths) if KINDS[kind].per_doc else ():
-        component(os.path.basename(path), where=doc.where(), what="the output file name")
+        try:
+            component(os.path.basename(path), where=doc.where(), what="the output file name")
+        except UserError as exc:
+            errors.append(exc)
+    if errors:
+        raise combined(errors)
     return paths
+
+
+def check_names(kind, doc, fields):
+    for field in NAMED_BY.get(kind, ()):
+        value = fields.get(field)
+        if value is not None:
+            component(str(value), where=doc.where(field), what=f"field `{field}`:")
+    directive = fields.get("directive")
+    if kind == "options" and directive is not None and not DIRECTIVE.match(str(directive)):
+        raise doc.error(f"{directive!r} is not a directive name", "directive",
+                        hint="letters and digits, single - _ + : or . between them "
+                             "(for example: option, setting, std:option)")
 
 
 def discover(srcdir):
@@ -423,34 +683,50 @@ def discover(srcdir):
     found = []
     for root, dirs, files in os.walk(os.path.join(srcdir, "includes")):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [os.path.join(root, f) for f in sorted(files) if f.endswith(".yaml")]
+        # giza's includes/metadata.yaml configures the includes overview: not content.
+        found += [os.path.join(root, f) for f in sorted(files) if f.endswith(".yaml")
+                  and f != "metadata.yaml"]
     return found
 
 
-def plan(srcdir, root, globals_, cache=None):
+def plan(srcdir, root, globals_, cache=None, errors=None):
     """{source file: [output paths relative to the source dir]}, and the next cache.
 
     The cache maps a source file to its outputs and the stat of every file
     it read (itself and what it inherits from): while none changed, the
     outputs are known without loading any YAML.
+
+    With a list as `errors`, every error of every file is appended to it
+    (a rejected file is left out of the result and of the cache) instead of
+    raised: configure reports them all in one run.
     """
     cache = cache or {}
+    collect = errors is not None
+    errors = [] if errors is None else errors
     project = Project(srcdir, root, globals_)
     result, next_cache = {}, {}
     for path in discover(project.srcdir):
         entry = cache.get(path)
-        if entry and entry.get("checks") == CHECKS and entry["globals"] == globals_ and all(
-                _stat(p) == st for p, st in entry["read"].items()):
+        if entry and entry.get("checks") == CHECKS and entry["globals"] == globals_ and \
+                "attach" in entry and all(_stat(p) == st for p, st in entry["read"].items()):
             outs = entry["outputs"]
         else:
             before = set(project.read)
-            docs = project.documents(path)  # first: it reports a file of unknown kind
-            kind, name = kind_of(os.path.basename(path))
-            outs = outputs(kind, name, docs, path)
+            try:
+                docs = project.documents(path)  # first: it reports a file of unknown kind
+                kind, name = kind_of(os.path.basename(path))
+                outs = outputs(kind, name, docs, path)
+            except UserError as exc:
+                if not collect:
+                    raise
+                add_errors(errors, exc)
+                continue
             folder = os.path.relpath(os.path.dirname(path), project.srcdir)
             outs = [os.path.normpath(os.path.join(folder, o)) for o in outs]
             read = (project.read - before) | {path} | inherited(project, path)
-            entry = {"outputs": outs, "globals": globals_, "checks": CHECKS,
+            # Pages an extract is appended or prepended to (docbuild.attach).
+            found = attach.entries(project, path, folder) if kind == "extracts" else []
+            entry = {"outputs": outs, "globals": globals_, "checks": CHECKS, "attach": found,
                      "read": {p: _stat(p) for p in sorted(read)}}
         result[path] = outs
         next_cache[path] = entry
@@ -458,19 +734,68 @@ def plan(srcdir, root, globals_, cache=None):
     for path, outs in result.items():
         for out in outs:
             if out in owners:
-                raise UserError(f"generates {out}, which {os.path.relpath(owners[out])} "
-                                "generates too", where=path,
-                                hint="rename one of the files (or the `ref`/`name` that names the output)")
+                errors.append(UserError(f"generates {out}, which {os.path.relpath(owners[out])} "
+                                        "generates too", where=path,
+                                        hint="rename one of the files (or the `ref`/`name` that "
+                                             "names the output)"))
+                break
             owners[out] = path
+    if errors and not collect:
+        raise combined(errors)
     return result, next_cache
+
+
+class _AnyField(dict):
+    """A document whose every field is a placeholder: a kind's outputs made
+    from it show the folder its per-document files go to."""
+
+    def __missing__(self, key):
+        return "\0"
+
+    def get(self, key, default=None):
+        return "\0"
+
+
+def expected_outputs(srcdir, path):
+    """(outputs, folders): what a source file that has errors would probably
+    generate, relative to the source dir.
+
+    The outputs are what its name gives, and for a kind with a file per
+    document, what each readable document's own fields give (inheritance is
+    not followed).  When such a file cannot be read at all, the folder its
+    documents' files go to stands for them.  configure uses this to tell a
+    missing include that waits for a file with errors from a mistake.
+    """
+    found = kind_of(os.path.basename(path))
+    if not found:
+        return [], []
+    kind, name = found
+    spec = KINDS[kind]
+    folder = os.path.relpath(os.path.dirname(path), srcdir)
+    rows, folders = [{}], []
+    if spec.per_doc:
+        try:
+            rows = [data for data, _ in yamlfile.load_documents(path) if isinstance(data, dict)]
+        except UserError:
+            rows = []
+            folders = [os.path.dirname(o) for o in spec.outputs(name, [_AnyField()])]
+    outs = []
+    for row in rows:
+        try:
+            outs += spec.outputs(name, [row])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue  # a field the guess needs is missing or not text
+    return ([os.path.normpath(os.path.join(folder, o)) for o in outs],
+            [os.path.normpath(os.path.join(folder, f)) for f in folders])
 
 
 def inherited(project, path):
     """Files `path` inherits from, directly or not (already loaded)."""
     found, todo = set(), [path]
     while todo:
-        for doc in project.files.get(todo.pop(), []):
-            for field in ("inherit", "source"):
+        docs = project.files.get(todo.pop())
+        for doc in docs if isinstance(docs, list) else []:
+            for field in ("inherit", "source") if doc.kind != "table" else ():
                 if field in doc.data:
                     parent = project.parent(doc).path
                     if parent not in found:

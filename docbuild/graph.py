@@ -2,8 +2,10 @@
 
 Built at configure time from the scan, so that (a) files that a generator
 writes are known to ninja before the Sphinx runs that read them, and (b) a
-missing include target is an error at configure time, with file and line,
-instead of a warning lost in a long Sphinx log.  Sphinx itself reports the
+missing include target is reported at configure time, with file and line,
+instead of a warning lost in a long Sphinx log: a warning by default (the
+project may create the file at build time, or never read it: sphinx-build
+builds anyway), an error in CI mode.  Sphinx itself reports the
 exact set of files it read after each run (the depfile); this graph is the
 advance knowledge ninja needs for ordering.
 """
@@ -12,8 +14,8 @@ import gc
 import os
 from collections import defaultdict
 
-from docbuild.errors import UserError
-from docbuild.scan import Ref, parse_text, read_source
+from docbuild.errors import UserError, _short
+from docbuild.scan import Ref, is_markdown, parse_text, read_source
 
 class Graph:
     def __init__(self, srcdir, docs, suffixes, generated=(), cache=None):
@@ -23,6 +25,7 @@ class Graph:
         self.doc_files = {os.path.join(srcdir, d) for d in docs}
         self.edges = defaultdict(list)  # file -> [(kind, target, line)]
         self.problems = []  # UserError, one per missing include target
+        self.missing = set()  # absolute paths of the missing include targets
         self.used_generated = set()  # generated files that documents read
         self._refs = {}
         self._resolved = {}  # (target, base) -> absolute path
@@ -54,7 +57,7 @@ class Graph:
                 entry = None
         if refs is None:
             text, key = read_source(path)  # its stat comes with the open file
-            refs = parse_text(text) if text else []
+            refs = parse_text(text, is_markdown(path)) if text else []
             entry = [*key, [[r.kind, r.target, r.line] for r in refs]] if key else None
         if entry:
             self.cache[path] = entry
@@ -81,6 +84,7 @@ class Graph:
 
     def _walk(self, path, base, seen):
         seen.add(path)
+        self.edges[path]  # part of the graph even when it names nothing (deps FILE)
         for ref in self.refs(path):
             target = ref.target
             if ref.kind == "toctree":
@@ -98,6 +102,7 @@ class Graph:
             if resolved in self.generated:
                 self.used_generated.add(resolved)
             elif ref.kind == "include" and not exists:
+                self.missing.add(resolved)
                 self.problems.append(UserError(
                     f"the included file {target} does not exist (looked for {resolved})",
                     where=(path, ref.line),
@@ -122,6 +127,12 @@ class Graph:
 
     def to_json(self):
         return {src: [list(e) for e in edges] for src, edges in sorted(self.edges.items())}
+
+
+def as_warning(problem):
+    """A missing include as configure prints it when it is not an error."""
+    path, line = problem.where
+    return f"{_short(path)}:{line}: warning: {problem.message}\n  hint: {problem.hint}"
 
 
 def describe(graph_json, path):

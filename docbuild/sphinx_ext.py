@@ -80,10 +80,13 @@ def setup(app):
     if SETTINGS:
         if SETTINGS.get("gen"):
             app.add_directive("include", generated_include(), override=True)
+            # Before Sphinx collects images (doctree-read, priority 500).
+            app.connect("doctree-read", generated_images, priority=400)
         app.connect("config-inited", exclude_build_dir)
         app.connect("config-inited", apply_variant)
         warnings = Warnings(app)
         logging.getLogger("sphinx").addHandler(warnings)
+        note_documents(app)
         app.connect("builder-inited", warnings.builder_inited)
         app.connect("builder-inited", read_only)
         app.connect("env-get-outdated", warnings.outdated)
@@ -100,7 +103,39 @@ def setup(app):
         app.connect("env-updated", navigation_changed)
         app.connect("build-finished", remove_stale_pages, priority=700)
         app.connect("build-finished", write_depfile, priority=900)
+        ATTACH.update(load_attach())
+        app.connect("env-get-outdated", attach_outdated)
+        app.connect("source-read", attach_source)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+ATTACH = {}  # docname -> {"prepend": [include], "append": [include]}: configure's map
+
+
+def load_attach():
+    if not SETTINGS.get("attach"):
+        return {}
+    with open(SETTINGS["attach"], encoding="utf-8") as f:
+        return json.load(f)
+
+
+def attach_outdated(app, env, added, changed, removed):
+    """Pages whose appended or prepended extracts changed are read again (and
+    those that lost some): exactly those, the map's other pages stay as read."""
+    old = getattr(env, "docbuild_attach", None) or {}
+    new = {doc: entry for doc, entry in ATTACH.items() if doc in env.found_docs}
+    env.docbuild_attach = new  # pickled with the environment
+    return sorted(doc for doc in set(old) | set(new)
+                  if old.get(doc) != new.get(doc) and doc in env.found_docs and doc not in removed)
+
+
+def attach_source(app, docname, source):
+    """An extract's `append`/`prepend`: its include, where giza put it (docbuild.attach)."""
+    entry = ATTACH.get(docname)
+    if entry:
+        from docbuild.attach import attached
+
+        source[0] = attached(source[0], entry)
 
 
 def _inside(path, folder):
@@ -328,20 +363,63 @@ def targets(env):
     return hashlib.sha1("\n".join(names).encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _key(item):
-    return item.get("file"), item.get("line"), item.get("level"), item.get("category"), item.get("message")
+_writing = None  # the document the builder is writing in this process (set by builder_inited)
+
+
+def current_document(app):
+    """The document being read or written now, or None: the one a warning belongs to."""
+    if _writing:
+        return _writing
+    try:
+        return getattr(app, "env", None) and app.env.docname or None
+    except (AttributeError, KeyError):  # Sphinx 8.1 keeps it in temp_data
+        return None
+
+
+def note_documents(app):
+    """Stamp every warning with the document being read or written when it was
+    made.  At its making, not when the handler sees it: a -j worker's warnings
+    reach the handler in the main process, which reads or writes other documents
+    by then (the stamp crosses the pipe with the record)."""
+    make = logging.getLogRecordFactory()
+    if getattr(make, "docbuild", False):
+        return
+
+    def factory(*args, **kwargs):
+        record = make(*args, **kwargs)
+        if record.levelno >= logging.WARNING:
+            record.docbuild_doc = current_document(app)
+        return record
+
+    factory.docbuild = True
+    logging.setLogRecordFactory(factory)
+
+
+def _writes(method):
+    """`method(docname, ...)` of a builder, noting the document it writes."""
+    def writing(docname, *args, **kwargs):
+        global _writing
+        before, _writing = _writing, docname
+        try:
+            return method(docname, *args, **kwargs)
+        finally:
+            _writing = before
+    return writing
 
 
 class Warnings(logging.Handler):
     """Every warning, remembered per document in the doctree dir between runs.
 
-    docbuild-warnings.json: the current warnings of every document (and the
-        ones with no place), each with the phase that emitted it: "read"
+    docbuild-warnings.json: the current warnings of every document (the one
+        read or written when the warning came, else the one its location
+        names) and the ones of no document ("unplaced"), each as often as it
+        came and with the phase that emitted it: "read"
         (reading the document or a file it includes), "check" (Sphinx's
         consistency check), "write" (resolving and writing the document) or
         "run" (set-up and finishing: they come on every run).  A run replaces
         a document's warnings of the phases it went through for it and keeps
-        the others; the kept ones are emitted again through Sphinx's logger,
+        the others (the unplaced ones: until it goes through their phase);
+        the kept ones are emitted again through Sphinx's logger,
         so they are shown and counted (--fail-on-warning) like fresh ones, and
         a build that failed on warnings fails until they are fixed, without
         reading anything again.  "targets" fingerprints what references
@@ -354,12 +432,15 @@ class Warnings(logging.Handler):
     """
 
     def __init__(self, app):
-        super().__init__(logging.WARNING)
+        # Just below WARNING: it gets the same records, but a conf.py that
+        # looks for Sphinx's warning handler by its level (pluggy's, to
+        # filter a message) still finds exactly one.
+        super().__init__(logging.WARNING - 1)
         self.app = app
         folder = os.path.abspath(SETTINGS["doctreedir"])
         self.file = os.path.join(folder, "docbuild-reread.json")
         self.memory = os.path.join(folder, "docbuild-warnings.json")
-        self.records = []  # (location, level, category, message, phase)
+        self.records = []  # (location, level, category, message, phase, document or None)
         self.read, self.written = set(), set()
         self.checked = self.writing = self.finished = self.replaying = False
         self.targets = None
@@ -369,8 +450,9 @@ class Warnings(logging.Handler):
             self.old = {d: [i for i in items if isinstance(i, dict)]
                         for d, items in old.get("documents", {}).items()}
             self.old_targets = old.get("targets")
+            self.old_unplaced = [i for i in old.get("unplaced", []) if isinstance(i, dict)]
         except (OSError, ValueError, AttributeError, TypeError):
-            self.old, self.old_targets = {}, None
+            self.old, self.old_targets, self.old_unplaced = {}, None, []
         try:
             with open(self.file, encoding="utf-8") as f:
                 self.unfinished = set(json.load(f))
@@ -388,8 +470,9 @@ class Warnings(logging.Handler):
         return "read" if phase == 2 else "check" if phase >= 3 else "run"
 
     def emit(self, record):
-        if self.replaying:
-            return
+        if self.replaying or getattr(record, "docbuild_seen", False):
+            return  # Sphinx hands warnings it held back (pending_warnings) over again
+        record.docbuild_seen = True
         from sphinx.util.logging import get_node_location, is_suppressed_warning
 
         kind, sub = getattr(record, "type", None), getattr(record, "subtype", None)
@@ -399,7 +482,9 @@ class Warnings(logging.Handler):
         if location is not None and not isinstance(location, (str, tuple)):
             location = get_node_location(location)
         category = f"{kind}.{sub}" if kind and sub else kind or ""
-        self.records.append((location, record.levelname, category, record.getMessage(), self.phase()))
+        doc = getattr(record, "docbuild_doc", None) if hasattr(record, "docbuild_doc") \
+            else current_document(self.app)
+        self.records.append((location, record.levelname, category, record.getMessage(), self.phase(), doc))
 
     def builder_inited(self, app):
         # The documents a run writes: prepare_writing gets all of them, also
@@ -413,6 +498,10 @@ class Warnings(logging.Handler):
             return prepare(docnames)
 
         builder.prepare_writing = prepare_writing
+        # A warning while writing (a reference in a docstring, a node the
+        # translator cannot handle) belongs to the document being written.
+        builder.write_doc = _writes(builder.write_doc)
+        builder.write_doc_serialized = _writes(builder.write_doc_serialized)
 
     def outdated(self, app, env, added, changed, removed):
         again = set(self.unfinished)
@@ -457,21 +546,21 @@ class Warnings(logging.Handler):
     def finishing(self, app, exception):
         self.finished = True
 
-    def place(self, env, location, readers):
-        """(documents, file, line) a warning's location points at."""
+    def place(self, env, location):
+        """(document or None, file, line) a warning's location points at."""
         if isinstance(location, tuple):
             doc, line = location
-            return ({doc}, str(env.doc2path(doc)), line) if doc else (set(), None, None)
+            return (doc, str(env.doc2path(doc)), line) if doc else (None, None, None)
         if not isinstance(location, str):
-            return set(), None, None
+            return None, None, None
         if ":" not in location and location in env.found_docs:
-            return {location}, str(env.doc2path(location)), None
+            return location, str(env.doc2path(location)), None
         path, _, line = location.rpartition(":") if location.rpartition(":")[2].isdigit() \
             else (location.rstrip(":"), "", "")
+        if path.startswith("<"):  # "<unknown>", "<string>": no file
+            return None, path, int(line) if line else None
         path = os.path.normpath(os.path.abspath(path))
-        doc = env.path2doc(path)
-        docs = {doc} if doc else readers.get(path, set())
-        return docs, path, int(line) if line else None
+        return env.path2doc(path), path, int(line) if line else None
 
     def stands(self, item, doc):
         """Whether a remembered warning of `doc` was not made anew by this run."""
@@ -484,44 +573,49 @@ class Warnings(logging.Handler):
             return doc not in self.read and doc not in self.written
         return False  # "run": emitted again by every run that has its cause
 
+    def ran(self, phase):
+        """Whether this run went through a phase that makes warnings of no document."""
+        if phase == "read":
+            return bool(self.read)  # set-up and clean-up of reading come with documents read
+        if phase == "check":
+            return self.checked
+        if phase == "write":
+            return self.writing
+        return True  # "run": set-up (builder-inited) and build-finished come every run
+
     def remember(self, app, exception):
         env = app.env
         found = env.found_docs
-        readers = {}
-        if self.records:
-            srcdir = str(env.srcdir)
-            for doc, deps in env.dependencies.items():
-                for dep in deps:
-                    readers.setdefault(os.path.normpath(os.path.join(srcdir, str(dep))), set()).add(doc)
-        fresh, unplaced, made = {}, [], set()
-        for location, level, category, message, phase in self.records:
-            docs, path, line = self.place(env, location, readers)
-            docs &= found
+        # Each warning has one owner, and counts as often as it came: a clean
+        # build shows a warning of a file two pages include twice, and two
+        # identical references on one line of a docstring twice.
+        fresh, unplaced = {}, []
+        for location, level, category, message, phase, current in self.records:
+            doc, path, line = self.place(env, location)
+            # The document read or written when the warning came owns it: a
+            # docstring's, an <unknown> or no location names none, and an
+            # included file is every including document's.
+            owner = current if current in found else doc if doc in found else None
             item = {"file": path, "line": line, "level": level, "category": category,
                     "message": message, "phase": phase}
-            key = _key(item)
-            made.add(key)
-            for doc in docs:
-                if all(_key(i) != key for i in fresh.setdefault(doc, [])):
-                    fresh[doc].append(item)
-            if not docs and item not in unplaced:  # Sphinx replays collected warnings
+            if owner:
+                fresh.setdefault(owner, []).append(item)
+            else:
                 unplaced.append(item)
-        memory, replay = {}, {}
+        memory, replay = {}, []
         for doc in sorted((set(self.old) | set(fresh)) & found):
-            items = list(fresh.get(doc, []))
-            keys = {_key(i) for i in items}
-            for item in self.old.get(doc, []):
-                key = _key(item)
-                if key not in keys and self.stands(item, doc):
-                    items.append(item)
-                    keys.add(key)
-                    if key not in made:
-                        replay.setdefault(key, (doc, item))
-            if items:
-                memory[doc] = items
+            kept = [i for i in self.old.get(doc, []) if self.stands(i, doc)]
+            replay += [(doc, i) for i in kept]
+            if fresh.get(doc) or kept:
+                memory[doc] = fresh.get(doc, []) + kept
+        # Warnings of no document are kept per phase: until a run goes through
+        # that phase again, which makes them anew if their cause is still there.
+        kept = [i for i in self.old_unplaced if not self.ran(i.get("phase", "run"))]
+        replay += [(None, i) for i in kept]
+        unplaced += kept
         if exception is None and replay:
-            self.replay(env, [replay[k] for k in sorted(replay, key=lambda k: (
-                k[0] or "", k[1] or 0, k[4] or ""))])
+            self.replay(env, sorted(replay, key=lambda r: (
+                r[1].get("file") or "", r[1].get("line") or 0, r[1].get("message") or "")))
         data = {"documents": memory, "unplaced": unplaced}
         if any(i.get("phase") == "write" for items in memory.values() for i in items):
             data["targets"] = self.targets or targets(env)
@@ -544,7 +638,7 @@ class Warnings(logging.Handler):
                 path, line = item.get("file"), item.get("line")
                 if not path:
                     location = None
-                elif env.path2doc(path) == doc:
+                elif doc and env.path2doc(path) == doc:
                     location = (doc, line)  # spelled by Sphinx, as when it was made
                 else:
                     location = f"{path}:{line or ''}"
@@ -570,9 +664,33 @@ def generated_include():
                     # An absolute path: docutils takes it as it is.
                     self.arguments[0] = candidate
                     return BaseInclude.run(self)
+                if not os.path.exists(path):
+                    # docutils records only files it could open: without
+                    # this, Sphinx would not read the page again once the
+                    # file appears (a missing dependency is always outdated).
+                    self.env.note_dependency(path)
             return super().run()
 
     return GeneratedInclude
+
+
+def generated_images(app, doctree):
+    """`/images/x.png` that the source dir lacks but docbuild generated (giza's
+    images, docbuild.images): point the image at the generated file, by a
+    path relative to the document, which Sphinx follows (and copies) as it
+    does any image outside the source dir."""
+    from docutils import nodes
+
+    gen = os.path.abspath(SETTINGS["gen"])
+    for node in doctree.findall(nodes.image):
+        uri = node.get("uri", "")
+        if "://" in uri or uri.startswith("data:") or "*" in uri:
+            continue
+        rel, path = app.env.relfn2path(uri, app.env.docname)
+        candidate = os.path.normpath(os.path.join(gen, rel))
+        if not os.path.exists(path) and os.path.isfile(candidate):
+            docdir = os.path.dirname(app.env.doc2path(app.env.docname))
+            node["uri"] = os.path.relpath(candidate, docdir)
 
 
 def _walk(folder):

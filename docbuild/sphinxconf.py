@@ -42,6 +42,7 @@ DEFAULTS = {
     "version": "",
     "release": "",
     "extensions": [],
+    "html_baseurl": "",  # giza's images link to <url>/<branch>/_images/ in some builders
 }
 
 # Extensions that register source suffixes of their own in setup().

@@ -74,3 +74,19 @@ def test_a_build_dir_that_is_or_holds_the_source_folder_is_refused(tmp_path):
     assert (sorted(os.listdir(project.work)), sorted(os.listdir(project.src))) == before
     # Inside the source folder is fine (the scan leaves it out).
     project.configure("--build-dir", "proj/_build")
+
+
+def test_a_project_configured_in_its_own_folder_reaches_no_work_to_do(tmp_path):
+    # `configure --source .`: build.ninja and build/ sit in the source folder,
+    # whose modification time every build changes.
+    project = Project(tmp_path, {"conf.py": 'project = "Here"\n', "index.rst": "Here\n====\n"})
+    configured = run([sys.executable, "-m", "docbuild", "configure", "--source", "."], cwd=project.src)
+    assert configured.returncode == 0, configured.stderr
+    assert "which is also a source folder" in configured.stderr
+    assert run([NINJA], cwd=project.src).returncode == 0
+    assert "no work to do" in run([NINJA], cwd=project.src).stdout
+    with open(os.path.join(project.src, "index.rst"), "a", encoding="utf-8") as f:
+        f.write("\nMore.\n")
+    rebuilt = run([NINJA], cwd=project.src)
+    assert "sphinx html" in rebuilt.stdout and "configure" not in rebuilt.stdout
+    assert "no work to do" in run([NINJA], cwd=project.src).stdout

@@ -36,6 +36,8 @@ FILES = {
         Options
         =======
 
+        .. program:: tool
+
         .. include:: /includes/option/option-tool-verbose.rst
         """,
     "includes/steps-install.yaml": """\
@@ -54,6 +56,7 @@ FILES = {
     "includes/options-shared.yaml": """\
         program: _shared
         name: verbose
+        directive: option
         description: Print more. {{extra}}
         replacement:
           extra: Repeat it for even more.
@@ -94,7 +97,7 @@ def test_generated_content_builds_and_lives_in_the_build_dir(content):
     assert "Step 1: Get it." in text and "ExampleDB-3.1.tar.gz" in text
     assert "Extract number 1 for ExampleDB." in read(content.path("build", "text", "page-b.txt"))
     options = read(content.path("build", "text", "options.txt"))
-    assert "Print more. See \"tool --verbose\"." in options
+    assert "Print more. See \"--verbose\"." in options
     assert not os.path.exists(os.path.join(content.src, "includes", "steps"))
     assert sorted(os.listdir(gen(content, "includes", "extracts")))[:2] == ["e0.rst", "e1.rst"]
     assert "no work to do" in content.ninja("html", "text").stdout
@@ -235,9 +238,9 @@ BAD = {
     "unknown field": ("extracts-bad.yaml", "ref: a\ncontnet: x\n",
                       ["extracts-bad.yaml:2:", "unknown field `contnet`", "did you mean `content`"]),
     "wrong type": ("steps-bad.yaml", "ref: a\ntitle: T\nstepnum: first\n",
-                   ["steps-bad.yaml:3:", "`stepnum` must be a whole number"]),
-    "missing field": ("steps-bad.yaml", "ref: a\ncontent: no title\n",
-                      ["steps-bad.yaml:1:", "needs `title:`"]),
+                   ["steps-bad.yaml:3:", "`stepnum` must be a number"]),
+    "missing field": ("steps-bad.yaml", "title: T\ncontent: no ref\n",
+                      ["steps-bad.yaml:1:", "needs `ref:`"]),
     "duplicate ref": ("extracts-bad.yaml", "ref: a\ncontent: x\n---\nref: a\ncontent: y\n",
                       ["extracts-bad.yaml:4:", "duplicate ref 'a' (first at line 1)"]),
     "missing inherit file": ("extracts-bad.yaml", "ref: a\ninherit: {file: extracts-nope.yaml, ref: x}\n",

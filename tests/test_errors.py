@@ -72,13 +72,13 @@ def test_python_tag_in_config_is_refused(project):
 def test_missing_include_target_names_file_and_line(project):
     with open(os.path.join(project.src, "intro.rst"), "a", encoding="utf-8") as f:
         f.write("\n.. include:: /snippets/missing.inc\n")
-    result = project.configure(check=False)
+    result = project.configure("--ci", check=False)  # a warning otherwise (test_real_includes)
     assert_clean_error(result, "intro.rst:10:", "missing.inc does not exist")
     assert not os.path.exists(project.path("build.ninja"))
 
 
 def test_missing_include_found_at_regeneration_keeps_old_build_ninja(project):
-    project.configure()
+    project.configure("--ci")
     project.ninja("html")
     with open(project.path("build.ninja"), encoding="utf-8") as f:
         before = f.read()
@@ -131,10 +131,10 @@ def test_newline_in_a_folder_name_is_a_clear_error(project):
 
 
 def test_scan_cache_sees_an_edited_page(project):
-    project.configure()
+    project.configure("--ci")
     with open(os.path.join(project.src, "intro.rst"), "a", encoding="utf-8") as f:
         f.write("\n.. include:: later-missing.inc\n")
-    assert_clean_error(project.configure(check=False), "intro.rst:10:", "later-missing.inc")
+    assert_clean_error(project.configure("--ci", check=False), "intro.rst:10:", "later-missing.inc")
 
 
 def test_empty_default_is_refused(project):

@@ -47,7 +47,25 @@ LINES = ["", "para", "text::", "x ::  ", "::", ".. include:: a.rst", ".. include
          ".. sourcecode::", ".. parsed-literal::", ".. highlight:: rst", ".. note::", "..",
          ".. _label:", ".. image:: i.png", ".. figure:: f.png", ".. literalinclude:: c.py",
          ".. download:: d.zip", ".. |s| image:: s.png", "see :download:`x <y.zip>` and :download:`z`",
-         "a :download:`q`::"]
+         "a :download:`q`::", ".. a comment", ".. [1] note", ".. only:: html", ".. math::",
+         ".. __: x", ".. doctest::", "..\t.. include:: t.rst"]
+
+
+def test_comments_and_literal_directive_bodies_are_not_scanned(tmp_path):
+    """Sphinx never runs a directive written in a comment or in the body
+    of a code-like directive; an empty comment (`..` then a blank line)
+    ends nothing, and the block quote after it is parsed."""
+    page = tmp_path / "p.rst"
+    page.write_text(
+        "..\n   .. include:: in-bare-comment.rst\n\n"                         # 1-3
+        ".. The draft tag is set by tox.\n\n   .. include:: in-comment.rst\n"  # 4-6
+        ".. only:: draft\n\n   .. include:: draft.rst\n\n"                     # 7-10
+        ".. literalinclude:: code.py\n   :lines: 1\n\n   .. include:: no.rst\n"  # 11-14
+        ".. doctest::\n\n   >>> x = '.. include:: no.rst'\n   .. image:: no.png\n"  # 15-18
+        "..\n\n   .. include:: after-empty-comment.rst\n"                      # 19-21
+        ".. _target:\n\n.. include:: real.rst\n")                            # 22-24
+    assert refs_of(page) == [("include", "draft.rst", 9), ("literalinclude", "code.py", 11),
+                             ("include", "after-empty-comment.rst", 21), ("include", "real.rst", 24)]
 
 
 def test_fast_scan_equals_line_by_line_scan():
@@ -85,3 +103,21 @@ def test_only_regular_files_up_to_the_size_cap_are_read(tmp_path, capsys, ten_se
     assert userfile.read(str(big), limit=2 << 20)[0] == b"x" * (2 << 20)
     with pytest.raises(userfile.NotReadable, match="larger than 1 MiB"):
         userfile.read(str(big), limit=1 << 20)
+
+
+def test_myst_directives_are_scanned_and_code_fences_are_not(tmp_path):
+    """A .md source: MyST {include} fences (``` and :::) are references like
+    rst ones; an include written in a code fence is an example; an rst
+    directive in a Markdown paragraph does nothing."""
+    page = tmp_path / "p.md"
+    page.write_text(
+        "# Title\n\n"                                                   # 1-2
+        "```{include} ../README.md\n:start-after: x\n```\n\n"          # 3-6
+        "````markdown\n```{include} in-code-fence.md\n```\n````\n\n"   # 7-11
+        ".. include:: rst-in-markdown.rst\n\n"                          # 12-13
+        ":::{note}\n```{image} pic.png\n```\n:::\n\n"                   # 14-18
+        "```{toctree}\n:maxdepth: 1\n\nintro\nGuide <guide/index>\n```\n"  # 19-24
+        "```{eval-rst}\n.. include:: snippet.rst\n```\n")               # 25-27
+    assert refs_of(page) == [
+        ("include", "../README.md", 3), ("image", "pic.png", 15), ("toctree", "intro", 22),
+        ("toctree", "guide/index", 23), ("include", "snippet.rst", 26)]
