@@ -563,9 +563,6 @@ def unknown_placeholders(doc, fields, error):
               "left as written", file=sys.stderr, flush=True)
 
 
-def _substitute(doc, field, value, values, done):
-
-
 def _substitute_actions(doc, actions, values, step_map):
     """A step's actions: each with its own `replacement` under the step's (as giza)."""
     items = actions if isinstance(actions, list) else [actions]
