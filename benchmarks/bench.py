@@ -101,7 +101,7 @@ import synthetic  # noqa: E402
 from common import (BenchError, clean_build, copy_tree, find_sphinx_build, loadavg,  # noqa: E402
                     machine_info, median, ninja_edges, ninja_log_entries, read, rep_order,
                     run_and_report, summarize, version_of, with_pythonpath)
-from common import Checks, end_table  # noqa: E402
+from common import Checks, end_table, html_differences  # noqa: E402
 from common import snapshot_code as copy_code  # noqa: E402
 
 DEFAULT_WORK = os.path.join(HERE, "work", "bench")
@@ -847,6 +847,10 @@ class Bench(Checks):
         # one verified no-op after the last configure, and ninja's own statistics
         run = self.db.html("docbuild-noop-final")
         self.check(run.noop, f"docbuild: no-op after configure by hand did nothing ({run.log})")
+        # Both tools built the same sources with the same edits: the same site.
+        diffs = html_differences(self.db.outdir, self.sb.outdir)
+        self.check(not diffs, "docbuild's html equals sphinx-build's (the same page files, the same "
+                              "text on each page)" + (": " + "; ".join(diffs[:5]) if diffs else ""))
         ours = self.runner.run("ninja-d-stats-docbuild", [self.ninja, "-d", "stats", "html"], self.db.top)
         floor = self.runner.run("ninja-d-stats-floor", [self.ninja, "-d", "stats", "html"], self.floor_dir)
         self.ninja_stats = {"docbuild": ninja_stats(ours.text), "floor": ninja_stats(floor.text)}

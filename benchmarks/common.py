@@ -245,3 +245,35 @@ def run_and_report(prog, run, table, json_path=None, json_default=None):
             json.dump(report, f, indent=2, default=json_default)
             f.write("\n")
     return report
+
+
+def html_differences(a, b, limit=20):
+    """How two html output folders differ, for people: the page files one
+    has and the other lacks, and the pages whose text differs (the text
+    between the tags, scripts and styles left out, spaces collapsed).  []
+    when they are the same site.  Assets and Sphinx's own state (_static,
+    _sources, .buildinfo, objects.inv, searchindex.js) are not compared."""
+    import html as html_mod
+
+    def pages(root):
+        found = set()
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if d not in ("_static", "_sources", "_images", "_downloads")]
+            found |= {os.path.relpath(os.path.join(folder, f), root) for f in files if f.endswith(".html")}
+        return found
+
+    def text(path):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            page = f.read()
+        page = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", page)
+        return " ".join(html_mod.unescape(re.sub(r"(?s)<[^>]*>", " ", page)).split())
+
+    ours, theirs = pages(a), pages(b)
+    out = [f"only in {a}: {p}" for p in sorted(ours - theirs)]
+    out += [f"only in {b}: {p}" for p in sorted(theirs - ours)]
+    for p in sorted(ours & theirs):
+        if len(out) >= limit:
+            break
+        if text(os.path.join(a, p)) != text(os.path.join(b, p)):
+            out.append(f"text differs: {p}")
+    return out[:limit]

@@ -827,6 +827,36 @@ def _flood_lines(path):
 
 # --- part 2: kill test -------------------------------------------------------
 
+# The phases of a Sphinx html step, as its log shows them.
+PHASES = ("start-up", "read", "write", "done")
+
+
+def phase_of(log):
+    """Where the Sphinx step writing `log` is: start-up (nothing read yet, or
+    no log), read, write, or done."""
+    try:
+        with open(log, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return "start-up"
+    if "build succeeded" in text or "build finished" in text:
+        return "done"
+    # With a [progress] only: "writing output..." alone is Sphinx's catalog
+    # step at start-up, before anything is read.
+    if "writing output... [" in text:
+        return "write"
+    if "reading sources... [" in text:
+        return "read"
+    return "start-up"
+
+
+def kill_target(kill_at, i):
+    """The phase kill `i` waits for, or None for a random moment."""
+    if kill_at == "phases":
+        return ("read", "write")[i % 2]
+    return None if kill_at == "random" else kill_at
+
+
 def run_kills(args, work, results, log=print):
     rng = random.Random(args.seed + 1)
     states = list(range(args.states))
@@ -858,16 +888,34 @@ def run_kills(args, work, results, log=print):
             state = rng.choice([s for s in states if s != state])
             write_sources(os.path.join(kill_dir, "src"), kill_sources(args.pages, state, args.sections))
             results.add("kills after an edit")
+        target = kill_target(args.kill_at, i)
+        if target and not edited:  # a phase is reached only when there is something to read
+            state = rng.choice([s for s in states if s != state])
+            write_sources(os.path.join(kill_dir, "src"), kill_sources(args.pages, state, args.sections))
+            edited = True
+            results.add("kills after an edit")
         where = {"kill": i, "scope": scope, "state": state, "edited": edited}
         delay = rng.uniform(0, args.kill_within)
+        html_log = os.path.join(kill_dir, "build", "logs", "html.log")
+        try:  # the step writes it anew: what it holds at the kill is this run's phase
+            os.unlink(html_log)
+        except FileNotFoundError:
+            pass
         proc = subprocess.Popen([NINJA, "html"], cwd=kill_dir, start_new_session=True,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        try:
-            proc.wait(timeout=delay)
+        if target:
+            # Kill when the step's log shows the phase has begun, not after a
+            # fixed time: a fixed delay lands wherever the machine's speed puts it.
+            while proc.poll() is None and PHASES.index(phase_of(html_log)) < PHASES.index(target):
+                time.sleep(0.005)
+        else:
+            try:
+                proc.wait(timeout=delay)
+            except subprocess.TimeoutExpired:
+                pass
+        if proc.poll() is not None:
             results.add("kills: ninja had finished before the kill")
-        except subprocess.TimeoutExpired:
-            pass
         if proc.poll() is None:
             if scope == "tree":
                 kill_tree(proc.pid)
@@ -877,6 +925,7 @@ def run_kills(args, work, results, log=print):
                 pass
             results.add(f"kills ({scope})")
         proc.wait()
+        results.add(f"kill test: kills in the {phase_of(html_log)} phase")
         delays.append(delay)
         time.sleep(0.2)
         survivors = processes_under(kill_dir)
@@ -956,6 +1005,10 @@ def parser():
     p.add_argument("--states", type=int, default=4, help="source states of the kill-test project")
     p.add_argument("--kill-within", type=float, default=3, help="kill at a random moment in 0..S s")
     p.add_argument("--kill-scope", choices=("group", "tree", "mixed"), default="group")
+    p.add_argument("--kill-at", choices=("random", "read", "write", "phases"), default="random",
+                   help="when to kill: at a random moment in --kill-within (default), as soon as "
+                        "the html step's log shows its read or write phase, or `phases`: read and "
+                        "write alternately (each such kill follows an edit)")
     p.add_argument("--runner", default="$python -m docbuild.run",
                    help="the step runner's command (for testing the harness)")
     p.add_argument("--work", default=DEFAULT_WORK, help="work folder (emptied first)")
@@ -997,6 +1050,8 @@ def table(args, results, seconds):
         ("kill test: iterations", args.kills if c.get("kill test: builds compared") else 0),
         ("  kills (group / tree)", f"{c.get('kills (group)', 0)} / {c.get('kills (tree)', 0)}"),
         ("  ninja done before the kill", c.get("kills: ninja had finished before the kill", 0)),
+        ("  in html's start-up / read / write / done",
+         " / ".join(str(c.get(f"kill test: kills in the {p} phase", 0)) for p in PHASES)),
         ("  after an edit", c.get("kills after an edit", 0)),
         ("  followed by an edit", c.get("kills followed by an edit", 0)),
         ("  kills leaving processes running", c.get("kills (group) leaving processes running", 0)

@@ -3,8 +3,10 @@
   configure [options]   scan a Sphinx project and write build.ninja (as configure.py)
   deps FILE             what FILE includes, and what includes it
   publish [options]     publish the staged site (--to NAME, --dry-run, --rollback)
-  report [--ci]         write build/report.json and build/junit.xml; list the warnings
-  ci [TARGET...]        ninja -k 0 TARGET... (default: all), then `report --ci`
+  report [--ci] [TARGET...]
+                        write build/report.json and build/junit.xml; list the warnings
+                        (of the steps the targets reach; default: every step)
+  ci [TARGET...]        ninja -k 0 TARGET... (default: all), then `report --ci TARGET...`
   timing [options]      the slowest steps and the critical path of the last build
                         (--trace FILE.json for Perfetto, --html FILE.html)
   catalogs update       build the gettext target, then merge the messages into each

@@ -536,7 +536,7 @@ def configure(args):
                            if n in cfg.formats and n not in inputs and variants.builds(n, v)]}
     project = find_sources(srcdir, values["source_suffix"], values["exclude_patterns"],
                            values["include_patterns"], skip=[build_dir])
-    variants.check_excludes(cfg, srcdir, project.docs)
+    variants.check_excludes(cfg, srcdir, project.files)
     meta = os.path.join(build_dir, ".docbuild")
     gen_dir = os.path.join(build_dir, "gen")
     # Each edition generates its own copy of the structured content (its
@@ -661,7 +661,8 @@ def configure(args):
     group_size = cfg.content_group_size or max(1, -(-len(plan) // (2 * config_mod.machine()[0])))
     generators, globals_files, names_by_edition = [], {}, {}
     for edition in editions:
-        own_values = {**globals_, **declared}
+        # An unknown {{name}} warns, and fails a CI build (content.UNKNOWN_KEY).
+        own_values = {**globals_, **declared, content.UNKNOWN_KEY: "error" if args.ci or cfg.ci else "warn"}
         if edition:
             own_values.update(cfg.editions[edition]["replacements"])
             own_values["edition"] = edition
@@ -804,6 +805,7 @@ def configure(args):
     return {
         "srcdir": srcdir, "docs": len(project.docs), "changed": changed,
         "conf_error": conf_error, "build_dir": build_dir, "context": context,
+        "left_out": stage["left_out"],
         "unwatched": unwatched,
     }
 
@@ -857,6 +859,10 @@ def main(argv=None, prog="python configure.py"):
         print(f"docbuild: note: conf.py failed when read for scanning; using Sphinx's defaults. "
               f"The build will show the error (details: {spell(result['conf_error'])})",
               file=sys.stderr)
+    for fmt, tool, install in result["left_out"]:
+        print(f"docbuild: note: `ninja stage` leaves out {fmt}: it needs {tool}, which is not installed "
+              f"(apt-get install {install}; then run configure again). List it in `stage: formats` "
+              f"to make it required.", file=sys.stderr)
     if not args.regenerate:
         state = "written" if result["changed"] else "unchanged"
         print(f"docbuild: {result['docs']} documents in {spell(result['srcdir'])}; "

@@ -7,6 +7,7 @@ Every error names the YAML file, the document's line and the field.
 
 import os
 import re
+import sys
 
 from docbuild import attach, py2order, yamlfile
 from docbuild.errors import UserError, UserErrors
@@ -25,6 +26,11 @@ NOT_SUBSTITUTED = {"inherit", "source", "replacement", "ref", "file", "program",
 DIRECTIVE = re.compile(r"^[A-Za-z0-9]+(?:[-_+:.][A-Za-z0-9]+)*$")
 # The key of the globals that lists the declared editions (no {{placeholder}} can name it).
 EDITIONS_KEY = "docbuild:editions"
+# The key of the globals that says what an unknown {{name}} is: "warn" or
+# "error" (CI mode).  configure puts it in the generate steps' globals only:
+# its own plan lacks the editions' replacements.
+UNKNOWN_KEY = "docbuild:unknown"
+
 # giza's heading characters and the level each stands for.
 LEVEL_OF = {"=": 1, "-": 2, "~": 3, "`": 4, "^": 5, "'": 6}
 
@@ -251,6 +257,7 @@ class Project:
         # The editions docbuild.yaml declares (None: no check), and the one
         # being generated (None: every document, as configure plans outputs).
         self.editions = self.globals.pop(EDITIONS_KEY, None)
+        self.unknown = self.globals.pop(UNKNOWN_KEY, None)
         self.edition = self.globals.get("edition") or None
         self.files = {}  # path -> [Doc]
         self.errors = {}  # path -> its UserError (the same object each time), or None
@@ -419,7 +426,10 @@ class Project:
         if doc.kind == "redirects" and fields.get("outputs") and \
                 self.globals.get("version") not in map(str, fields["outputs"]):
             return  # a redirect for other versions
-        out.append((doc, substitute_all(doc, fields, self.globals)))
+        fields = substitute_all(doc, fields, self.globals)
+        if self.unknown:
+            unknown_placeholders(doc, fields, self.unknown == "error")
+        out.append((doc, fields))
 
 
 def _one_per_key(kind, out):
@@ -524,6 +534,33 @@ def substitute_all(doc, fields, globals_):
         else:
             out[k] = _substitute(doc, k, v, values, done, giza)
     return out
+
+
+def unknown_placeholders(doc, fields, error):
+    """Warn (print `file:line: WARNING:`), or with `error` raise, for each
+    {{name}} left after replacement: no value has that name (a typo, or a
+    replacement not declared for this edition)."""
+    def strings(value):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, (list, dict)):
+            for v in (value.values() if isinstance(value, dict) else value):
+                yield from strings(v)
+
+    for field, value in fields.items():
+        if field in NOT_SUBSTITUTED:
+            continue
+        names = sorted({m.group(1) for text in strings(value) for m in PLACEHOLDER.finditer(text)})
+        if not names:
+            continue
+        shown = ", ".join("{{%s}}" % n for n in names)
+        if error:
+            raise doc.error(f"unknown replacement {shown}", field,
+                            hint="define it in the document's `replacement:`, in `replacements` of "
+                                 "docbuild.yaml, or in the edition's `replacements`")
+        path, line = doc.where(field)
+        print(f"{os.path.relpath(path)}:{line}: WARNING: field `{field}`: unknown replacement {shown}, "
+              "left as written", file=sys.stderr, flush=True)
 
 
 def _substitute_actions(doc, actions, values, step_map):

@@ -1,10 +1,12 @@
 """Build reports for people and CI systems, and the CI gate.
 
-    python -m docbuild report [--build-dir DIR] [--ci]
-    python -m docbuild ci [TARGET...]      ninja -k 0 TARGET..., then report --ci
+    python -m docbuild report [--build-dir DIR] [--ci] [TARGET...]
+    python -m docbuild ci [TARGET...]      ninja -k 0 TARGET..., then report --ci TARGET...
 
-The report reads what the steps left in the build dir: a stamp means the step
-succeeded, a log without a stamp means it failed; the warnings of every
+The report reads the result the step runner recorded for each step
+(<log>.status: ok, failed, interrupted), an `ok` counting only while the
+step's stamp is there; with targets, it covers only the steps those targets
+reach (from `ninja -t inputs`).  The warnings of every
 document come from the memory docbuild's Sphinx extension keeps in each
 doctree dir, so a warning of a page that was not rebuilt this time is still
 reported, and one that was fixed is gone.  It writes build/report.json and
@@ -36,11 +38,34 @@ def ninja_durations(top):
 
 
 def step_status(step):
-    if os.path.exists(step["stamp"]):
-        return "ok"
-    if os.path.exists(step["log"]):
-        return "failed"
-    return "not run"
+    """ok, failed, interrupted, or "not run": from the result the step runner
+    recorded (docbuild/run.py, <log>.status).  `ok` holds only while the
+    stamp is there: after `ninja -t clean` the step has no output, and it is
+    "not run" rather than failed."""
+    try:
+        with open(step["log"] + ".status", encoding="utf-8") as f:
+            status = f.read().split(" ", 1)[0].strip()
+    except OSError:  # a build folder from before status files: the stamp alone says ok
+        status = "ok"
+    if status == "ok":
+        return "ok" if os.path.exists(step["stamp"]) else "not run"
+    if status in ("interrupted", "running"):  # running: its runner was killed outright
+        return "interrupted"
+    return "failed"
+
+
+def reached_stamps(targets, top):
+    """The absolute paths of the targets and of every file they depend on,
+    from ninja itself (`ninja -t inputs` is transitive): the steps whose
+    stamps are among them are the ones the targets reach."""
+    from docbuild.ninja_tool import ninja_binary
+
+    result = subprocess.run([ninja_binary(), "-n", "-t", "inputs", *targets], cwd=top,
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if result.returncode:
+        raise ValueError((result.stderr.strip() or result.stdout.strip() or "ninja -t inputs failed")
+                         .splitlines()[-1])
+    return {os.path.normpath(os.path.join(top, p)) for p in [*targets, *result.stdout.splitlines()]}
 
 
 def load_warnings(folder):
@@ -56,12 +81,16 @@ def load_warnings(folder):
     return [{k: v for k, v in w.items() if k != "phase"} for w in found + memory.get("unplaced", [])]
 
 
-def collect(build_dir, top):
+def collect(build_dir, top, reached=None):
+    """The report of every step that has a result; with `reached` (a set
+    from reached_stamps()), of those steps only."""
     with open(os.path.join(build_dir, ".docbuild", "steps.json"), encoding="utf-8") as f:
         steps = json.load(f)
     durations = ninja_durations(top)
     report = {"steps": [], "warnings": 0, "failed": 0}
     for step in steps:
+        if reached is not None and os.path.normpath(step["stamp"]) not in reached:
+            continue
         status = step_status(step)
         if status == "not run":
             continue
@@ -72,7 +101,7 @@ def collect(build_dir, top):
             "warnings": warnings,
         })
         report["warnings"] += len(warnings)
-        report["failed"] += status == "failed"
+        report["failed"] += status != "ok"
     return report
 
 
@@ -90,13 +119,13 @@ def junit(report, top):
              f'<testsuites name="docbuild" tests="{total}" '
              f'failures="{report["failed"] + report["warnings"]}">']
     for step in report["steps"]:
-        name, failed = step["name"], step["status"] == "failed"
+        name, failed = step["name"], step["status"] != "ok"
         time = f' time="{step["duration"]:.3f}"' if step["duration"] is not None else ""
         lines.append(f'<testsuite name={quoteattr(name)} tests="{1 + len(step["warnings"])}" '
                      f'failures="{failed + len(step["warnings"])}"{time}>')
         lines.append(f'<testcase classname={quoteattr(name)} name={quoteattr(name)}{time}>')
         if failed:
-            lines.append(f'<failure message="step failed">see {escape(step["log"])}</failure>')
+            lines.append(f'<failure message="step {step["status"]}">see {escape(step["log"])}</failure>')
         lines.append("</testcase>")
         for w in step["warnings"]:
             where = f'{w["file"] or ""}:{w["line"] or ""}'
@@ -137,13 +166,20 @@ def report_main(argv):
                                             "print the warnings of the last build.")
     p.add_argument("--build-dir", default="build")
     p.add_argument("--ci", action="store_true", help="fail when any warning is left")
+    p.add_argument("targets", nargs="*", metavar="TARGET",
+                   help="report only the steps these ninja targets reach (default: every step)")
     args = p.parse_args(argv)
     top = os.getcwd()
     build_dir = os.path.abspath(args.build_dir)
     try:
-        report = collect(build_dir, top)
+        reached = reached_stamps(args.targets, top) if args.targets else None
+        report = collect(build_dir, top, reached)
     except FileNotFoundError:
         print(f"docbuild: error: no build in {args.build_dir}\n  hint: run configure and ninja first",
+              file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"docbuild: error: cannot tell which steps {' '.join(args.targets)} reach: {exc}",
               file=sys.stderr)
         return 1
     write_if_changed(os.path.join(build_dir, "report.json"), json.dumps(report, indent=1))
@@ -161,7 +197,8 @@ def report_main(argv):
             else:
                 where = place(w, top)
                 print(f"{where}: {w['level']}: {w['message']}" if where else f"{w['level']}: {w['message']}")
-    failed = [s["name"] for s in report["steps"] if s["status"] == "failed"]
+    failed = [s["name"] + ("" if s["status"] == "failed" else f" {s['status']}")
+              for s in report["steps"] if s["status"] != "ok"]
     print(f"docbuild: {len(report['steps'])} steps, {len(failed)} failed"
           + (f" ({', '.join(failed)})" if failed else "")
           + f", {report['warnings']} warning(s); report: {os.path.relpath(os.path.join(build_dir, 'report.json'))}")
@@ -184,8 +221,11 @@ def ci_main(argv):
             return 2
         build_dir = argv[i + 1]
         argv = argv[:i] + argv[i + 2:]
-    code = subprocess.call([ninja_binary(), "-k", "0", *(argv or ["all"])], stdin=subprocess.DEVNULL)
-    gate = report_main(["--build-dir", build_dir, "--ci"])
+    targets = argv or ["all"]
+    code = subprocess.call([ninja_binary(), "-k", "0", *targets], stdin=subprocess.DEVNULL)
+    # The gate covers the steps these targets reach, not an old failure of
+    # a step that was not asked for.
+    gate = report_main(["--build-dir", build_dir, "--ci", *targets])
     return code or gate
 
 

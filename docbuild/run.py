@@ -13,7 +13,8 @@ forever.  Here the child
   * cannot hide from it: on Linux the runner is a "child subreaper", so a
     process that leaves the group (setsid, start_new_session) is still
     below the runner, found through /proc and ended with the step,
-and the stamp is written only when the child succeeded.  On failure the
+and the stamp is written only when the child succeeded.  The result (ok,
+failed, interrupted, with the exit status) is recorded in <log>.status.  On failure the
 runner prints the step, the reason, the last lines of the log and its path.
 No threads: one process waits on a pidfd with a timeout.
 
@@ -400,6 +401,31 @@ def open_log(log, stamp):
         raise
 
 
+def write_status(log, status, code=None, reason=None):
+    """<log>.status: the step's last result, one line `STATUS EXIT REASON`
+    (ok, failed, interrupted or running; the exit status or `-`; why, for
+    people), written atomically.  A report reads what happened from it
+    instead of guessing from which files are left (a stamp is gone after
+    `ninja -t clean`, the log stays).  `running` is written at the start: a
+    runner killed outright leaves it, and reports read it as interrupted.
+    Only the holder of the step's lock writes it."""
+    path = log + ".status"
+    reason = " ".join((reason or "").split())
+    with open(path + ".tmp", "w", encoding="utf-8") as f:
+        f.write(f"{status} {'-' if code is None else code} {reason}".rstrip() + "\n")
+    os.replace(path + ".tmp", path)
+
+
+def finish(log, code, status=None, reason=None):
+    """Record the result (best effort: a build folder that became unwritable
+    already produced its own message) and return the exit status."""
+    try:
+        write_status(log, status or ("ok" if code == 0 else "failed"), code, reason)
+    except OSError:
+        pass
+    return code
+
+
 def main(argv=None):
     opts, command = parse(sys.argv[1:] if argv is None else argv)
     step, log, stamp = opts["step"], opts["log"], opts["stamp"]
@@ -407,6 +433,7 @@ def main(argv=None):
         signal.signal(sig, _on_signal)
     try:
         lockfd, logfd = open_log(log, stamp)
+        write_status(log, "running")
     except Interrupted as exc:
         return 128 + exc.signum
     except OSError as exc:
@@ -420,7 +447,7 @@ def main(argv=None):
         except OSError as exc:
             os.write(logfd, f"docbuild: cannot run {command[0]}: {exc.strerror}\n".encode())
             report_failure(step, f"cannot run {command[0]}: {exc.strerror}", log)
-            return 127
+            return finish(log, 127, reason=f"cannot run {command[0]}: {exc.strerror}")
         status, reason = supervise(pid, logfd, opts["timeout"], opts["idle"])
         stop_group(pid)  # grandchildren that outlived the step
         end_descendants()  # and those that left its group
@@ -429,21 +456,23 @@ def main(argv=None):
             stop_group(pid, first=exc.signum, pid=pid)
             end_descendants()
         print(f"docbuild: step {step!r} interrupted; log: {log}", file=sys.stderr, flush=True)
-        return 128 + exc.signum
+        return finish(log, 128 + exc.signum, "interrupted", f"signal {signal.Signals(exc.signum).name}")
     finally:
         os.close(logfd)
     code, what = describe(status)
     if reason or code:
         report_failure(step, reason or what, log)
-        return TIMED_OUT if reason and reason.startswith("timed out") else code or 1
+        return finish(log, TIMED_OUT if reason and reason.startswith("timed out") else code or 1,
+                      reason=reason or what)
     if stamp:
         try:
             with open(stamp, "wb"):
                 pass
         except OSError as exc:
-            return cannot_write(step, stamp, exc)
+            return finish(log, cannot_write(step, stamp, exc), reason=f"cannot write {stamp}")
     if opts["show"]:  # a step whose last lines are its result (staging, publishing)
         print("\n".join(read_tail(log, opts["show"])), flush=True)
+    finish(log, 0)
     found, count = warnings_in(log)
     if count:
         more = f" (first {len(found)} shown)" if count > len(found) else ""

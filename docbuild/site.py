@@ -127,7 +127,7 @@ def plan(cfg, values, build_dir, redirects_dir=None, all_variants=None):
     if first in BUILD_FOLDERS or first in FORMATS:
         raise UserError(f"the stage dir {root} is inside {first}/, which the build writes itself",
                         where=where["dir"], hint="use a folder of its own, such as public/{version}")
-    formats = stage_cfg.get("formats") or [f for f in STAGEABLE if f in cfg.formats and f != "dirhtml"]
+    formats = stage_cfg.get("formats") or default_formats(cfg)[0]
     layout = {**LAYOUT, **stage_cfg.get("layout", {})}
     dist_dir = os.path.join(build_dir, "dist")
     dist, entries, inputs = [], [], []
@@ -152,11 +152,35 @@ def plan(cfg, values, build_dir, redirects_dir=None, all_variants=None):
                                 where=cfg.path, hint="give them different names in `stage: layout`")
             seen[to] = entry["file"]
     stage = {"root": root, "manifest": os.path.join(build_dir, ".docbuild", "stage-manifest.json"),
-             "entries": entries, "inputs": inputs + [d["out"] for d in dist]}
+             "entries": entries, "inputs": inputs + [d["out"] for d in dist],
+             "left_out": [] if stage_cfg.get("formats") else default_formats(cfg)[1]}
     destinations = dict(cfg.publish)
     publish = {"stage": root, "destinations": destinations,
                "default": next(iter(destinations), None)}
     return dist, stage, publish
+
+
+def default_formats(cfg):
+    """(formats, left out): what `ninja stage` stages when `stage: formats` is
+    not set: the stageable formats of `formats` (html rather than dirhtml),
+    less those whose tool is not installed.  Without docbuild.yaml every
+    format is built, and a machine without TeX could not stage at all;
+    listing a format in `stage: formats` makes it required.  Notes for the
+    formats left out: [(format, tool, Debian packages)]."""
+    import shutil
+
+    from docbuild.formats import FORMATS
+
+    formats, left_out = [], []
+    for name in STAGEABLE:
+        if name not in cfg.formats or name == "dirhtml":
+            continue
+        tool = FORMATS[name].tool
+        if tool and shutil.which(tool) is None:
+            left_out.append((name, tool, FORMATS[name].install))
+        else:
+            formats.append(name)
+    return formats, left_out
 
 
 def _stage_format(fmt, step, variant, folder, name, names, layout, root, build_dir, dist_dir,

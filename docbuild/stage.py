@@ -13,7 +13,6 @@ more; files it did not put there are never touched.
 
 import errno
 import gzip
-import io
 import json
 import os
 import re
@@ -52,31 +51,55 @@ def tree_files(folder):
     return found
 
 
-def archive_bytes(kind, folder, prefix):
+def write_archive(kind, folder, prefix, out):
+    """Write the archive of `folder` to `out`, streamed: each file is read
+    and compressed in pieces into a temporary file beside `out` (a site of
+    gigabytes needs no gigabytes of memory), which replaces `out` only when
+    its bytes differ, compared in pieces too.  The bytes are those the
+    archive always had: sorted entries, fixed times and owners, no name in
+    the gzip header.  True when `out` was written."""
     files = [f for f in tree_files(folder)
              if "/." not in "/" + f and os.path.basename(f) not in BUILD_STATE]
-    buffer = io.BytesIO()
-    if kind == "zip":
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-            for rel in files:
-                info = zipfile.ZipInfo(f"{prefix}/{rel}", date_time=(1980, 1, 1, 0, 0, 0))
-                info.external_attr = 0o644 << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                with open(os.path.join(folder, rel), "rb") as f:
-                    z.writestr(info, f.read())
-        return buffer.getvalue()
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for rel in files:
-            path = os.path.join(folder, rel)
-            info = tarfile.TarInfo(f"{prefix}/{rel}")
-            info.size = os.path.getsize(path)
-            info.mtime, info.mode, info.uid, info.gid = EPOCH, 0o644, 0, 0
-            with open(path, "rb") as f:
-                tar.addfile(info, f)
-    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as gz:
-        gz.write(raw.getvalue())
-    return buffer.getvalue()
+    tmp = f"{out}.tmp{os.getpid()}"
+    try:
+        os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+        with open(tmp, "wb") as f:
+            if kind == "zip":
+                with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as z:
+                    for rel in files:
+                        path = os.path.join(folder, rel)
+                        info = zipfile.ZipInfo(f"{prefix}/{rel}", date_time=(1980, 1, 1, 0, 0, 0))
+                        info.external_attr = 0o644 << 16
+                        info.compress_type = zipfile.ZIP_DEFLATED
+                        # Known in advance, as writestr() knew it: the same header (zip64 or not).
+                        info.file_size = os.path.getsize(path)
+                        with open(path, "rb") as src, z.open(info, "w") as dest:
+                            shutil.copyfileobj(src, dest, 1 << 20)
+            else:
+                # filename="": GzipFile would put the temporary file's name in the header.
+                with gzip.GzipFile(filename="", mode="wb", fileobj=f, mtime=0) as gz, \
+                        tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+                    for rel in files:
+                        path = os.path.join(folder, rel)
+                        info = tarfile.TarInfo(f"{prefix}/{rel}")
+                        info.size = os.path.getsize(path)
+                        info.mtime, info.mode, info.uid, info.gid = EPOCH, 0o644, 0, 0
+                        with open(path, "rb") as src:
+                            tar.addfile(info, src)
+        if same_bytes(tmp, out):
+            os.unlink(tmp)
+            return False
+        os.replace(tmp, out)
+        return True
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError) and (exc.errno in (errno.ENOSPC, errno.EDQUOT)
+                                         or exc.filename in (None, tmp, out)):
+            raise write_error(exc, out) from None
+        raise
 
 
 def write_error(exc, path):
@@ -99,7 +122,7 @@ def write_output(path, data):
 def archive(kind, folder, out, prefix):
     if not os.path.isdir(folder):
         raise UserError(f"{folder} does not exist: build that format first")
-    write_output(out, archive_bytes(kind, folder, prefix))
+    write_archive(kind, folder, prefix, out)
 
 
 def pick(folder, suffix, out, prefer=None):
@@ -109,8 +132,9 @@ def pick(folder, suffix, out, prefer=None):
         candidates = [prefer + suffix]
     if not candidates:
         raise UserError(f"no {suffix} file in {folder}: did that format build?")
-    with open(os.path.join(folder, candidates[0]), "rb") as f:
-        write_output(out, f.read())
+    src = os.path.join(folder, candidates[0])
+    if not same_bytes(src, out):  # streamed, like the archives: a PDF may be large
+        copy_atomic(src, out)
 
 
 def same_bytes(a, b):

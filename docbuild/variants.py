@@ -11,6 +11,8 @@ import fnmatch
 import os
 from collections import namedtuple
 
+from sphinx.util.matching import compile_matchers
+
 from docbuild.errors import UserError
 
 # suffix: "" or "cloud", "ja", "cloud-ja"; edition: a name or None;
@@ -81,28 +83,39 @@ def check_targets(names, all_variants, formats, where):
             raise UserError(f"unknown target {name!r}", where=where, hint=hint)
 
 
-def check_excludes(cfg, srcdir, docs):
-    """Every `exclude:` entry of every edition names at least one existing file."""
-    import glob
+def check_excludes(cfg, srcdir, files):
+    """Every `exclude:` entry of every edition names at least one existing file.
 
+    `files`: every file configure found (scan.Project.files). The check uses
+    the matcher Sphinx excludes with (its `*` does not cross `/`), on the
+    patterns Sphinx gets (exclude_patterns()): an entry passes only if Sphinx
+    leaves out at least one file for it."""
     for name, spec in cfg.editions.items():
         for pattern in spec["exclude"]:
-            pattern = pattern.rstrip("/")
-            if not glob.glob(os.path.join(glob.escape(srcdir), pattern)) and \
-                    not any(fnmatch.fnmatchcase(d, pattern) for d in docs):
-                raise UserError(f"edition {name!r} excludes {pattern!r}, which matches no file in "
-                                f"{srcdir}", where=(cfg.path, spec["exclude_line"]),
-                                hint="the paths are relative to the folder with conf.py; "
-                                     "fix or remove the entry")
+            matchers = compile_matchers(_sphinx_patterns(pattern))
+            if any(m(f) for f in files for m in matchers):
+                continue
+            hint = "the paths are relative to the folder with conf.py; fix or remove the entry"
+            # fnmatch's `*` crosses `/`: say which file the entry was likely meant for.
+            meant = next((f for f in files if fnmatch.fnmatchcase(f, pattern.rstrip("/"))), None)
+            if meant and "*" in pattern:
+                hint = (f"in Sphinx's patterns `*` does not cross `/`, so it does not match {meant}; "
+                        "use `**` to match across folders (" + pattern.rstrip("/").replace("*", "**", 1)
+                        + ")")
+            raise UserError(f"edition {name!r} excludes {pattern!r}, which matches no file in "
+                            f"{srcdir}", where=(cfg.path, spec["exclude_line"]), hint=hint)
+
+
+def _sphinx_patterns(pattern):
+    """An entry as Sphinx exclude_patterns: the path, and everything below it
+    when it is a folder."""
+    pattern = pattern.rstrip("/")
+    return [pattern, pattern + "/**"]
 
 
 def exclude_patterns(variant):
     """Sphinx exclude_patterns for the variant's excluded files and folders."""
-    out = []
-    for pattern in variant.exclude:
-        pattern = pattern.rstrip("/")
-        out += [pattern, pattern + "/**"]
-    return out
+    return [p for pattern in variant.exclude for p in _sphinx_patterns(pattern)]
 
 
 def locale_dirs(srcdir, values):

@@ -86,6 +86,12 @@ class _TooBig(Exception):
     """A document past MAX_DEPTH or ALIAS_LIMIT: (message, line)."""
 
 
+class _Duplicate(Exception):
+    """A key given twice in one mapping: (key as written, first line, second line).
+    PyYAML keeps the last value without a word; a config or content file
+    with two `title:` is a mistake, and silently losing one hides it."""
+
+
 def _construct(loader, node, done, busy, depth=0, budget=None):
     """(data, keys, size, height) for a node: the data
     loader.construct_document(node) would give, and for a mapping or list
@@ -131,7 +137,10 @@ def _construct(loader, node, done, busy, depth=0, budget=None):
                     raise _Slow  # merge keys, `=` keys, unhashable keys
                 where = key_node.start_mark.line + 1
                 value, sub, n, h = _construct(loader, value_node, done, busy, depth + 1, budget)
-                data[_construct(loader, key_node, done, busy)[0]] = value
+                name = _construct(loader, key_node, done, busy)[0]
+                if name in data:
+                    raise _Duplicate(key_node.value, _line_of(node, name, loader), where)
+                data[name] = value
                 line = where
                 keys[key_node.value] = line if sub is None else Lines(line, sub)
                 size += n + 1
@@ -154,6 +163,42 @@ def _construct(loader, node, done, busy, depth=0, budget=None):
     busy.discard(key)
     done[key] = found = data, keys, size, height
     return found
+
+
+def _line_of(node, name, loader):
+    """The line of the first key of mapping `node` whose value is `name`."""
+    for key_node, _ in node.value:
+        if loader.construct_object(key_node) == name:
+            return key_node.start_mark.line + 1
+    return None  # pragma: no cover
+
+
+def _check_duplicates(loader, node, seen=None):
+    """_Duplicate for a key given twice in any mapping below `node`, for the
+    documents the slow constructor builds.  Before it builds them: it
+    rewrites a mapping with `<<` merge keys in place, and a merged key that
+    an explicit one overrides is no duplicate."""
+    seen = set() if seen is None else seen
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if node.__class__ is _ScalarNode or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.__class__ is _SequenceNode:
+            stack.extend(node.value)
+            continue
+        names = {}
+        for key_node, value_node in node.value:
+            stack += [key_node, value_node]
+            if key_node.__class__ is not _ScalarNode or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            # An `=` key is the string "=" to PyYAML's safe constructor.
+            name = key_node.value if key_node.tag == "tag:yaml.org,2002:value" else \
+                loader.construct_object(key_node)
+            if name in names:
+                raise _Duplicate(key_node.value, names[name], key_node.start_mark.line + 1)
+            names[name] = key_node.start_mark.line + 1
 
 
 def _check(node, depth=0, sizes=None, budget=None):
@@ -276,6 +321,7 @@ def load_documents(path, text=None):
                     lines = Lines(line, keys or {})
                 except _Slow:
                     _check(node)
+                    _check_duplicates(loader, node)
                     data = loader.construct_document(node)
                     lines = Lines(line, node=node)
                 if data is None:
@@ -285,6 +331,11 @@ def load_documents(path, text=None):
             loader.dispose()
     except yaml.YAMLError as exc:
         raise _problem(exc, path) from None
+    except _Duplicate as exc:
+        key, first, second = exc.args
+        raise UserError(f"duplicate key {key!r}: it is also on line {first}", where=(path, second),
+                        hint="a key may appear once in a mapping (YAML would keep only the last "
+                             "value): remove one, or merge the two") from None
     except _TooBig as exc:
         raise UserError(exc.args[0], where=(path, exc.args[1]),
                         hint="write the values out, or nest them less; docbuild bounds what a YAML "

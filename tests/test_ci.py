@@ -181,3 +181,58 @@ def test_matrix_lists_the_independent_targets(project):
     # latex is built by the latexpdf job
     assert json.loads(result.stdout) == {"target": ["html", "epub", "latexpdf", "man"]}
     assert not os.path.exists(project.path("build.ninja"))
+
+
+def test_gate_covers_only_the_steps_the_requested_targets_reach(project):
+    # A publish destination below a file cannot be created: publish-site fails.
+    with open(os.path.join(project.src, "docbuild.yaml"), "w") as f:
+        f.write("formats: [html, text]\npublish:\n  site: {path: ../blocked/site}\n")
+    with open(project.path("blocked"), "w") as f:
+        f.write("a file, not a folder\n")
+    project.configure()
+    assert project.ninja("publish-site", check=False).returncode != 0
+    # The old failure of a step `html` does not reach is no part of its gate.
+    result = ci(project, "html")
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The runner recorded the failure itself, with the exit status.
+    with open(project.path("build", "logs", "publish-site.log.status"), encoding="utf-8") as f:
+        assert f.read().startswith("failed 1 ")
+    report = json.load(open(project.path("build", "report.json")))
+    assert [s["name"] for s in report["steps"]] == ["html"]
+    # The gate of a target that reaches it still fails on it, and so does the
+    # whole report.
+    assert ci(project, "publish-site").returncode != 0
+    whole = run([sys.executable, "-m", "docbuild", "report"], cwd=project.work)
+    assert whole.returncode == 1 and "1 failed (publish-site)" in whole.stdout
+
+
+def test_after_ninja_clean_no_step_is_called_failed(project):
+    project.configure()
+    project.ninja("html", "text")
+    project.ninja("-t", "clean")  # removes the stamps; the logs stay
+    result = run([sys.executable, "-m", "docbuild", "report", "--ci"], cwd=project.work)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 failed" in result.stdout
+    assert json.load(open(project.path("build", "report.json")))["steps"] == []
+    gate = ci(project, "html")
+    assert gate.returncode == 0, gate.stdout + gate.stderr
+    assert "1 steps, 0 failed" in gate.stdout
+
+
+def test_the_runner_records_each_result(tmp_path):
+    log, stamp = str(tmp_path / "s.log"), str(tmp_path / "s.stamp")
+
+    def step(code):
+        return run([sys.executable, "-m", "docbuild.run", "--step", "s", "--log", log, "--stamp", stamp,
+                    "--", sys.executable, "-c", code], cwd=str(tmp_path))
+
+    def status():
+        with open(log + ".status", encoding="utf-8") as f:
+            return f.read()
+
+    assert step("pass").returncode == 0 and status() == "ok 0\n"
+    assert step("raise SystemExit(3)").returncode == 3
+    assert status() == "failed 3 exited with status 3\n" and not os.path.exists(stamp)
+    # Stopped from outside (ninja's Ctrl-C, a kill): interrupted, not failed.
+    killed = step("import os, signal, time; os.kill(os.getppid(), signal.SIGTERM); time.sleep(30)")
+    assert killed.returncode == 128 + 15 and status() == "interrupted 143 signal SIGTERM\n"

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import NINJA, Project, publish, run
+from conftest import IN_CI, NINJA, Project, publish, run
 
 # --- redirects: the grammar of `from` and `to` (docbuild/redirects.py)
 
@@ -130,7 +130,8 @@ def test_an_rsync_destination_cannot_be_an_option(tmp_path):
     assert not [p for p in everything_under(project.work) if "LOG" in p]
 
 
-@pytest.mark.skipif(shutil.which("rsync") is None, reason="rsync is not installed (.ci/run installs it)")
+@pytest.mark.skipif(shutil.which("rsync") is None and not IN_CI,
+                    reason="rsync is not installed (.ci/run installs it)")
 def test_rsync_gets_the_paths_after_a_double_dash(tmp_path):
     project = site_project(tmp_path, "formats: [html]\npublish:\n  m: {rsync: ../-mirror/}\n")
     project.configure()

@@ -16,12 +16,13 @@ CASES = [
     "!!omap [a: 1, b: 2]\n",
     "a: !!binary aGVsbG8=\n",
     "a: 0o17\nb: 0x1f\nc: 1_000\nd: 1:20\ne: .inf\ng: yes\nh: off\ni: 010\n",
-    "a: 1\na: 2\n",
     "a: !!str 1\nb: !!map {x: 1}\nc: !!seq [1]\n",
     "- a\n- {b: c}\n- [d]\n",
     "k: &k key\n*k : v\n",
     "'': empty\n~: null key\n1: int key\n2001-01-01: date key\n",
     "---\n---\na: 1\n---\nnull\n...\n---\n[1]\n",
+    "a: 1\n---\na: 2\n",  # the same key in two documents is no duplicate
+    "base: &b {k: 1}\nm:\n  <<: *b\n  k: 2\n",  # nor an explicit key over a merged one
 ]
 
 
@@ -129,3 +130,37 @@ def test_a_yaml_file_that_is_not_a_regular_file_is_an_error(tmp_path, ten_second
     with pytest.raises(UserError) as info:
         yamlfile.load_documents(str(fifo))
     assert "a FIFO, not a regular file" in str(info.value)
+
+
+@pytest.mark.parametrize("text, key, first, second", [
+    ("a: 1\nb: 2\na: 3\n", "a", 1, 3),  # the fast constructor's path
+    ("x:\n  - t: 1\n    t: 2\n", "t", 2, 3),
+    ("1: a\n0x1: b\n", "0x1", 1, 2),  # written differently, the same key
+    ("base: &b {k: 1}\nm:\n  <<: *b\n  j: 2\n  j: 3\n", "j", 4, 5),  # PyYAML's path (merge key)
+    ("a: !!binary aGk=\nb: 2\nb: 3\n", "b", 2, 3),  # PyYAML's path (a tag)
+])
+def test_a_duplicate_key_names_both_lines(text, key, first, second):
+    with pytest.raises(UserError) as info:
+        yamlfile.load_documents("x.yaml", text)
+    assert info.value.where == ("x.yaml", second)
+    assert f"duplicate key {key!r}: it is also on line {first}" in str(info.value)
+
+
+def test_duplicate_keys_in_docbuild_yaml_and_in_a_yaml_source_are_configure_errors(tmp_path):
+    from conftest import Project
+    from test_errors import assert_clean_error
+
+    files = {
+        "conf.py": 'project = "Dup"\n',
+        "index.rst": "Home\n====\n\n.. include:: /includes/steps/install.rst\n",
+        "docbuild.yaml": "formats: [html]\nversion: '1.0'\nformats: [text]\n",
+        "includes/steps-install.yaml": "ref: one\ntitle: First\ncontent: Do it.\ntitle: Second\n",
+    }
+    p = Project(tmp_path / "config", files)
+    assert_clean_error(p.configure(check=False),
+                       "docbuild.yaml:3: error: duplicate key 'formats': it is also on line 1")
+    assert not os.path.exists(p.path("build.ninja"))
+    files["docbuild.yaml"] = "formats: [html]\n"
+    p = Project(tmp_path / "source", files)
+    assert_clean_error(p.configure(check=False),
+                       "steps-install.yaml:4: error: duplicate key 'title': it is also on line 2")
