@@ -8,7 +8,7 @@ from a fixed seed) into the work dir (default benchmarks/work/content/,
 git-ignored) as project/source/ (project/ holds build.ninja and build/, as in
 a usual project): about 600 YAML files in source/includes/ holding 3,000
 documents across the kinds (mostly extracts, steps and options; some toc,
-toc-spec, ref-toc, ref-spec, apiargs, release and glossary), half of them
+toc-spec, ref-toc, ref-spec, apiargs, release, glossary, giza's tables and examples), half of them
 inheriting (`inherit: {file, ref}`, options `{file, program, name}`, toc kinds
 `source:`), with chains across files (up to four files deep), abstract `_`
 documents, `replacement:` mappings, global replacements and `{{version}}`,
@@ -478,6 +478,28 @@ class Corpus:
                      "definition": self.paragraph(2) + "\n"} for j in range(size)]
             self.add(f"glossary-{i:02d}.yaml", "glossary", docs, outputs=1)
 
+    def tables_examples(self):
+        """giza's tables (layout, meta, content documents) and examples (a
+        collection, then cases)."""
+        for i in range(self.count(20)):
+            rows = self.rng.randint(3, 8)
+            layout = {"section": "layout", "header": ["meta.h1", "meta.h2"],
+                      "rows": [{r + 1: [f"content.a{r}", f"content.b{r}"]} for r in range(rows)]}
+            meta = {"section": "meta", "h1": self.sentence(), "h2": self.sentence()}
+            content = {"section": "content", **{f"{c}{r}": self.sentence()
+                                                for r in range(rows) for c in "ab"}}
+            self.add(f"table-{i:02d}.yaml", "table", [layout, meta, content], outputs=2)
+        for i in range(self.count(10)):
+            cases = self.rng.randint(1, 3)
+            docs = [{"collection": f"c{i}", "documents": [f'{{ n: {k} }}' for k in range(3)],
+                     "pre": self.paragraph(2) + "\n"}]
+            for k in range(cases):
+                language, code = self.code()
+                docs.append({"ref": f"case-{k}", "title": self.sentence(), "pre": self.paragraph(1) + "\n",
+                             "operation": {"code": code, "language": language},
+                             "results": [f'{{ n: {k} }}']})
+            self.add(f"examples-{i:02d}.yaml", "examples", docs, outputs=1)
+
     def build(self):
         self.extracts()
         self.steps()
@@ -485,6 +507,7 @@ class Corpus:
         self.tocs()
         self.apiargs()
         self.release_glossary()
+        self.tables_examples()
         self.stats["files"] = len(self.files)
         self.stats["yaml_bytes"] = sum(len(t.encode()) for t in self.files.values())
         return self
