@@ -164,3 +164,14 @@ def publish(project, *args, check=True):
     if check:
         assert result.returncode == 0, result.stdout + result.stderr
     return result
+
+
+def python27():
+    """The Python 2.7 that runs ../shared/giza-oracle (with its deps in
+    /tmp/giza-deps, as the oracle's README sets up), or None."""
+    try:
+        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return None
+    path = os.path.join(root, "versions", "2.7.18", "bin", "python2.7")
+    return path if root and os.path.isfile(path) and os.path.isdir("/tmp/giza-deps") else None

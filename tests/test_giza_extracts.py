@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from conftest import Project, run
+from conftest import Project, python27, run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GIZA = os.path.join(HERE, "giza")
@@ -59,14 +59,6 @@ def test_generated_files_equal_what_giza_wrote(kind, tmp_path):
     for name in sorted(os.listdir(expected)):
         assert normal(read(os.path.join(made, name))) == normal(read(os.path.join(expected, name))), name
 
-
-def python27():
-    try:
-        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return None
-    path = os.path.join(root, "versions", "2.7.18", "bin", "python2.7")
-    return path if root and os.path.isfile(path) and os.path.isdir("/tmp/giza-deps") else None
 
 
 @pytest.mark.skipif(not (os.path.isfile(ORACLE) and python27()), reason="giza oracle or Python 2.7 missing")

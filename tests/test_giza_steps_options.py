@@ -19,7 +19,7 @@ import sys
 
 import pytest
 
-from conftest import IN_CI, ROOT, Project, run
+from conftest import IN_CI, Project, ROOT, python27, run
 
 GIZA = os.path.join(ROOT, "tests", "giza")
 ORACLE = os.path.join(os.path.dirname(ROOT), "shared", "giza-oracle", "run_giza.py")
@@ -41,14 +41,6 @@ def generate(srcdir, gen, *files):
     return run([sys.executable, "-m", "docbuild.generate", "--srcdir", srcdir, "--gen", gen,
                 *files], cwd=os.path.dirname(gen))
 
-
-def python27():
-    try:
-        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return None
-    path = os.path.join(root, "versions", "2.7.18", "bin", "python2.7")
-    return path if os.path.exists(path) and os.path.isdir("/tmp/giza-deps") else None
 
 
 HAVE_ORACLE = pytest.mark.skipif(

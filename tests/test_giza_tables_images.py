@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from conftest import IN_CI, ROOT, Project, reread, run, steps_run
+from conftest import IN_CI, Project, ROOT, python27, reread, run, steps_run
 
 GIZA = os.path.join(ROOT, "tests", "giza")
 ORACLE = os.path.join(os.path.dirname(ROOT), "shared", "giza-oracle", "run_giza.py")
@@ -30,14 +30,6 @@ def generate(srcdir, gen, *files):
 def normal(text):
     return "\n".join(line.rstrip() for line in text.rstrip().split("\n")) + "\n"
 
-
-def python27():
-    try:
-        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return None
-    path = os.path.join(root, "versions", "2.7.18", "bin", "python2.7")
-    return path if os.path.exists(path) and os.path.isdir("/tmp/giza-deps") else None
 
 
 # --- Tables --------------------------------------------------------------------
