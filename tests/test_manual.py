@@ -12,11 +12,12 @@ import glob
 import os
 import re
 import shlex
+import shutil
 import sys
 
 import pytest
 
-from conftest import ROOT, run, write
+from conftest import NINJA, ROOT, run, write
 
 BLOCK = re.compile(r"^\.\. code-block:: (\S+)\n((?:   :\w+:.*\n)*)\n((?:(?:   .*)?\n)+)", re.M)
 # The project an example adds its files to (a file of the example replaces one of these).
@@ -64,3 +65,13 @@ def test_an_example_of_the_manual_prints_what_it_shows(tmp_path, name, files, co
     assert not missing, f"{name}: not printed: {missing}\nprinted:\n" + "\n".join(printed)
     if any(": error:" in line for line in expected):
         assert result.returncode != 0, f"{name}: an error, but exit status 0"
+
+
+def test_our_manual_builds_in_ci_mode(tmp_path):
+    """The manual's own structured content is clean in CI mode (no unknown {{name}})."""
+    shutil.copytree(os.path.join(ROOT, "docs"), tmp_path / "docs")
+    configured = run([sys.executable, os.path.join(ROOT, "configure.py"), "--ci", "--source", "docs"],
+                     cwd=str(tmp_path))
+    assert configured.returncode == 0, configured.stderr
+    built = run([NINJA, "html"], cwd=str(tmp_path))
+    assert built.returncode == 0, built.stdout + built.stderr
