@@ -146,21 +146,8 @@ def build_values(cfg, values, srcdir):
 
 def git_head(folder):
     """The .git/HEAD file of the repository `folder` is in (worktrees too), or None."""
-    folder = os.path.abspath(folder)
-    while True:
-        dot_git = os.path.join(folder, ".git")
-        if os.path.isdir(dot_git):
-            return os.path.join(dot_git, "HEAD")
-        if os.path.isfile(dot_git):  # a worktree or submodule: "gitdir: PATH"
-            with open(dot_git, encoding="utf-8") as f:
-                text = f.read().strip()
-            if text.startswith("gitdir:"):
-                return os.path.join(folder, text[7:].strip(), "HEAD")
-            return None
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return None
-        folder = parent
+    found = buildinfo.git_dir(folder)
+    return os.path.join(found[0], "HEAD") if found else None
 
 
 def git_branch(folder):

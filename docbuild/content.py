@@ -101,14 +101,7 @@ def check_doc(doc):
     if doc.kind == "examples":
         check_example(doc)
     if doc.kind == "steps":
-        actions = doc.data.get("action")
-        items = actions if isinstance(actions, list) else [actions] if actions else []
-        action_lines = doc.lines.child("action")
-        for i, action in enumerate(items):
-            sub = action_lines.child(i) if isinstance(actions, list) else action_lines
-            if not isinstance(action, dict):
-                raise UserError("each `action` must be a mapping", where=(doc.path, sub.line))
-            check_fields(doc, action, ACTION_FIELDS, sub, prefix="action.")
+        for action, sub in checked_items(doc, "action", ACTION_FIELDS):
             if action.get("code") is not None and not action.get("language"):
                 raise UserError("an action with `code` needs `language`", where=(doc.path, sub.of("code")),
                                 hint="a Pygments lexer name such as `sh` or `javascript`, "
@@ -120,20 +113,29 @@ def check_doc(doc):
                             hint="1 to 6, or a heading character: = - ~ ` ^ '")
 
 
+def checked_items(doc, field, fields):
+    """(item, its Lines) of a field that holds one mapping or a list of them
+    (a step's `action`, an example's `operation`), each checked against `fields`."""
+    value = doc.data.get(field)
+    items = value if isinstance(value, list) else [value] if value else []
+    lines = doc.lines.child(field)
+    out = []
+    for i, item in enumerate(items):
+        sub = lines.child(i) if isinstance(value, list) else lines
+        if not isinstance(item, dict):
+            raise UserError(f"each `{field}` must be a mapping", where=(doc.path, sub.line))
+        check_fields(doc, item, fields, sub, prefix=f"{field}.")
+        out.append((item, sub))
+    return out
+
+
 def check_example(doc):
     """An example's `options` and each of its operations, field by field."""
     from docbuild.kinds import EXAMPLE_OPERATION, EXAMPLE_OPTIONS
 
     check_fields(doc, doc.data.get("options") or {}, EXAMPLE_OPTIONS, doc.lines.child("options"),
                  prefix="options.")
-    operations = doc.data.get("operation")
-    items = operations if isinstance(operations, list) else [operations] if operations else []
-    lines = doc.lines.child("operation")
-    for i, operation in enumerate(items):
-        sub = lines.child(i) if isinstance(operations, list) else lines
-        if not isinstance(operation, dict):
-            raise UserError("each `operation` must be a mapping", where=(doc.path, sub.line))
-        check_fields(doc, operation, EXAMPLE_OPERATION, sub, prefix="operation.")
+    for operation, sub in checked_items(doc, "operation", EXAMPLE_OPERATION):
         if operation.get("code") is not None and not operation.get("language"):
             raise UserError("an operation with `code` needs `language`", where=(doc.path, sub.line))
 

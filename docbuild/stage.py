@@ -92,14 +92,24 @@ def write_archive(kind, folder, prefix, out):
         os.replace(tmp, out)
         return True
     except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError) and (exc.errno in (errno.ENOSPC, errno.EDQUOT)
-                                         or exc.filename in (None, tmp, out)):
-            raise write_error(exc, out) from None
+        error = discard(tmp, exc, out, lambda name: name in (None, tmp, out))
+        if error:
+            raise error from None
         raise
+
+
+def discard(tmp, exc, dest, written):
+    """After a failed write through `tmp`: remove it, and return the one-line
+    UserError for `exc` when it is a write error (a full disk, or an error on a
+    file `written(name)` says was being written), else None (raise `exc`)."""
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+    if isinstance(exc, OSError) and (exc.errno in (errno.ENOSPC, errno.EDQUOT)
+                                     or written(exc.filename)):
+        return write_error(exc, dest)
+    return None
 
 
 def write_error(exc, path):
@@ -212,13 +222,9 @@ def copy_atomic(src, dest):
         shutil.copyfile(src, tmp)
         os.replace(tmp, dest)
     except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError) and (exc.errno in (errno.ENOSPC, errno.EDQUOT)
-                                         or exc.filename != src):
-            raise write_error(exc, dest) from None
+        error = discard(tmp, exc, dest, lambda name: name != src)
+        if error:
+            raise error from None
         raise
 
 
