@@ -599,8 +599,8 @@ def ninja_log_steps(top):
     """{step: (start s, end s)} of the last run of each edge in .ninja_log."""
     steps = {}
     try:
-        entries = list(ninja_log_entries(os.path.join(top, ".ninja_log")))
-    except OSError:
+        entries = ninja_log_entries(os.path.join(top, ".ninja_log"))
+    except BenchError:
         return steps
     for start, end, out in entries:
         m = re.match(r".*/stamps/(.+)\.stamp$", out)

@@ -19,7 +19,6 @@
 import argparse
 import io
 import os
-import subprocess
 import sys
 
 from docbuild.errors import UserError, report
@@ -125,9 +124,9 @@ def update_main(argv):
               file=sys.stderr)
         return 1
     if not args.no_build:
-        from docbuild.ninja_tool import ninja_binary
+        from docbuild.ninja_tool import call
 
-        code = subprocess.call([ninja_binary(), *plan["gettext_targets"]], stdin=subprocess.DEVNULL)
+        code = call(plan["gettext_targets"])
         if code:
             print("docbuild: error: the gettext build failed; see its log above", file=sys.stderr)
             return code

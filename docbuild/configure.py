@@ -9,11 +9,10 @@ import argparse
 import glob
 import json
 import os
-import subprocess
 import sys
 
 from docbuild import config as config_mod
-from docbuild import attach, buildinfo, content, images, overview, site, sphinxconf, variants
+from docbuild import attach, buildinfo, content, images, ninja_tool, overview, site, sphinxconf, variants
 from docbuild.errors import UserError, UserErrors, _short, report
 from docbuild.formats import EDGE_ORDER, FORMATS, SHARED_READ
 from docbuild.graph import Graph, as_warning
@@ -403,35 +402,6 @@ def help_text(cfg, project_name, all_variants=()):
     return "\n".join(lines) + "\n"
 
 
-def restat(top, manifest, sources_list):
-    """After configure ran by hand, record the new mtimes in ninja's log.
-
-    Otherwise ninja believes the regeneration edge is out of date and runs
-    configure once more on the next build (see shared/ninja-sphinx-facts).
-    `ninja -t restat` records build.ninja's fresh mtime; the sources list is
-    rewritten only when it changed (the Sphinx edges depend on it), so its
-    entry gets build.ninja's mtime too: both outputs are as new as this run.
-    """
-    from docbuild.ninja_tool import ninja_binary
-
-    subprocess.call([ninja_binary(), "-t", "restat", manifest], cwd=top,
-                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    log = os.path.join(top, ".ninja_log")
-    try:
-        with open(log, encoding="utf-8", errors="surrogateescape") as f:
-            lines = f.read().splitlines()
-    except OSError:
-        return
-    if not lines or not lines[0].startswith("# ninja log v"):
-        return
-    entry = next((line.split("\t") for line in reversed(lines)
-                  if line.split("\t")[3:4] == [manifest]), None)
-    if entry and len(entry) == 5:
-        entry[3] = sources_list
-        with open(log, "a", encoding="utf-8", errors="surrogateescape") as f:
-            f.write("\t".join(entry) + "\n")
-
-
 def load_json(path):
     try:
         with open(path, encoding="utf-8") as f:
@@ -787,8 +757,8 @@ def configure(args):
         # that it is newer than the inputs that changed since the last run and
         # ninja does not run configure again.
         write_atomic(build_ninja, text)
-    if not args.regenerate and os.path.exists(os.path.join(top, ".ninja_log")):
-        restat(top, "build.ninja", spell(sources_list, top))
+    if not args.regenerate and os.path.exists(ninja_tool.log_path(top)):
+        ninja_tool.restat(top, "build.ninja", spell(sources_list, top))
     return {
         "srcdir": srcdir, "docs": len(project.docs), "changed": changed,
         "conf_error": conf_error, "build_dir": build_dir, "context": context,

@@ -20,21 +20,10 @@ import subprocess
 import sys
 from xml.sax.saxutils import escape, quoteattr
 
+from docbuild import errors
+from docbuild.errors import UserError
+from docbuild.ninja_tool import call, last_durations, ninja_binary
 from docbuild.paths import write_if_changed
-
-
-def ninja_durations(top):
-    """{output: seconds} of the entries in .ninja_log (the last entry wins)."""
-    out = {}
-    try:
-        with open(os.path.join(top, ".ninja_log"), encoding="utf-8", errors="replace") as f:
-            for line in f:
-                parts = line.rstrip("\n").split("\t")
-                if len(parts) == 5 and parts[0].isdigit():
-                    out[parts[3]] = (int(parts[1]) - int(parts[0])) / 1000
-    except OSError:
-        pass
-    return out
 
 
 def step_status(step):
@@ -58,8 +47,6 @@ def reached_stamps(targets, top):
     """The absolute paths of the targets and of every file they depend on,
     from ninja itself (`ninja -t inputs` is transitive): the steps whose
     stamps are among them are the ones the targets reach."""
-    from docbuild.ninja_tool import ninja_binary
-
     result = subprocess.run([ninja_binary(), "-n", "-t", "inputs", *targets], cwd=top,
                             stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if result.returncode:
@@ -86,7 +73,7 @@ def collect(build_dir, top, reached=None):
     from reached_stamps()), of those steps only."""
     with open(os.path.join(build_dir, ".docbuild", "steps.json"), encoding="utf-8") as f:
         steps = json.load(f)
-    durations = ninja_durations(top)
+    durations = last_durations(top)
     report = {"steps": [], "warnings": 0, "failed": 0}
     for step in steps:
         if reached is not None and os.path.normpath(step["stamp"]) not in reached:
@@ -174,6 +161,9 @@ def report_main(argv):
     try:
         reached = reached_stamps(args.targets, top) if args.targets else None
         report = collect(build_dir, top, reached)
+    except UserError as exc:  # a .ninja_log this cannot read
+        errors.report(exc)
+        return 1
     except FileNotFoundError:
         print(f"docbuild: error: no build in {args.build_dir}\n  hint: run configure and ninja first",
               file=sys.stderr)
@@ -207,8 +197,6 @@ def report_main(argv):
 
 def ci_main(argv):
     """Every target attempted even when one fails, then the gate."""
-    from docbuild.ninja_tool import ninja_binary
-
     if "-h" in argv or "--help" in argv:
         print("usage: python -m docbuild ci [--build-dir DIR] [TARGET...]\n\n"
               "Run ninja -k 0 TARGET... (default: all), then `python -m docbuild report --ci`.")
@@ -222,7 +210,7 @@ def ci_main(argv):
         build_dir = argv[i + 1]
         argv = argv[:i] + argv[i + 2:]
     targets = argv or ["all"]
-    code = subprocess.call([ninja_binary(), "-k", "0", *targets], stdin=subprocess.DEVNULL)
+    code = call(["-k", "0", *targets])
     # The gate covers the steps these targets reach, not an old failure of
     # a step that was not asked for.
     gate = report_main(["--build-dir", build_dir, "--ci", *targets])

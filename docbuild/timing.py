@@ -9,8 +9,7 @@ steps, following real dependencies, whose durations add up most), its wall
 time and the sum of its step times.  --trace writes a Chrome trace (open it
 in Perfetto or chrome://tracing), --html a self-contained timeline page.
 
-How the log is read (ninja writes v5 up to 1.11, v6 in 1.12, v7 in 1.13; the
-lines are the same: start_ms, end_ms, mtime, output, command hash):
+How the log is read (its lines are parsed by docbuild/ninja_tool.py):
   * ninja appends a line per output when an edge *finishes*, with times in ms
     since that ninja started, so within one invocation end_ms never goes
     down while start_ms does (a long step started first is written after a
@@ -35,9 +34,7 @@ import os
 import sys
 
 from docbuild.errors import UserError, report
-
-VERSIONS = (5, 6, 7)
-HEADER = "# ninja log v"
+from docbuild.ninja_tool import LOG, ninja_binary, read_log  # noqa: F401 (read_log: tests use timing's)
 ARGS_LIMIT = 100_000  # bytes of paths per ninja invocation
 
 
@@ -88,48 +85,6 @@ def _printable(path):
 
 
 # --- Reading the log ---------------------------------------------------------
-
-def read_log(path):
-    """(version, [(start, end, output, cmdhash)], skipped lines) of a .ninja_log."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise UserError("no such file", where=path,
-                        hint="build first (`ninja`), or pass --log with the .ninja_log beside build.ninja")
-    except OSError as exc:
-        raise UserError(f"cannot read: {exc.strerror}", where=path)
-    if not data.strip():
-        raise UserError("no entries: the file is empty", where=path,
-                        hint="run a build first (ninja logs only steps that succeeded)")
-    lines = data.decode("utf-8", "surrogateescape").split("\n")
-    header = lines[0].strip()
-    if not header.startswith(HEADER):
-        raise UserError("not a ninja log (the first line is not '# ninja log vN')", where=(path, 1))
-    number = header[len(HEADER):]
-    if not number.isdigit() or int(number) not in VERSIONS:
-        raise UserError(f"unsupported ninja log version {header[len('# ninja log '):]!r} "
-                        f"(this reads v5, v6 and v7)", where=(path, 1),
-                        hint="build with the ninja docbuild uses (the PyPI wheel), which writes v7")
-    entries, skipped = [], 0
-    for line in lines[1:]:
-        line = line.rstrip("\r")
-        if not line or line.startswith("#"):
-            continue
-        fields = line.split("\t")
-        try:
-            start, end = int(fields[0]), int(fields[1])
-            if len(fields) < 5:
-                raise ValueError
-        except ValueError:  # e.g. a last line cut short by a crash
-            skipped += 1
-            continue
-        entries.append((start, end, "\t".join(fields[3:-1]), fields[-1]))
-    if not entries:
-        raise UserError("no entries: no step has finished since the log was started", where=path,
-                        hint="run a build first (ninja logs only steps that succeeded)")
-    return int(number), entries, skipped
-
 
 def split_builds(entries, exclude=(), manifest="build.ninja"):
     """The invocations in a log: [[entry...]...] and how each after the first began
@@ -315,7 +270,6 @@ def read_graph(outputs, ninja_file, ninja=None):
     edge builds (phony targets, and edges that did not run, included).  Source
     files are left out: they have no inputs."""
     if ninja is None:
-        from docbuild.ninja_tool import ninja_binary
         ninja = ninja_binary()
     if not os.path.isfile(ninja_file):
         raise NoGraph(f"{ninja_file} not found (pass --ninja-file)")
@@ -630,7 +584,7 @@ def main(argv=None, prog="python -m docbuild.timing"):
     if args.top < 0:
         p.error("--top must be 0 or more")
     if args.log is None:
-        args.log = os.path.join(os.path.dirname(args.ninja_file or ""), ".ninja_log")
+        args.log = os.path.join(os.path.dirname(args.ninja_file or ""), LOG)
     if args.ninja_file is None:
         args.ninja_file = os.path.join(os.path.dirname(args.log), "build.ninja")
     manifest = os.path.normpath(os.path.relpath(os.path.abspath(args.ninja_file),
