@@ -18,7 +18,7 @@ from docbuild.formats import EDGE_ORDER, FORMATS, SHARED_READ
 from docbuild.graph import Graph, as_warning
 from docbuild.kinds import kind_of
 from docbuild.ninja_file import TEMPLATE, check_target_name, render
-from docbuild.paths import DEPFILE_UNSAFE, check_name, component, depfile_safe, spell, write_atomic, write_if_changed
+from docbuild.paths import DEPFILE_UNSAFE, BuildDir, check_name, component, depfile_safe, spell, write_atomic, write_if_changed
 from docbuild.scan import find_sources
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -101,9 +101,9 @@ def check_build_dir(build_dir, srcdir, top, where):
 def prepare_build_dir(build_dir):
     """Create the build dir's folders, or say clearly why it cannot be written."""
     try:
-        for sub in ("", "logs", "stamps", ".docbuild"):
-            os.makedirs(os.path.join(build_dir, sub), exist_ok=True)
-        probe = os.path.join(build_dir, ".docbuild", f"probe{os.getpid()}")
+        for folder in BuildDir(build_dir).created():
+            os.makedirs(folder, exist_ok=True)
+        probe = BuildDir(build_dir).state(f"probe{os.getpid()}")
         with open(probe, "w"):
             pass
         os.unlink(probe)
@@ -293,7 +293,7 @@ def format_rows(cfg, top, srcdir, build_dir, all_variants, setup):
     and the --variant settings docbuild's extension applies.
     """
     rows = []
-    b = lambda *parts: spell(os.path.join(build_dir, *parts), top)  # noqa: E731
+    bd = BuildDir(build_dir)
 
     def sphinx_row(name, fmt, builder, variant, extra_inputs=(), extra_args=()):
         own = setup[variant.suffix]
@@ -301,12 +301,12 @@ def format_rows(cfg, top, srcdir, build_dir, all_variants, setup):
         return {
             "name": name, "format": fmt, "builder": builder, "variant": variant,
             "limits": ["--timeout", f"{total:g}", "--idle", f"{idle:g}"],
-            "stamp": b("stamps", f"{name}.stamp"), "log": b("logs", f"{name}.log"),
-            "depfile": b("stamps", f"{name}.d"),
+            "stamp": spell(bd.stamp(name), top), "log": spell(bd.log(name), top),
+            "depfile": spell(bd.depfile(name), top),
             "inputs": [*own["inputs"], *extra_inputs], "order_only": own["order_only"],
             "sphinx_args": [
                 "--srcdir", spell(srcdir, top), "--confdir", spell(srcdir, top),
-                "--outdir", b(name), "--doctreedir", b("doctrees", name),
+                "--outdir", spell(bd.output(name), top), "--doctreedir", spell(bd.doctrees(name), top),
                 "--build-dir", spell(build_dir, top), "--gen", spell(own["gen"], top),
                 "--jobs", str(cfg.sphinx_jobs), *own["step_args"], *extra_args,
                 "--", *own["options"], *cfg.sphinx_options,
@@ -324,8 +324,8 @@ def format_rows(cfg, top, srcdir, build_dir, all_variants, setup):
                 continue
             name = variants.target(fmt_name, variant)
             if fmt.builder and cfg.read_once and fmt_name in SHARED_READ:
-                rows.append(sphinx_row(name, fmt_name, fmt.builder, variant, [b("stamps", f"{read}.stamp")],
-                                       ["--doctrees-from", b("doctrees", read)]))
+                rows.append(sphinx_row(name, fmt_name, fmt.builder, variant, [spell(bd.stamp(read), top)],
+                                       ["--doctrees-from", spell(bd.doctrees(read), top)]))
             elif fmt.builder:
                 rows.append(sphinx_row(name, fmt_name, fmt.builder, variant))
             else:
@@ -334,8 +334,8 @@ def format_rows(cfg, top, srcdir, build_dir, all_variants, setup):
                 rows.append({
                     "name": name, "format": fmt_name, "builder": None, "variant": variant,
                     "limits": ["--timeout", f"{total:g}", "--idle", f"{idle:g}"],
-                    "stamp": b("stamps", f"{name}.stamp"), "log": b("logs", f"{name}.log"),
-                    "after_stamp": b("stamps", f"{after}.stamp"), "dir": b(after),
+                    "stamp": spell(bd.stamp(name), top), "log": spell(bd.log(name), top),
+                    "after_stamp": spell(bd.stamp(after), top), "dir": spell(bd.output(after), top),
                 })
     return rows
 
@@ -354,14 +354,13 @@ def aliases(rows):
 
 def step_list(rows, build_dir, publish):
     """The steps reports look at: stamp, log and (for Sphinx) doctree dir."""
-    steps = []
+    steps, bd = [], BuildDir(build_dir)
     for row in rows:
         steps.append({"name": row["name"], "stamp": os.path.abspath(row["stamp"]),
                       "log": os.path.abspath(row["log"]),
-                      "doctrees": os.path.join(build_dir, "doctrees", row["name"]) if row["builder"] else None})
+                      "doctrees": bd.doctrees(row["name"]) if row["builder"] else None})
     for name in ["stage", *(f"publish-{d}" for d in publish["destinations"])]:
-        steps.append({"name": name, "stamp": os.path.join(build_dir, "stamps", f"{name}.stamp"),
-                      "log": os.path.join(build_dir, "logs", f"{name}.log"), "doctrees": None})
+        steps.append({"name": name, "stamp": bd.stamp(name), "log": bd.log(name), "doctrees": None})
     return steps
 
 
@@ -494,15 +493,16 @@ def configure(args):
     project = find_sources(srcdir, values["source_suffix"], values["exclude_patterns"],
                            values["include_patterns"], skip=[build_dir])
     variants.check_excludes(cfg, srcdir, project.files)
-    meta = os.path.join(build_dir, ".docbuild")
-    gen_dir = os.path.join(build_dir, "gen")
+    bd = BuildDir(build_dir)
+    meta = bd.state()
+    gen_dir = bd.gen
     # Each edition generates its own copy of the structured content (its
     # replacements and `edition:` documents differ): build/gen/<edition>.
     editions = list(cfg.editions) or [None]
     gen_dirs = {e: os.path.join(gen_dir, e) if e else gen_dir for e in editions}
     root = top if srcdir.startswith(top + os.sep) else os.path.dirname(srcdir)
     globals_ = build_values(cfg, values, srcdir)
-    content_cache = os.path.join(meta, "content-cache.json")
+    content_cache = bd.state("content-cache.json")
     declared = {content.EDITIONS_KEY: list(cfg.editions)}
     # Every phase below reports all it finds, and the phases after the
     # content still run when it has errors: one run lists every problem.
@@ -539,7 +539,7 @@ def configure(args):
     waiting, folders = waiting_outputs(srcdir, plan) if problems else ({}, {})
 
     # -2: the scan of comments and MyST changed, so older entries do not hold.
-    cache_file = os.path.join(meta, "scan-cache-2.json")
+    cache_file = bd.state("scan-cache-2.json")
     graph = Graph(srcdir, project.docs, values["source_suffix"], generated={**waiting, **generated},
                   cache=load_json(cache_file))
     write_if_changed(cache_file, json.dumps(graph.cache))
@@ -569,7 +569,7 @@ def configure(args):
             problems.append(exc)
     if problems:
         raise UserErrors(problems)
-    sources_list = os.path.join(meta, "sources.list")
+    sources_list = bd.state("sources.list")
     conf_py = os.path.join(srcdir, "conf.py")
 
     regen_inputs = [conf_py, TEMPLATE, *sorted(glob.glob(os.path.join(PACKAGE_DIR, "*.py")))]
@@ -586,7 +586,7 @@ def configure(args):
 
     # Translations: each language's catalogs are compiled into the build dir.
     catalog_edges, catalog_outputs = [], {}
-    locales_dir = os.path.join(build_dir, "locales")
+    locales_dir = bd.locales
     locale_folders = variants.locale_dirs(srcdir, values)
     for lang in cfg.languages:
         found, folders = variants.catalogs(cfg, locale_folders, lang)
@@ -600,7 +600,7 @@ def configure(args):
         if found:
             catalog_edges.append({
                 "outputs": [spell(o, top) for o in outs], "inputs": [spell(po, top) for po, _, _ in found],
-                "lang": lang, "log": spell(os.path.join(build_dir, "logs", f"catalogs-{lang}.log"), top),
+                "lang": lang, "log": spell(bd.log(f"catalogs-{lang}"), top),
                 "args": ["--out", spell(locales_dir, top), "--lang", lang, "--", *files]})
     # _static and _templates are asset folders and source folders at once.
     regen_inputs = list(dict.fromkeys(regen_inputs))
@@ -623,18 +623,17 @@ def configure(args):
         if edition:
             own_values.update(cfg.editions[edition]["replacements"])
             own_values["edition"] = edition
-        globals_files[edition] = os.path.join(
-            meta, f"content-globals-{edition}.json" if edition else "content-globals.json")
+        globals_files[edition] = bd.state(f"content-globals-{edition}.json" if edition else "content-globals.json")
         write_if_changed(globals_files[edition], json.dumps(own_values, sort_keys=True))
         rows = generator_rows(plan, group_size, top, gen_dirs[edition],
-                              os.path.join(meta, "gen", edition) if edition else os.path.join(meta, "gen"),
+                              os.path.join(meta, "gen", edition) if edition else bd.state("gen"),
                               globals_files[edition])
         names_by_edition[edition] = [g["names"] for g in rows]
         attach_lists(rows, plan, next_cache, top)
         generators += rows
     if cfg.redirects:
-        redirects_dir = os.path.join(build_dir, "redirects")
-        stem = os.path.join(meta, "redirects")
+        redirects_dir = bd.redirects
+        stem = bd.state("redirects")
         generators.append({
             "sources": [spell(cfg.redirects, top)], "names": spell(stem + ".names", top),
             "depfile": spell(stem + ".d", top), "log": spell(stem + ".log", top),
@@ -658,22 +657,22 @@ def configure(args):
     setup = variant_setup(cfg, top, srcdir, all_variants, globals_, locale_folders, gen_dirs,
                           sorted(graph.used_generated), names_by_edition, catalog_outputs, locales_dir,
                           [spell(sources_list, top), spell(conf_py, top), *absent])
-    attach_file = os.path.join(meta, "attach.json")
+    attach_file = bd.state("attach.json")
     if attach.write_map(attach_file, attach_map):
         for own in setup.values():  # .docbuild is no input a depfile names: listed here
             own["inputs"].append(spell(attach_file, top))
             own["step_args"] = [*own["step_args"], "--attach", spell(attach_file, top)]
     rows = format_rows(cfg, top, srcdir, build_dir, all_variants, setup)
 
-    redirects_dir = os.path.join(build_dir, "redirects") if cfg.redirects else None
+    redirects_dir = bd.redirects if cfg.redirects else None
     dist, stage, publish = site.plan(cfg, {**values, "branch": globals_["branch"],
                                            "version": globals_["version"]}, build_dir, redirects_dir,
                                      all_variants)
     stage_file = site.write_plans(meta, stage, publish)
     stage_inputs = stage["inputs"] + [stage_file] + (
-        [os.path.join(meta, "redirects.names")] if cfg.redirects else [])
+        [bd.state("redirects.names")] if cfg.redirects else [])
 
-    help_file = os.path.join(meta, "help.txt")
+    help_file = bd.state("help.txt")
     project_name = values.get("project") or os.path.basename(srcdir)
     all_targets = [n for n in FORMATS if n in cfg.formats]
     context = dict(
@@ -702,22 +701,21 @@ def configure(args):
         default_targets=cfg.default,
         help_file=spell(help_file, top),
         dist=[{**d, "out": spell(d["out"], top), "input": spell(d["input"], top),
-               "log": spell(os.path.join(build_dir, "logs", d["step"] + ".log"), top),
+               "log": spell(bd.log(d["step"]), top),
                "args": [spell(a, top) if os.path.isabs(a) else a for a in d["args"]]} for d in dist],
-        stage={"stamp": spell(os.path.join(build_dir, "stamps", "stage.stamp"), top),
-               "log": spell(os.path.join(build_dir, "logs", "stage.log"), top),
+        stage={"stamp": spell(bd.stamp("stage"), top), "log": spell(bd.log("stage"), top),
                "plan": spell(stage_file, top), "inputs": [spell(p, top) for p in stage_inputs]},
-        publish_plan=spell(os.path.join(meta, "publish.json"), top),
-        destinations=[{"name": n, "stamp": spell(os.path.join(build_dir, "stamps", f"publish-{n}.stamp"), top),
-                       "log": spell(os.path.join(build_dir, "logs", f"publish-{n}.log"), top)}
+        publish_plan=spell(bd.state("publish.json"), top),
+        destinations=[{"name": n, "stamp": spell(bd.stamp(f"publish-{n}"), top),
+                       "log": spell(bd.log(f"publish-{n}"), top)}
                       for n in publish["destinations"]],
         default_destination=publish["default"],
         build_dir_arg=spell(build_dir, top),
-        timing_trace=spell(os.path.join(build_dir, "timing.json"), top),
-        timing_html=spell(os.path.join(build_dir, "timing.html"), top),
+        timing_trace=spell(bd.path("timing.json"), top),
+        timing_html=spell(bd.path("timing.html"), top),
         images=[{"name": i["name"], "svg": spell(i["svg"], top), "spec": spell(i["spec"], top),
                  "outputs": [spell(o, top) for o in i["outputs"]],
-                 "log": spell(os.path.join(build_dir, "logs", "images", i["name"] + ".log"), top)}
+                 "log": spell(bd.log(os.path.join("images", i["name"])), top)}
                 for i in image_edges],
         image_template=spell(images.TEMPLATE, top),
         overview=includes_overview and {
@@ -725,13 +723,13 @@ def configure(args):
             "inputs": [spell(i, top) for i in includes_overview["inputs"]],
             "args": ["--srcdir", spell(srcdir, top), "--skip", spell(build_dir, top),
                      *(spell(o, top) for o in includes_overview["outputs"])],
-            "log": spell(os.path.join(build_dir, "logs", "overview.log"), top)},
+            "log": spell(bd.log("overview"), top)},
         buildinfo=info and {"outputs": [spell(o, top) for o in info["outputs"]],
                             "inputs": [spell(i, top) for i in info["inputs"]],
                             "repo": spell(srcdir, top),
-                            "log": spell(os.path.join(build_dir, "logs", "buildinfo.log"), top)},
+                            "log": spell(bd.log("buildinfo"), top)},
     )
-    text = render(cache_dir=os.path.join(meta, "jinja"), **context)
+    text = render(cache_dir=bd.state("jinja"), **context)
     # Before the regeneration edge's outputs, so that they are newer.
     prewrite_names(generators, top)
     # The sources list changes exactly when a document is added or removed:
@@ -739,17 +737,17 @@ def configure(args):
     write_if_changed(sources_list, "".join(spell(p, top) + "\n" for p in sources)
                      + "".join(f"missing include: {p}\n" for p in absent))
     write_if_changed(help_file, help_text(cfg, project_name, all_variants))
-    write_if_changed(os.path.join(meta, "steps.json"), json.dumps(
+    write_if_changed(bd.state("steps.json"), json.dumps(
         step_list(rows, build_dir, publish), indent=0))
-    write_if_changed(os.path.join(meta, "catalogs.json"), json.dumps({
+    write_if_changed(bd.state("catalogs.json"), json.dumps({
         "languages": cfg.languages, "project": project_name, "version": globals_["version"],
         "locale_dir": locale_folders[0],
         "gettext_targets": [r["name"] for r in rows if r["format"] == "gettext"],
-        "gettext_dirs": [os.path.join(build_dir, r["name"]) for r in rows if r["format"] == "gettext"],
+        "gettext_dirs": [bd.output(r["name"]) for r in rows if r["format"] == "gettext"],
     }, indent=1))
-    remove_stale(gen_dir, gen_dirs.values(), plan, os.path.join(meta, "gen"), top,
+    remove_stale(gen_dir, gen_dirs.values(), plan, bd.state("gen"), top,
                  [g["names"] for g in generators])
-    write_if_changed(os.path.join(meta, "graph.json"), json.dumps(graph.to_json()))
+    write_if_changed(bd.state("graph.json"), json.dumps(graph.to_json()))
     build_ninja = os.path.join(top, "build.ninja")
     changed = write_if_changed(build_ninja, text)
     if not changed and not args.regenerate:

@@ -31,7 +31,7 @@ import sys
 import time
 
 from docbuild.errors import UserError, report
-from docbuild.paths import write_atomic
+from docbuild.paths import read_plan, write_atomic
 from docbuild.stage import same_bytes, tree_files, write_error
 
 INCOMPLETE = ".incomplete-"
@@ -336,17 +336,8 @@ def publish_rsync(stage, dest, dry_run=False):
         raise UserError(f"rsync to {dest} failed with status {code}")
 
 
-def load_plan(build_dir):
-    path = os.path.join(build_dir, ".docbuild", "publish.json")
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except FileNotFoundError:
-        raise UserError(f"{path} not found", hint="run configure first (or pass --build-dir)") from None
-
-
 def run(args):
-    plan = load_plan(args.build_dir)
+    plan = read_plan(args.build_dir, "publish.json")
     destinations = plan["destinations"]
     if not destinations:
         raise UserError("no publish destinations are configured",

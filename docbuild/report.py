@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape, quoteattr
 from docbuild import errors
 from docbuild.errors import UserError
 from docbuild.ninja_tool import call, last_durations, ninja_binary
-from docbuild.paths import write_if_changed
+from docbuild.paths import BuildDir, write_if_changed
 
 
 def step_status(step):
@@ -71,7 +71,7 @@ def load_warnings(folder):
 def collect(build_dir, top, reached=None):
     """The report of every step that has a result; with `reached` (a set
     from reached_stamps()), of those steps only."""
-    with open(os.path.join(build_dir, ".docbuild", "steps.json"), encoding="utf-8") as f:
+    with open(BuildDir(build_dir).state("steps.json"), encoding="utf-8") as f:
         steps = json.load(f)
     durations = last_durations(top)
     report = {"steps": [], "warnings": 0, "failed": 0}
@@ -172,8 +172,8 @@ def report_main(argv):
         print(f"docbuild: error: cannot tell which steps {' '.join(args.targets)} reach: {exc}",
               file=sys.stderr)
         return 1
-    write_if_changed(os.path.join(build_dir, "report.json"), json.dumps(report, indent=1))
-    write_if_changed(os.path.join(build_dir, "junit.xml"), junit(report, top))
+    write_if_changed(BuildDir(build_dir).path("report.json"), json.dumps(report, indent=1))
+    write_if_changed(BuildDir(build_dir).path("junit.xml"), junit(report, top))
     github = os.environ.get("GITHUB_ACTIONS") == "true"
     shown = set()  # the shared read and html report the same reading warnings
     for step in report["steps"]:

@@ -12,7 +12,7 @@ import os
 
 from docbuild.config import STAGEABLE
 from docbuild.errors import UserError
-from docbuild.paths import COMPONENT_RULES, component_problem, write_if_changed
+from docbuild.paths import COMPONENT_RULES, BuildDir, component_problem, write_if_changed
 
 # Where each format goes in the stage tree unless `stage: layout:` says otherwise.
 LAYOUT = {"html": ".", "dirhtml": ".", "singlehtml": "single", "json": "json",
@@ -86,10 +86,6 @@ def _filled(values):
               "the git branch; {project}: conf.py)")
 
 
-# What the build dir holds besides the stage: the stage may not be (in) one of them.
-BUILD_FOLDERS = {"dist", "doctrees", "gen", "logs", "stamps", ".docbuild", "redirects", "read"}
-
-
 def inside(path, folder):
     path, folder = os.path.normpath(path), os.path.normpath(folder)
     return path == folder or path.startswith(folder + os.sep)
@@ -122,14 +118,16 @@ def plan(cfg, values, build_dir, redirects_dir=None, all_variants=None):
     if not inside(root, build_dir) or os.path.normpath(root) == os.path.normpath(build_dir):
         raise UserError(f"the stage dir {root} is not inside the build dir {build_dir}",
                         where=where["dir"], hint="`stage: dir` must be a folder below the build dir")
+    # The stage may not be (in) a folder the build writes itself.
     first = os.path.relpath(root, build_dir).split(os.sep)[0]
     from docbuild.formats import FORMATS
-    if first in BUILD_FOLDERS or first in FORMATS:
+    outputs = {target(f, v) for f in [*FORMATS, "read"] for v in all_variants}
+    if BuildDir(build_dir).reserved(first, outputs | set(FORMATS)):
         raise UserError(f"the stage dir {root} is inside {first}/, which the build writes itself",
                         where=where["dir"], hint="use a folder of its own, such as public/{version}")
     formats = stage_cfg.get("formats") or default_formats(cfg)[0]
     layout = {**LAYOUT, **stage_cfg.get("layout", {})}
-    dist_dir = os.path.join(build_dir, "dist")
+    dist_dir = BuildDir(build_dir).dist
     dist, entries, inputs = [], [], []
     if "html" in formats and "dirhtml" in formats:
         raise UserError("stage either html or dirhtml, not both: both would be the site root "
@@ -151,7 +149,7 @@ def plan(cfg, values, build_dir, redirects_dir=None, all_variants=None):
                 raise UserError(f"two downloads would be staged as {to}: {seen[to]} and {entry['file']}",
                                 where=cfg.path, hint="give them different names in `stage: layout`")
             seen[to] = entry["file"]
-    stage = {"root": root, "manifest": os.path.join(build_dir, ".docbuild", "stage-manifest.json"),
+    stage = {"root": root, "manifest": BuildDir(build_dir).state("stage-manifest.json"),
              "entries": entries, "inputs": inputs + [d["out"] for d in dist],
              "left_out": [] if stage_cfg.get("formats") else default_formats(cfg)[1]}
     destinations = dict(cfg.publish)
@@ -188,7 +186,8 @@ def _stage_format(fmt, step, variant, folder, name, names, layout, root, build_d
     """The stage entries (and dist edges) of one format of one variant."""
     if variant.suffix:
         name = f"{name}-{variant.suffix}"
-    stamp = os.path.join(build_dir, "stamps", f"{step}.stamp")
+    bd = BuildDir(build_dir)
+    stamp = bd.stamp(step)
     own = layout[fmt]  # within the variant's folder
     if own not in (".", ""):
         given = fmt in stage_cfg.get("layout", {})
@@ -201,26 +200,26 @@ def _stage_format(fmt, step, variant, folder, name, names, layout, root, build_d
         raise UserError(f"the layout of {fmt} must be a file name, not {where!r}", where=cfg.path,
                         hint=f"for example {LAYOUT[fmt]}")
     if fmt in ("html", "dirhtml", "singlehtml", "json"):
-        entries.append({"tree": os.path.join(build_dir, step), "to": where})
+        entries.append({"tree": bd.output(step), "to": where})
         inputs.append(stamp)
         if fmt in ("html", "dirhtml"):
             for kind in stage_cfg.get("archives", ["tar.gz", "zip"]):
                 out = os.path.join(dist_dir, f"{name}.{kind}")
                 dist.append({"out": out, "input": stamp, "step": f"archive-{step}-{kind}",
-                             "args": ["archive", kind, os.path.join(build_dir, step), out,
+                             "args": ["archive", kind, bd.output(step), out,
                                       "--prefix", name]})
                 entries.append({"file": out, "to": os.path.normpath(
                     os.path.join(folder, os.path.dirname(own), f"{name}.{kind}"))})
         return
     out = os.path.join(dist_dir, os.path.basename(where))
     if fmt == "man":
-        args = ["archive", "tar.gz", os.path.join(build_dir, step), out, "--prefix", f"{name}-man"]
+        args = ["archive", "tar.gz", bd.output(step), out, "--prefix", f"{name}-man"]
     elif fmt == "epub":
-        args = ["pick", os.path.join(build_dir, step), ".epub", out]
+        args = ["pick", bd.output(step), ".epub", out]
     else:
         docs = values.get("latex_documents") or []
         stem = os.path.splitext(docs[0][1])[0] if docs and len(docs[0]) > 1 else None
-        latex = os.path.join(build_dir, "latex" + step[len("latexpdf"):])
+        latex = bd.output("latex" + step[len("latexpdf"):])
         args = ["pick", latex, ".pdf", out] + (["--prefer", stem] if stem else [])
     dist.append({"out": out, "input": stamp, "step": f"dist-{step}", "args": args})
     entries.append({"file": out, "to": where})
