@@ -10,6 +10,7 @@ import glob
 import json
 import os
 import sys
+import types
 
 from docbuild import config as config_mod
 from docbuild import attach, buildinfo, content, images, ninja_tool, overview, site, sphinxconf, variants
@@ -273,16 +274,18 @@ def prewrite_names(rows, top):
 def attach_lists(rows, plan, cache, top):
     """A group with extracts files also writes their pages (docbuild.attach):
     build.ninja depends on that list, so an edited `append:` reruns configure.
-    Written here first, as the generator will, so that nothing reruns."""
-    by_spelling = {spell(p, top): p for p in plan}
+    Returns {path: text} of the lists, which configure writes first, as the
+    generator will, so that nothing reruns."""
+    by_spelling, lists = {spell(p, top): p for p in plan}, {}
     for row in rows:
         sources = [by_spelling[s] for s in row["sources"]]
         if not any((kind_of(os.path.basename(p)) or ("",))[0] == "extracts" for p in sources):
             continue
         row["attach"] = row["names"][:-len(".names")] + attach.TRIGGER
         row["extra"] = [*row["extra"], "--attach-list", row["attach"]]
-        write_if_changed(os.path.join(top, row["attach"]), attach.trigger_text(
-            [e for p in sources for e in cache[p].get("attach", [])]))
+        lists[os.path.join(top, row["attach"])] = attach.trigger_text(
+            [e for p in sources for e in cache[p].get("attach", [])])
+    return lists
 
 
 def format_rows(cfg, top, srcdir, build_dir, all_variants, setup):
@@ -460,7 +463,51 @@ def include_errors(srcdir, graph, waiting, folders, generated):
     return sorted(problems, key=order), sorted(waits, key=order)
 
 
+# --- The plan ------------------------------------------------------------------
+#
+# configure() reads like a table of contents of the build: settings(), then
+# one planner per part of build.ninja, then write().  A planner returns a
+# record and writes nothing but its own cache (the scan, the content, conf.py's
+# values, the image specs): the files the steps read are written by write().
+
+
+class Record(types.SimpleNamespace):
+    """What a planner found: named fields, nothing else."""
+
+
+class Settings(Record):
+    """The command line, docbuild.yaml, conf.py and the variants they make:
+    args, top, srcdir, cfg, build (BuildDir), values, conf_error, variants,
+    editions, gen_dirs ({edition: gen dir}), root (of `/` in structured content)."""
+
+
 def configure(args):
+    s = settings(args)
+    if args.matrix:
+        return {"matrix": matrix(s)}
+    return write(plan(s))
+
+
+def plan(s):
+    """The whole build, from its settings."""
+    # Every planner reports all it finds, and the planners after the content
+    # still run when it has errors: one run lists every problem.
+    problems = []
+    found = sources(s, problems)                  # documents, structured content, images, includes
+    if problems:
+        raise UserErrors(problems)
+    catalogs = catalog_plan(s)                    # translations compiled into the build dir
+    regen = regeneration_inputs(s, found, catalogs)  # what re-runs configure
+    generators = generator_plan(s, found)         # generate edges, per edition
+    rows = format_plan(s, found, generators, catalogs)  # one step per variant x format
+    dist, stage, publish = site.plan(s.cfg, {**s.values, "branch": found.globals["branch"],
+                                             "version": found.globals["version"]},
+                                     s.build.root, s.build.redirects if s.cfg.redirects else None, s.variants)
+    return Record(settings=s, sources=found, catalogs=catalogs, regen=regen, generators=generators,
+                  rows=rows, dist=dist, stage=stage, publish=publish)
+
+
+def settings(args):
     top = os.getcwd()
     srcdir = find_source(args.source)
     cfg = config_mod.load(config_mod.find_config(srcdir, args.config))
@@ -472,7 +519,6 @@ def configure(args):
     check_build_dir(build_dir, srcdir, top, None if args.build_dir else
                     (cfg.path, cfg.lines.of("build_dir")) if cfg.path else None)
     prepare_build_dir(build_dir)
-
     values, conf_error = sphinxconf.read(srcdir, build_dir)
     source_language = str(values.get("language") or "en")
     if cfg.languages:  # it names targets (html-en) and folders
@@ -484,316 +530,397 @@ def configure(args):
     all_variants = variants.variants(cfg, source_language)
     variants.check_targets(cfg.default, all_variants, list(FORMATS),
                            (cfg.path, cfg.lines.of("default") if cfg.lines else None))
-    if args.matrix:
-        # A format another listed one is made from (latex for latexpdf) is
-        # built by that job anyway: listing it too would duplicate the work.
-        inputs = {FORMATS[n].after for n in cfg.formats if FORMATS[n].after}
-        return {"matrix": [variants.target(n, v) for v in all_variants for n in FORMATS
-                           if n in cfg.formats and n not in inputs and variants.builds(n, v)]}
-    project = find_sources(srcdir, values["source_suffix"], values["exclude_patterns"],
-                           values["include_patterns"], skip=[build_dir])
-    variants.check_excludes(cfg, srcdir, project.files)
-    bd = BuildDir(build_dir)
-    meta = bd.state()
-    gen_dir = bd.gen
+    build = BuildDir(build_dir)
     # Each edition generates its own copy of the structured content (its
     # replacements and `edition:` documents differ): build/gen/<edition>.
     editions = list(cfg.editions) or [None]
-    gen_dirs = {e: os.path.join(gen_dir, e) if e else gen_dir for e in editions}
-    root = top if srcdir.startswith(top + os.sep) else os.path.dirname(srcdir)
-    globals_ = build_values(cfg, values, srcdir)
-    content_cache = bd.state("content-cache.json")
-    declared = {content.EDITIONS_KEY: list(cfg.editions)}
-    # Every phase below reports all it finds, and the phases after the
-    # content still run when it has errors: one run lists every problem.
-    problems = []
-    plan, next_cache = content.plan(srcdir, root, {**globals_, **declared}, load_json(content_cache),
-                                    errors=problems)
-    redirect_outputs = []
-    if cfg.redirects:
+    return Settings(args=args, top=top, srcdir=srcdir, cfg=cfg, build=build, values=values,
+                    conf_error=conf_error, variants=all_variants, editions=editions,
+                    gen_dirs={e: os.path.join(build.gen, e) if e else build.gen for e in editions},
+                    root=top if srcdir.startswith(top + os.sep) else os.path.dirname(srcdir))
+
+
+def matrix(s):
+    """The CI jobs: one target per variant x format.  A format another listed
+    one is made from (latex for latexpdf) is built by that job anyway:
+    listing it too would duplicate the work."""
+    inputs = {FORMATS[n].after for n in s.cfg.formats if FORMATS[n].after}
+    return [variants.target(n, v) for v in s.variants for n in FORMATS
+            if n in s.cfg.formats and n not in inputs and variants.builds(n, v)]
+
+
+def sources(s, problems):
+    """Every input of the Sphinx steps: documents, what structured content,
+    images and giza's edges generate, the include graph, asset files."""
+    values, build = s.values, s.build
+    project = find_sources(s.srcdir, values["source_suffix"], values["exclude_patterns"],
+                           values["include_patterns"], skip=[build.root])
+    variants.check_excludes(s.cfg, s.srcdir, project.files)
+    found = Record(project=project, **structured(s, project, problems))
+    found.generated = {os.path.join(s.srcdir, out): os.path.join(s.gen_dirs[s.editions[0]], out)
+                       for outs in found.content.values() for out in outs}
+    gen_dirs = [s.gen_dirs[e] for e in s.editions]
+    try:
+        found.image_edges, image_files = images.plan(s.srcdir, gen_dirs, build.state(),
+                                                     str(values.get("html_baseurl") or ""),
+                                                     found.globals["branch"])
+    except UserError as exc:  # reported with the other errors of this run
+        content.add_errors(problems, exc)
+        found.image_edges, image_files = [], {}
+    found.generated.update(image_files)
+    found.info = buildinfo_edge(s.srcdir, gen_dirs, found.generated)
+    found.overview = overview_edge(s.srcdir, gen_dirs, found.generated, project.docs)
+    includes(s, found, problems)
+    found.asset_folders, asset_files = walk_files(asset_dirs(s.srcdir, values))
+    found.sources = sorted({os.path.join(s.srcdir, d) for d in project.docs} | set(asset_files))
+    for path in found.sources + project.dirs:
         try:
-            project_content = content.Project(srcdir, root, globals_)
+            check_name(path, where=path)
+        except UserError as exc:
+            problems.append(exc)
+    return found
+
+
+def structured(s, project, problems):
+    """The structured content's plan ({source: outputs}), the redirects'
+    outputs and the extracts attached to pages."""
+    globals_ = build_values(s.cfg, s.values, s.srcdir)
+    declared = {content.EDITIONS_KEY: list(s.cfg.editions)}
+    content_cache = s.build.state("content-cache.json")
+    planned, next_cache = content.plan(s.srcdir, s.root, {**globals_, **declared},
+                                       load_json(content_cache), errors=problems)
+    redirect_outputs = []
+    if s.cfg.redirects:
+        try:
+            project_content = content.Project(s.srcdir, s.root, globals_)
             redirect_outputs = content.outputs("redirects", "", project_content.documents(
-                cfg.redirects, "redirects"))
+                s.cfg.redirects, "redirects"))
         except UserError as exc:
             content.add_errors(problems, exc)
     write_if_changed(content_cache, json.dumps(next_cache))
     # Extracts appended or prepended to pages: the map the Sphinx steps read.
     attach_map, attach_errors = attach.page_map(
-        [e for path in sorted(plan) for e in next_cache[path].get("attach", [])],
-        project.docs, values["source_suffix"])
+        [e for path in sorted(planned) for e in next_cache[path].get("attach", [])],
+        project.docs, s.values["source_suffix"])
     attach.check(attach_errors)
-    generated = {os.path.join(srcdir, out): os.path.join(gen_dirs[editions[0]], out)
-                 for outs in plan.values() for out in outs}
-    try:
-        image_edges, image_files = images.plan(srcdir, [gen_dirs[e] for e in editions], meta,
-                                               str(values.get("html_baseurl") or ""), globals_["branch"])
-    except UserError as exc:  # reported with the other errors of this run
-        content.add_errors(problems, exc)
-        image_edges, image_files = [], {}
-    generated.update(image_files)
-    info = buildinfo_edge(srcdir, [gen_dirs[e] for e in editions], generated)
-    includes_overview = overview_edge(srcdir, [gen_dirs[e] for e in editions], generated, project.docs)
+    return {"globals": globals_, "declared": declared, "content": planned, "cache": next_cache,
+            "redirect_outputs": redirect_outputs, "attach_map": attach_map}
+
+
+def includes(s, found, problems):
+    """The include graph; its missing includes are errors or warnings."""
     # What the files with errors would generate: an include of one of those
     # is reported as waiting for that file, not as a mistake of its own.
-    waiting, folders = waiting_outputs(srcdir, plan) if problems else ({}, {})
-
+    waiting, folders = waiting_outputs(s.srcdir, found.content) if problems else ({}, {})
     # -2: the scan of comments and MyST changed, so older entries do not hold.
-    cache_file = bd.state("scan-cache-2.json")
-    graph = Graph(srcdir, project.docs, values["source_suffix"], generated={**waiting, **generated},
-                  cache=load_json(cache_file))
+    cache_file = s.build.state("scan-cache-2.json")
+    graph = Graph(s.srcdir, found.project.docs, s.values["source_suffix"],
+                  generated={**waiting, **found.generated}, cache=load_json(cache_file))
     write_if_changed(cache_file, json.dumps(graph.cache))
-    missing, waits = include_errors(srcdir, graph, waiting, folders, generated)
+    missing, waits = include_errors(s.srcdir, graph, waiting, folders, found.generated)
     # A missing include is the project's business: sphinx-build warns and
     # builds (an extension may even write the file at build time).  CI
     # mode, or `missing_includes: error`, makes it an error.
-    if (cfg.missing_includes or ("error" if args.ci or cfg.ci else "warning")) == "error":
+    if (s.cfg.missing_includes or ("error" if s.args.ci or s.cfg.ci else "warning")) == "error":
         problems += sorted(missing + waits, key=lambda p: (str(p.where[0]), p.where[1] or 0))
     else:
         for problem in missing:
             print(f"docbuild: {as_warning(problem)}", file=sys.stderr, flush=True)
         problems += waits
+    found.graph = graph
     # The Sphinx edges depend on each missing include through a phony edge
     # (its mtime is conf.py's while the file is missing), so that a file
     # that appears makes them run; the sources list names them too, for
     # when the file appears where configure runs again first.
     # (A folder named in an include is not missing: it is a regeneration input.)
-    absent = [spell(p, top) for p in sorted(graph.missing) if not os.path.exists(p)]
+    found.absent = [spell(p, s.top) for p in sorted(graph.missing) if not os.path.exists(p)]
 
-    asset_folders, asset_files = walk_files(asset_dirs(srcdir, values))
-    sources = sorted({os.path.join(srcdir, d) for d in project.docs} | set(asset_files))
-    for path in sources + project.dirs:
-        try:
-            check_name(path, where=path)
-        except UserError as exc:
-            problems.append(exc)
-    if problems:
-        raise UserErrors(problems)
-    sources_list = bd.state("sources.list")
-    conf_py = os.path.join(srcdir, "conf.py")
 
-    regen_inputs = [conf_py, TEMPLATE, *sorted(glob.glob(os.path.join(PACKAGE_DIR, "*.py")))]
-    if cfg.path:
-        regen_inputs.append(cfg.path)
-    regen_inputs += project.dirs + asset_folders
-    if cfg.templates:
-        regen_inputs.append(cfg.templates)
-    if images.metadata_file(srcdir):  # an image's entry edited: its spec, then its edge
-        regen_inputs.append(images.metadata_file(srcdir))
-    head = git_head(srcdir)
-    if not cfg.branch and head and os.path.isfile(head):
-        regen_inputs.append(head)  # a checkout changes {{branch}}
-
-    # Translations: each language's catalogs are compiled into the build dir.
-    catalog_edges, catalog_outputs = [], {}
-    locales_dir = bd.locales
-    locale_folders = variants.locale_dirs(srcdir, values)
-    for lang in cfg.languages:
-        found, folders = variants.catalogs(cfg, locale_folders, lang)
-        regen_inputs += folders  # a .po file added or removed
+def catalog_plan(s):
+    """Translations: each language's catalogs are compiled into the build dir."""
+    top, locales_dir = s.top, s.build.locales
+    plan = Record(edges=[], outputs={}, folders=[], locale_folders=variants.locale_dirs(s.srcdir, s.values))
+    for lang in s.cfg.languages:
+        found, folders = variants.catalogs(s.cfg, plan.locale_folders, lang)
+        plan.folders += folders  # a .po file added or removed re-runs configure
         outs, files = [], []
         for po, index, rel in found:
             out = os.path.join(locales_dir, str(index), lang, rel)
             outs += [out, out[:-3] + ".mo"]
             files += [spell(po, top), str(index), rel]
-        catalog_outputs[lang] = outs
+        plan.outputs[lang] = outs
         if found:
-            catalog_edges.append({
+            plan.edges.append({
                 "outputs": [spell(o, top) for o in outs], "inputs": [spell(po, top) for po, _, _ in found],
-                "lang": lang, "log": spell(bd.log(f"catalogs-{lang}"), top),
+                "lang": lang, "log": spell(s.build.log(f"catalogs-{lang}"), top),
                 "args": ["--out", spell(locales_dir, top), "--lang", lang, "--", *files]})
+    return plan
+
+
+def regeneration_inputs(s, found, catalogs):
+    """(inputs of the regeneration edge, folders left out because the build writes them)."""
+    cfg = s.cfg
+    regen = [os.path.join(s.srcdir, "conf.py"), TEMPLATE, *sorted(glob.glob(os.path.join(PACKAGE_DIR, "*.py")))]
+    if cfg.path:
+        regen.append(cfg.path)
+    regen += found.project.dirs + found.asset_folders
+    if cfg.templates:
+        regen.append(cfg.templates)
+    if images.metadata_file(s.srcdir):  # an image's entry edited: its spec, then its edge
+        regen.append(images.metadata_file(s.srcdir))
+    head = git_head(s.srcdir)
+    if not cfg.branch and head and os.path.isfile(head):
+        regen.append(head)  # a checkout changes {{branch}}
+    regen += catalogs.folders
     # _static and _templates are asset folders and source folders at once.
-    regen_inputs = list(dict.fromkeys(regen_inputs))
+    regen = list(dict.fromkeys(regen))
     # A folder the build writes into (build.ninja's own, the build dir's
     # parents) changes with every build: as an input it would re-run
     # configure forever.  A file added directly in it waits for a configure.
-    written = {os.path.abspath(top)}
-    folder = os.path.abspath(build_dir)
-    while folder.startswith(os.path.abspath(top) + os.sep):
+    written = {os.path.abspath(s.top)}
+    folder = s.build.root
+    while folder.startswith(os.path.abspath(s.top) + os.sep):
         folder = os.path.dirname(folder)
         written.add(folder)
-    unwatched = [d for d in regen_inputs if os.path.abspath(d) in written]
-    regen_inputs = [d for d in regen_inputs if os.path.abspath(d) not in written]
+    return Record(inputs=[d for d in regen if os.path.abspath(d) not in written],
+                  unwatched=[d for d in regen if os.path.abspath(d) in written])
 
-    group_size = cfg.content_group_size or max(1, -(-len(plan) // (2 * config_mod.machine()[0])))
-    generators, globals_files, names_by_edition = [], {}, {}
-    for edition in editions:
+
+def generator_plan(s, found):
+    """The generate edges (a group of structured sources each, per edition,
+    and the redirects) and the globals file of each edition."""
+    cfg, top, build = s.cfg, s.top, s.build
+    group_size = cfg.content_group_size or max(1, -(-len(found.content) // (2 * config_mod.machine()[0])))
+    plan = Record(rows=[], globals_files={}, globals={}, names_by_edition={}, attach_lists={})
+    for edition in s.editions:
         # An unknown {{name}} warns, and fails a CI build (content.UNKNOWN_KEY).
-        own_values = {**globals_, **declared, content.UNKNOWN_KEY: "error" if args.ci or cfg.ci else "warn"}
+        own_values = {**found.globals, **found.declared,
+                      content.UNKNOWN_KEY: "error" if s.args.ci or cfg.ci else "warn"}
         if edition:
             own_values.update(cfg.editions[edition]["replacements"])
             own_values["edition"] = edition
-        globals_files[edition] = bd.state(f"content-globals-{edition}.json" if edition else "content-globals.json")
-        write_if_changed(globals_files[edition], json.dumps(own_values, sort_keys=True))
-        rows = generator_rows(plan, group_size, top, gen_dirs[edition],
-                              os.path.join(meta, "gen", edition) if edition else bd.state("gen"),
-                              globals_files[edition])
-        names_by_edition[edition] = [g["names"] for g in rows]
-        attach_lists(rows, plan, next_cache, top)
-        generators += rows
+        globals_file = build.state(f"content-globals-{edition}.json" if edition else "content-globals.json")
+        plan.globals_files[edition] = globals_file
+        plan.globals[globals_file] = json.dumps(own_values, sort_keys=True)
+        rows = generator_rows(found.content, group_size, top, s.gen_dirs[edition],
+                              os.path.join(build.state(), "gen", edition) if edition else build.state("gen"),
+                              globals_file)
+        plan.names_by_edition[edition] = [g["names"] for g in rows]
+        plan.attach_lists.update(attach_lists(rows, found.content, found.cache, top))
+        plan.rows += rows
     if cfg.redirects:
-        redirects_dir = bd.redirects
-        stem = bd.state("redirects")
-        generators.append({
-            "sources": [spell(cfg.redirects, top)], "names": spell(stem + ".names", top),
-            "depfile": spell(stem + ".d", top), "log": spell(stem + ".log", top),
-            "globals": spell(globals_files[editions[0]], top),
-            "outputs": [spell(os.path.join(redirects_dir, o), top) for o in redirect_outputs],
-            "extra": ["--kind", "redirects", "--out", spell(redirects_dir, top),
-                      "--globals", spell(globals_files[editions[0]], top)],
-        })
-    generate_args = ["--srcdir", spell(srcdir, top), "--root", spell(root, top)]
-    if cfg.templates:
-        generate_args += ["--templates", spell(cfg.templates, top)]
+        plan.rows.append(redirects_row(s, found, plan.globals_files[s.editions[0]]))
+    return plan
 
-    configure_args = ["--source", spell(srcdir, top)]
-    if args.config:
-        configure_args += ["--config", spell(args.config, top)]
-    if args.build_dir:
-        configure_args += ["--build-dir", spell(args.build_dir, top)]
-    if args.ci:
-        configure_args.append("--ci")
 
-    setup = variant_setup(cfg, top, srcdir, all_variants, globals_, locale_folders, gen_dirs,
-                          sorted(graph.used_generated), names_by_edition, catalog_outputs, locales_dir,
-                          [spell(sources_list, top), spell(conf_py, top), *absent])
-    attach_file = bd.state("attach.json")
-    if attach.write_map(attach_file, attach_map):
-        for own in setup.values():  # .docbuild is no input a depfile names: listed here
-            own["inputs"].append(spell(attach_file, top))
-            own["step_args"] = [*own["step_args"], "--attach", spell(attach_file, top)]
-    rows = format_rows(cfg, top, srcdir, build_dir, all_variants, setup)
-
-    redirects_dir = bd.redirects if cfg.redirects else None
-    dist, stage, publish = site.plan(cfg, {**values, "branch": globals_["branch"],
-                                           "version": globals_["version"]}, build_dir, redirects_dir,
-                                     all_variants)
-    stage_file = site.write_plans(meta, stage, publish)
-    stage_inputs = stage["inputs"] + [stage_file] + (
-        [bd.state("redirects.names")] if cfg.redirects else [])
-
-    help_file = bd.state("help.txt")
-    project_name = values.get("project") or os.path.basename(srcdir)
-    all_targets = [n for n in FORMATS if n in cfg.formats]
-    context = dict(
-        project=project_name,
-        build_dir=spell(build_dir, top),
-        python=sys.executable,
-        pool_depth=cfg.sphinx_pool_depth,
-        jobs=cfg.sphinx_jobs,
-        configure_args=configure_args,
-        sources_list=spell(sources_list, top),
-        regen_inputs=[spell(p, top) for p in regen_inputs],
-        absent_includes=absent,
-        conf_py=spell(conf_py, top),
-        # A source that disappears must make its edges dirty, not stop ninja.
-        may_vanish=list(dict.fromkeys([spell(p, top) for p in regen_inputs]
-                                      + [s for g in generators for s in g["sources"]]
-                                      + [i for c in catalog_edges for i in c["inputs"]])),
-        formats=rows,
-        aliases=aliases(rows),
-        catalogs=catalog_edges,
-        generators=generators,
-        generate_args=generate_args,
-        generate_limits=["--timeout", f"{cfg.timeout('generate')[0]:g}",
-                         "--idle", f"{cfg.timeout('generate')[1]:g}"],
-        all_targets=all_targets,
-        default_targets=cfg.default,
-        help_file=spell(help_file, top),
-        dist=[{**d, "out": spell(d["out"], top), "input": spell(d["input"], top),
-               "log": spell(bd.log(d["step"]), top),
-               "args": [spell(a, top) if os.path.isabs(a) else a for a in d["args"]]} for d in dist],
-        stage={"stamp": spell(bd.stamp("stage"), top), "log": spell(bd.log("stage"), top),
-               "plan": spell(stage_file, top), "inputs": [spell(p, top) for p in stage_inputs]},
-        publish_plan=spell(bd.state("publish.json"), top),
-        destinations=[{"name": n, "stamp": spell(bd.stamp(f"publish-{n}"), top),
-                       "log": spell(bd.log(f"publish-{n}"), top)}
-                      for n in publish["destinations"]],
-        default_destination=publish["default"],
-        build_dir_arg=spell(build_dir, top),
-        timing_trace=spell(bd.path("timing.json"), top),
-        timing_html=spell(bd.path("timing.html"), top),
-        images=[{"name": i["name"], "svg": spell(i["svg"], top), "spec": spell(i["spec"], top),
-                 "outputs": [spell(o, top) for o in i["outputs"]],
-                 "log": spell(bd.log(os.path.join("images", i["name"])), top)}
-                for i in image_edges],
-        image_template=spell(images.TEMPLATE, top),
-        overview=includes_overview and {
-            "outputs": [spell(o, top) for o in includes_overview["outputs"]],
-            "inputs": [spell(i, top) for i in includes_overview["inputs"]],
-            "args": ["--srcdir", spell(srcdir, top), "--skip", spell(build_dir, top),
-                     *(spell(o, top) for o in includes_overview["outputs"])],
-            "log": spell(bd.log("overview"), top)},
-        buildinfo=info and {"outputs": [spell(o, top) for o in info["outputs"]],
-                            "inputs": [spell(i, top) for i in info["inputs"]],
-                            "repo": spell(srcdir, top),
-                            "log": spell(bd.log("buildinfo"), top)},
-    )
-    text = render(cache_dir=bd.state("jinja"), **context)
-    # Before the regeneration edge's outputs, so that they are newer.
-    prewrite_names(generators, top)
-    # The sources list changes exactly when a document is added or removed:
-    # the Sphinx edges depend on it, so new pages appear without a manual step.
-    write_if_changed(sources_list, "".join(spell(p, top) + "\n" for p in sources)
-                     + "".join(f"missing include: {p}\n" for p in absent))
-    write_if_changed(help_file, help_text(cfg, project_name, all_variants))
-    write_if_changed(bd.state("steps.json"), json.dumps(
-        step_list(rows, build_dir, publish), indent=0))
-    write_if_changed(bd.state("catalogs.json"), json.dumps({
-        "languages": cfg.languages, "project": project_name, "version": globals_["version"],
-        "locale_dir": locale_folders[0],
-        "gettext_targets": [r["name"] for r in rows if r["format"] == "gettext"],
-        "gettext_dirs": [bd.output(r["name"]) for r in rows if r["format"] == "gettext"],
-    }, indent=1))
-    remove_stale(gen_dir, gen_dirs.values(), plan, bd.state("gen"), top,
-                 [g["names"] for g in generators])
-    write_if_changed(bd.state("graph.json"), json.dumps(graph.to_json()))
-    build_ninja = os.path.join(top, "build.ninja")
-    changed = write_if_changed(build_ninja, text)
-    if not changed and not args.regenerate:
-        # Run by hand: give build.ninja a fresh mtime (by rewriting it), so
-        # that it is newer than the inputs that changed since the last run and
-        # ninja does not run configure again.
-        write_atomic(build_ninja, text)
-    if not args.regenerate and os.path.exists(ninja_tool.log_path(top)):
-        ninja_tool.restat(top, "build.ninja", spell(sources_list, top))
+def redirects_row(s, found, globals_file):
+    top, redirects_dir = s.top, s.build.redirects
+    stem = s.build.state("redirects")
     return {
-        "srcdir": srcdir, "docs": len(project.docs), "changed": changed,
-        "conf_error": conf_error, "build_dir": build_dir, "context": context,
-        "left_out": stage["left_out"],
-        "unwatched": unwatched,
+        "sources": [spell(s.cfg.redirects, top)], "names": spell(stem + ".names", top),
+        "depfile": spell(stem + ".d", top), "log": spell(stem + ".log", top),
+        "globals": spell(globals_file, top),
+        "outputs": [spell(os.path.join(redirects_dir, o), top) for o in found.redirect_outputs],
+        "extra": ["--kind", "redirects", "--out", spell(redirects_dir, top),
+                  "--globals", spell(globals_file, top)],
     }
 
 
-def variant_setup(cfg, top, srcdir, all_variants, globals_, locale_folders, gen_dirs, used_generated,
-                  names_by_edition, catalog_outputs, locales_dir, common_inputs):
+def format_plan(s, found, generators, catalogs):
+    """The format rows: one per variant x format (see format_rows)."""
+    top = s.top
+    sources_list = s.build.state("sources.list")
+    common = [spell(sources_list, top), spell(os.path.join(s.srcdir, "conf.py"), top), *found.absent]
+    setup = variant_setup(s, VariantInputs(
+        common=common, used_generated=sorted(found.graph.used_generated), version=found.globals["version"],
+        names_by_edition=generators.names_by_edition, catalogs=catalogs))
+    if found.attach_map:
+        attach_file = s.build.state("attach.json")
+        for own in setup.values():  # .docbuild is no input a depfile names: listed here
+            own["inputs"].append(spell(attach_file, top))
+            own["step_args"] = [*own["step_args"], "--attach", spell(attach_file, top)]
+    return format_rows(s.cfg, top, s.srcdir, s.build.root, s.variants, setup)
+
+
+class VariantInputs(Record):
+    """What variant_setup adds to a variant's Sphinx steps: common (inputs of
+    every step), used_generated, version, names_by_edition, catalogs."""
+
+
+def variant_setup(s, given):
     """{suffix: what every Sphinx run of that variant shares} (see format_rows)."""
-    setup = {}
-    for v in all_variants:
-        gen = gen_dirs[v.edition]
-        spelled_gen, cut = spell(gen, top), len(srcdir) + 1
-        inputs = [*common_inputs, *(os.path.join(spelled_gen, p[cut:]) for p in used_generated)]
+    setup, top, cut = {}, s.top, len(s.srcdir) + 1
+    locale_folders = given.catalogs.locale_folders
+    for v in s.variants:
+        gen = s.gen_dirs[v.edition]
+        spelled_gen = spell(gen, top)
+        inputs = [*given.common, *(os.path.join(spelled_gen, p[cut:]) for p in given.used_generated)]
         options = [arg for tag in v.tags for arg in ("-t", tag)]
         settings = {}
         if v.exclude:
             settings["exclude"] = variants.exclude_patterns(v)
         if v.translated:
             options += ["-D", f"language={v.lang}"]
-            inputs += [spell(p, top) for p in catalog_outputs.get(v.lang, [])]
-            settings["locale_dirs"] = [os.path.join(locales_dir, str(i)) for i in range(len(locale_folders))]
-        if v.suffix or cfg.versions:
+            inputs += [spell(p, top) for p in given.catalogs.outputs.get(v.lang, [])]
+            settings["locale_dirs"] = [os.path.join(s.build.locales, str(i)) for i in range(len(locale_folders))]
+        if v.suffix or s.cfg.versions:
             # For templates: a version switcher, an edition or language menu.
-            settings["context"] = {"docbuild_version": globals_["version"],
-                                   "docbuild_versions": cfg.versions,
+            settings["context"] = {"docbuild_version": given.version,
+                                   "docbuild_versions": s.cfg.versions,
                                    "docbuild_edition": v.edition or "",
                                    "docbuild_language": v.lang or "",
                                    "docbuild_variant": v.suffix}
         setup[v.suffix] = {
-            "inputs": inputs, "order_only": names_by_edition[v.edition], "gen": gen,
+            "inputs": inputs, "order_only": given.names_by_edition[v.edition], "gen": gen,
             "options": options,
             "step_args": ["--variant", json.dumps(settings, sort_keys=True)] if settings else [],
         }
     return setup
+
+
+# --- Writing ---------------------------------------------------------------------
+
+def write(p):
+    """build.ninja and the files its steps read, each only when its bytes
+    change; then ninja's log learns build.ninja's new mtime."""
+    s, found, top, build = p.settings, p.sources, p.settings.top, p.settings.build
+    for path, text in [*p.generators.globals.items(), *p.generators.attach_lists.items()]:
+        write_if_changed(path, text)
+    attach.write_map(build.state("attach.json"), found.attach_map)
+    site.write_plans(build.state(), p.stage, p.publish)
+    context = render_context(p)
+    text = render(cache_dir=build.state("jinja"), **context)
+    # Before the regeneration edge's outputs, so that they are newer.
+    prewrite_names(p.generators.rows, top)
+    # The sources list changes exactly when a document is added or removed:
+    # the Sphinx edges depend on it, so new pages appear without a manual step.
+    sources_list = build.state("sources.list")
+    write_if_changed(sources_list, "".join(spell(f, top) + "\n" for f in found.sources)
+                     + "".join(f"missing include: {f}\n" for f in found.absent))
+    write_if_changed(build.state("help.txt"), help_text(s.cfg, context["project"], s.variants))
+    write_if_changed(build.state("steps.json"), json.dumps(step_list(p.rows, build.root, p.publish), indent=0))
+    write_if_changed(build.state("catalogs.json"), json.dumps(catalogs_file(p, context["project"]), indent=1))
+    remove_stale(build.gen, s.gen_dirs.values(), found.content, build.state("gen"), top,
+                 [g["names"] for g in p.generators.rows])
+    write_if_changed(build.state("graph.json"), json.dumps(found.graph.to_json()))
+    build_ninja = os.path.join(top, "build.ninja")
+    changed = write_if_changed(build_ninja, text)
+    if not changed and not s.args.regenerate:
+        # Run by hand: give build.ninja a fresh mtime (by rewriting it), so
+        # that it is newer than the inputs that changed since the last run and
+        # ninja does not run configure again.
+        write_atomic(build_ninja, text)
+    if not s.args.regenerate and os.path.exists(ninja_tool.log_path(top)):
+        ninja_tool.restat(top, "build.ninja", spell(sources_list, top))
+    return {
+        "srcdir": s.srcdir, "docs": len(found.project.docs), "changed": changed,
+        "conf_error": s.conf_error, "build_dir": build.root, "context": context,
+        "left_out": p.stage["left_out"], "unwatched": p.regen.unwatched,
+    }
+
+
+def catalogs_file(p, project_name):
+    """What `docbuild catalogs update` reads."""
+    rows = [r for r in p.rows if r["format"] == "gettext"]
+    return {"languages": p.settings.cfg.languages, "project": project_name,
+            "version": p.sources.globals["version"], "locale_dir": p.catalogs.locale_folders[0],
+            "gettext_targets": [r["name"] for r in rows],
+            "gettext_dirs": [p.settings.build.output(r["name"]) for r in rows]}
+
+
+def configure_args(s):
+    """The command line the regeneration edge runs configure with."""
+    top, args = s.top, s.args
+    out = ["--source", spell(s.srcdir, top)]
+    if args.config:
+        out += ["--config", spell(args.config, top)]
+    if args.build_dir:
+        out += ["--build-dir", spell(args.build_dir, top)]
+    if args.ci:
+        out.append("--ci")
+    return out
+
+
+def render_context(p):
+    """The values build.ninja.in is rendered with: every path spelled."""
+    s, found, top, build, cfg = p.settings, p.sources, p.settings.top, p.settings.build, p.settings.cfg
+    generators, rows = p.generators.rows, p.rows
+    regen_inputs = [spell(f, top) for f in p.regen.inputs]
+    generate_args = ["--srcdir", spell(s.srcdir, top), "--root", spell(s.root, top)]
+    if cfg.templates:
+        generate_args += ["--templates", spell(cfg.templates, top)]
+    return dict(
+        project=s.values.get("project") or os.path.basename(s.srcdir),
+        build_dir=spell(build.root, top),
+        python=sys.executable,
+        pool_depth=cfg.sphinx_pool_depth,
+        jobs=cfg.sphinx_jobs,
+        configure_args=configure_args(s),
+        sources_list=spell(build.state("sources.list"), top),
+        regen_inputs=regen_inputs,
+        absent_includes=found.absent,
+        conf_py=spell(os.path.join(s.srcdir, "conf.py"), top),
+        # A source that disappears must make its edges dirty, not stop ninja.
+        may_vanish=list(dict.fromkeys(regen_inputs + [f for g in generators for f in g["sources"]]
+                                      + [i for c in p.catalogs.edges for i in c["inputs"]])),
+        formats=rows,
+        aliases=aliases(rows),
+        catalogs=p.catalogs.edges,
+        generators=generators,
+        generate_args=generate_args,
+        generate_limits=["--timeout", f"{cfg.timeout('generate')[0]:g}",
+                         "--idle", f"{cfg.timeout('generate')[1]:g}"],
+        all_targets=[n for n in FORMATS if n in cfg.formats],
+        default_targets=cfg.default,
+        help_file=spell(build.state("help.txt"), top),
+        **site_context(p),
+        **giza_context(p),
+    )
+
+
+def site_context(p):
+    """The downloads, stage and publish edges, and the timing report's files."""
+    top, build, publish = p.settings.top, p.settings.build, p.publish
+    stage_inputs = p.stage["inputs"] + [build.state("stage.json")] + (
+        [build.state("redirects.names")] if p.settings.cfg.redirects else [])
+    return dict(
+        dist=[{**d, "out": spell(d["out"], top), "input": spell(d["input"], top),
+               "log": spell(build.log(d["step"]), top),
+               "args": [spell(a, top) if os.path.isabs(a) else a for a in d["args"]]} for d in p.dist],
+        stage={"stamp": spell(build.stamp("stage"), top), "log": spell(build.log("stage"), top),
+               "plan": spell(build.state("stage.json"), top), "inputs": [spell(f, top) for f in stage_inputs]},
+        publish_plan=spell(build.state("publish.json"), top),
+        destinations=[{"name": n, "stamp": spell(build.stamp(f"publish-{n}"), top),
+                       "log": spell(build.log(f"publish-{n}"), top)}
+                      for n in publish["destinations"]],
+        default_destination=publish["default"],
+        build_dir_arg=spell(build.root, top),
+        timing_trace=spell(build.path("timing.json"), top),
+        timing_html=spell(build.path("timing.html"), top),
+    )
+
+
+def giza_context(p):
+    """The edges of giza's generated files: images, the overview, the commit hash."""
+    s, found, top, build = p.settings, p.sources, p.settings.top, p.settings.build
+    info, includes_overview = found.info, found.overview
+    return dict(
+        images=[{"name": i["name"], "svg": spell(i["svg"], top), "spec": spell(i["spec"], top),
+                 "outputs": [spell(o, top) for o in i["outputs"]],
+                 "log": spell(build.log(os.path.join("images", i["name"])), top)}
+                for i in found.image_edges],
+        image_template=spell(images.TEMPLATE, top),
+        overview=includes_overview and {
+            "outputs": [spell(o, top) for o in includes_overview["outputs"]],
+            "inputs": [spell(i, top) for i in includes_overview["inputs"]],
+            "args": ["--srcdir", spell(s.srcdir, top), "--skip", spell(build.root, top),
+                     *(spell(o, top) for o in includes_overview["outputs"])],
+            "log": spell(build.log("overview"), top)},
+        buildinfo=info and {"outputs": [spell(o, top) for o in info["outputs"]],
+                            "inputs": [spell(i, top) for i in info["inputs"]],
+                            "repo": spell(s.srcdir, top),
+                            "log": spell(build.log("buildinfo"), top)},
+    )
 
 
 def main(argv=None, prog="python configure.py"):
