@@ -11,13 +11,12 @@ import json
 import os
 import types
 
-from docbuild.config import STAGEABLE
 from docbuild.errors import UserError
+from docbuild.formats import FORMATS, STAGEABLE
 from docbuild.paths import COMPONENT_RULES, BuildDir, component_problem, write_if_changed
 
 # Where each format goes in the stage tree unless `stage: layout:` says otherwise.
-LAYOUT = {"html": ".", "dirhtml": ".", "singlehtml": "single", "json": "json",
-          "epub": "{name}.epub", "latexpdf": "{name}.pdf", "man": "{name}-man.tar.gz"}
+LAYOUT = {name: FORMATS[name].layout for name in STAGEABLE}
 
 
 def expand(text, values, where=None, what="a stage setting"):
@@ -121,7 +120,6 @@ def plan(cfg, values, build_dir, redirects_dir=None, all_variants=None):
                         where=where["dir"], hint="`stage: dir` must be a folder below the build dir")
     # The stage may not be (in) a folder the build writes itself.
     first = os.path.relpath(root, build_dir).split(os.sep)[0]
-    from docbuild.formats import FORMATS
     outputs = {target(f, v) for f in [*FORMATS, "read"] for v in all_variants}
     if BuildDir(build_dir).reserved(first, outputs | set(FORMATS)):
         raise UserError(f"the stage dir {root} is inside {first}/, which the build writes itself",
@@ -175,8 +173,6 @@ def default_formats(cfg):
     listing a format in `stage: formats` makes it required.  Notes for the
     formats left out: [(format, tool, Debian packages)]."""
     import shutil
-
-    from docbuild.formats import FORMATS
 
     formats, left_out = [], []
     for name in STAGEABLE:
