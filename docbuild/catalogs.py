@@ -21,7 +21,7 @@ import io
 import os
 import sys
 
-from docbuild.errors import UserError, report
+from docbuild.errors import entry_point
 from docbuild.paths import read_plan, write_if_changed
 
 
@@ -107,18 +107,25 @@ def update(plan):
     return 0
 
 
-def update_main(argv):
-    p = argparse.ArgumentParser(prog="python -m docbuild catalogs update",
+def catalogs_main(argv, prog="python -m docbuild catalogs"):
+    """`catalogs update`: the one subcommand a user runs (`compile` is a step's)."""
+    if argv[:1] != ["update"]:
+        print(f"usage: {prog} update [--build-dir DIR] [--no-build]\n\n"
+              "Build the gettext target, then merge the messages into each language's .po files.",
+              file=sys.stderr if argv[:1] not in (["-h"], ["--help"]) else sys.stdout)
+        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
+    return update_main(argv[1:], prog=f"{prog} update")
+
+
+@entry_point
+def update_main(argv, prog="python -m docbuild catalogs update"):
+    p = argparse.ArgumentParser(prog=prog,
                                 description="Extract the messages (ninja gettext) and merge them "
                                             "into each configured language's .po files.")
     p.add_argument("--build-dir", default="build", help="the build dir configure used (default: build)")
     p.add_argument("--no-build", action="store_true", help="do not run `ninja gettext` first")
     args = p.parse_args(argv)
-    try:
-        plan = read_plan(args.build_dir, "catalogs.json")
-    except UserError as exc:
-        report(exc)
-        return 1
+    plan = read_plan(args.build_dir, "catalogs.json")
     if not plan["languages"]:
         print("docbuild: error: no `languages:` in docbuild.yaml, so there are no catalogs to update",
               file=sys.stderr)

@@ -14,7 +14,7 @@ import types
 
 from docbuild import config as config_mod
 from docbuild import attach, buildinfo, content, images, ninja_tool, overview, site, sphinxconf, variants
-from docbuild.errors import UserError, UserErrors, _short, report
+from docbuild.errors import UserError, UserErrors, _short, entry_point
 from docbuild.formats import EDGE_ORDER, FORMATS, SHARED_READ
 from docbuild.graph import Graph, as_warning
 from docbuild.kinds import kind_of
@@ -923,13 +923,10 @@ def giza_context(p):
     )
 
 
+@entry_point
 def main(argv=None, prog="python configure.py"):
     args = parser(prog).parse_args(argv)
-    try:
-        result = configure(args)
-    except UserError as exc:
-        report(exc)
-        return 1
+    result = configure(args)
     if "matrix" in result:
         print(json.dumps({"target": result["matrix"]}))
         return 0

@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 
-from docbuild.errors import UserError, report
+from docbuild.errors import UserError, entry_point
 from docbuild.paths import read_plan, write_atomic
 from docbuild.stage import same_bytes, tree_files, write_error
 
@@ -359,8 +359,9 @@ def run(args):
         publish_rsync(stage, dest["rsync"], args.dry_run)
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m docbuild publish",
+@entry_point
+def main(argv=None, prog="python -m docbuild publish"):
+    p = argparse.ArgumentParser(prog=prog,
                                 description="Publish the staged site (see `ninja publish`).")
     p.add_argument("--to", metavar="NAME", help="the destination (default: the first configured)")
     p.add_argument("--dry-run", action="store_true", help="list what would change; change nothing")
@@ -369,9 +370,6 @@ def main(argv=None):
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     try:
         run(args)
-    except UserError as exc:
-        report(exc)
-        return 1
     except OSError as exc:  # one not met above: still one line, not a traceback
         print(f"docbuild: {write_error(exc, exc.filename2 or exc.filename or 'the destination')}",
               file=sys.stderr)

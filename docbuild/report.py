@@ -20,8 +20,7 @@ import subprocess
 import sys
 from xml.sax.saxutils import escape, quoteattr
 
-from docbuild import errors
-from docbuild.errors import UserError
+from docbuild.errors import entry_point
 from docbuild.ninja_tool import call, last_durations, ninja_binary
 from docbuild.paths import BuildDir, write_if_changed
 
@@ -145,10 +144,11 @@ def annotation(w):
     return f"::{kind} {','.join(where)}::{data(w['message'])}" if where else f"::{kind}::{data(w['message'])}"
 
 
-def report_main(argv):
+@entry_point
+def report_main(argv, prog="python -m docbuild report"):
     import argparse
 
-    p = argparse.ArgumentParser(prog="python -m docbuild report",
+    p = argparse.ArgumentParser(prog=prog,
                                 description="Write build/report.json and build/junit.xml; "
                                             "print the warnings of the last build.")
     p.add_argument("--build-dir", default="build")
@@ -161,9 +161,6 @@ def report_main(argv):
     try:
         reached = reached_stamps(args.targets, top) if args.targets else None
         report = collect(build_dir, top, reached)
-    except UserError as exc:  # a .ninja_log this cannot read
-        errors.report(exc)
-        return 1
     except FileNotFoundError:
         print(f"docbuild: error: no build in {args.build_dir}\n  hint: run configure and ninja first",
               file=sys.stderr)
@@ -195,25 +192,20 @@ def report_main(argv):
     return 1 if failed or (args.ci and report["warnings"]) else 0
 
 
-def ci_main(argv):
+def ci_main(argv, prog="python -m docbuild ci"):
     """Every target attempted even when one fails, then the gate."""
-    if "-h" in argv or "--help" in argv:
-        print("usage: python -m docbuild ci [--build-dir DIR] [TARGET...]\n\n"
-              "Run ninja -k 0 TARGET... (default: all), then `python -m docbuild report --ci`.")
-        return 0
-    build_dir = "build"
-    if "--build-dir" in argv:
-        i = argv.index("--build-dir")
-        if i + 1 >= len(argv):
-            print("docbuild: error: --build-dir needs a folder", file=sys.stderr)
-            return 2
-        build_dir = argv[i + 1]
-        argv = argv[:i] + argv[i + 2:]
-    targets = argv or ["all"]
+    import argparse
+
+    p = argparse.ArgumentParser(prog=prog, description="Run ninja -k 0 TARGET... (default: all), "
+                                "then `report --ci TARGET...`.")
+    p.add_argument("--build-dir", default="build", help="the build dir configure used (default: build)")
+    p.add_argument("targets", nargs="*", metavar="TARGET", help="ninja targets (default: all)")
+    args = p.parse_args(argv)  # an unknown option is an error, not one of ninja's
+    targets = args.targets or ["all"]
     code = call(["-k", "0", *targets])
     # The gate covers the steps these targets reach, not an old failure of
     # a step that was not asked for.
-    gate = report_main(["--build-dir", build_dir, "--ci", *targets])
+    gate = report_main(["--build-dir", args.build_dir, "--ci", *targets])
     return code or gate
 
 

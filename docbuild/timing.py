@@ -33,8 +33,9 @@ a missing, unknown or empty log).
 import os
 import sys
 
-from docbuild.errors import UserError, report
+from docbuild.errors import UserError, entry_point
 from docbuild.ninja_tool import LOG, ninja_binary, read_log  # noqa: F401 (read_log: tests use timing's)
+
 ARGS_LIMIT = 100_000  # bytes of paths per ninja invocation
 
 
@@ -566,6 +567,7 @@ def _write(path, text):
         raise UserError(f"cannot write: {exc.strerror}", where=path)
 
 
+@entry_point
 def main(argv=None, prog="python -m docbuild.timing"):
     import argparse
 
@@ -589,28 +591,24 @@ def main(argv=None, prog="python -m docbuild.timing"):
         args.ninja_file = os.path.join(os.path.dirname(args.log), "build.ninja")
     manifest = os.path.normpath(os.path.relpath(os.path.abspath(args.ninja_file),
                                                 os.path.dirname(os.path.abspath(args.log))))
+    build = load(args.log, manifest, set(args.exclude))
+    graph_error = None
     try:
-        build = load(args.log, manifest, set(args.exclude))
-        graph_error = None
-        try:
-            inputs_of = read_graph([o for s in build.steps for o in s.outputs], args.ninja_file)
-            path = critical_path(build.steps, step_dependencies(build.steps, inputs_of, manifest))
-        except NoGraph as exc:
-            graph_error, path = str(exc), []
-        origin = min(s.start for s in build.steps)
-        print(text_report(build, args.top, path, graph_error, args.log, origin))
-        if args.trace:
-            import json
-            trace = chrome_trace(build, path)
-            events = ",\n".join(json.dumps(e) for e in trace["traceEvents"])
-            _write(args.trace, f'{{"displayTimeUnit": "ms", "traceEvents": [\n{events}\n]}}\n')
-            print(f"\ntrace: {args.trace} (open in https://ui.perfetto.dev or chrome://tracing)")
-        if args.html:
-            _write(args.html, html_report(build, path, args.top, args.log, graph_error))
-            print(("" if args.trace else "\n") + f"timeline: {args.html}")
-    except UserError as exc:
-        report(exc)
-        return 1
+        inputs_of = read_graph([o for s in build.steps for o in s.outputs], args.ninja_file)
+        path = critical_path(build.steps, step_dependencies(build.steps, inputs_of, manifest))
+    except NoGraph as exc:
+        graph_error, path = str(exc), []
+    origin = min(s.start for s in build.steps)
+    print(text_report(build, args.top, path, graph_error, args.log, origin))
+    if args.trace:
+        import json
+        trace = chrome_trace(build, path)
+        events = ",\n".join(json.dumps(e) for e in trace["traceEvents"])
+        _write(args.trace, f'{{"displayTimeUnit": "ms", "traceEvents": [\n{events}\n]}}\n')
+        print(f"\ntrace: {args.trace} (open in https://ui.perfetto.dev or chrome://tracing)")
+    if args.html:
+        _write(args.html, html_report(build, path, args.top, args.log, graph_error))
+        print(("" if args.trace else "\n") + f"timeline: {args.html}")
     return 0
 
 
