@@ -178,7 +178,7 @@ def prepare(kind, docs, sources=None):
 
 
 def prepare_steps(docs, sources=None):
-    """Steps numbered, ordered and titled as giza 0.5 did (giza-formats.md section 2).
+    """Steps numbered, ordered and titled as giza 0.5 did (docs/content.rst, content-steps).
 
     A step without `stepnum` is numbered one more than the step written
     before it (the first: 1); the steps are then put in number order, ties

@@ -1,7 +1,7 @@
 """ninja, and the one file of ninja's that docbuild reads: `.ninja_log`.
 
-The binary is the PyPI wheel's (see shared facts: two ninja versions on one
-build dir rebuild everything).  The log is read here and nowhere else: by
+The binary is the PyPI wheel's: two ninja versions on one build dir rebuild
+everything (docs/troubleshooting.rst, two-ninjas).  The log is read here and nowhere else: by
 timing, report, configure's restat and the benchmarks, so that all of them
 accept the same versions and the same lines.
 
@@ -137,7 +137,7 @@ def restat(top, manifest, also):
     """After configure ran by hand, record the new mtimes in ninja's log.
 
     Otherwise ninja believes the regeneration edge is out of date and runs
-    configure once more on the next build (see shared/ninja-sphinx-facts).
+    configure once more on the next build (docs/graph.rst, regeneration-edge).
     `ninja -t restat` records `manifest`'s fresh mtime; `also` (the sources
     list) is rewritten only when it changed (the Sphinx edges depend on it),
     so its entry gets the manifest's entry, appended: both outputs are as new
