@@ -479,31 +479,11 @@ def load_cache(path):
         return {}
 
 
-@entry_point
-def main(argv=None):
-    args = parse(sys.argv[1:] if argv is None else argv)
-    top = os.getcwd()
-    srcdir = os.path.abspath(args.srcdir)
-    values = {}
-    if args.globals:
-        with open(args.globals, encoding="utf-8") as f:
-            values = json.load(f)
-    project = content.Project(srcdir, args.root or os.path.dirname(srcdir), values)
-    cache_dir = os.path.join(os.path.dirname(os.path.abspath(args.names)), "jinja") if args.names else None
-    env = environment(args.templates, cache_dir)
-    # A group is rerun when any of its files changed; per source, this cache
-    # (the stat of everything it read, and its outputs) skips the others.
-    cache_file = args.names + ".cache.json" if args.names else None
-    settings = [__version__, content.CHECKS, srcdir, args.root, args.gen, args.out, args.kind,
-                args.templates, args.globals]
-    cache = load_cache(cache_file) if cache_file else {}
-    cache = cache.get("files", {}) if cache.get("settings") == settings else {}
-    next_cache = {}
-    common = {os.path.abspath(args.globals)} if args.globals else set()
-    if args.templates:  # a template added to the override folder changes its mtime
-        common.add(os.path.abspath(args.templates))
-    # Render everything first: an error in any file leaves every output as it was.
-    written, deps = {}, set(common)
+def render_all(args, project, env, cache, common):
+    """(written, deps, next cache) of the files given: written maps each output
+    to (its source, its text, or None when unchanged); deps is every file read."""
+    top, srcdir = os.getcwd(), project.srcdir
+    written, deps, next_cache = {}, set(common), {}
     for name in args.files:
         source = os.path.abspath(name)
         if not os.path.exists(source):
@@ -538,6 +518,33 @@ def main(argv=None):
         next_cache[spelled] = {"read": stats(sorted(read)), "attach": found,
                                "outputs": sorted(spell(os.path.join(folder, rel), top)
                                                  for rel in outputs)}
+    return written, deps, next_cache
+
+
+@entry_point
+def main(argv=None):
+    args = parse(sys.argv[1:] if argv is None else argv)
+    top = os.getcwd()
+    srcdir = os.path.abspath(args.srcdir)
+    values = {}
+    if args.globals:
+        with open(args.globals, encoding="utf-8") as f:
+            values = json.load(f)
+    project = content.Project(srcdir, args.root or os.path.dirname(srcdir), values)
+    cache_dir = os.path.join(os.path.dirname(os.path.abspath(args.names)), "jinja") if args.names else None
+    env = environment(args.templates, cache_dir)
+    # A group is rerun when any of its files changed; per source, this cache
+    # (the stat of everything it read, and its outputs) skips the others.
+    cache_file = args.names + ".cache.json" if args.names else None
+    settings = [__version__, content.CHECKS, srcdir, args.root, args.gen, args.out, args.kind,
+                args.templates, args.globals]
+    cache = load_cache(cache_file) if cache_file else {}
+    cache = cache.get("files", {}) if cache.get("settings") == settings else {}
+    common = {os.path.abspath(args.globals)} if args.globals else set()
+    if args.templates:  # a template added to the override folder changes its mtime
+        common.add(os.path.abspath(args.templates))
+    # Render everything first: an error in any file leaves every output as it was.
+    written, deps, next_cache = render_all(args, project, env, cache, common)
     for path, (_, text) in written.items():
         if text is not None:
             write_if_changed(path, text)
