@@ -101,6 +101,9 @@ def parse(argv):
     return opts, extra
 
 
+OWN = "docbuild-"  # each doctree dir's own memory (sphinx_ext, sphinx_xrefs ...): never copied
+
+
 def sync_doctrees(source, target):
     """Make `target` a copy of the shared doctree dir, copying only what changed.
 
@@ -110,12 +113,10 @@ def sync_doctrees(source, target):
     """
     import shutil
 
-    keep = {"docbuild-reread.json", "docbuild-pending.json", "docbuild-state.json",
-            "docbuild-warnings.json"}  # each dir's own memory
     wanted, copied = set(), []
     for root, _, files in os.walk(source):
         for name in files:
-            if name in keep:
+            if name.startswith(OWN):
                 continue
             src = os.path.join(root, name)
             rel = os.path.relpath(src, source)
@@ -143,7 +144,7 @@ def sync_doctrees(source, target):
     for root, _, files in os.walk(target):
         for name in files:
             rel = os.path.relpath(os.path.join(root, name), target)
-            if rel not in wanted and name not in keep:
+            if rel not in wanted and not name.startswith(OWN):
                 os.unlink(os.path.join(root, name))
     return [rel[:-len(".doctree")].replace(os.sep, "/") for rel in copied if rel.endswith(".doctree")]
 
