@@ -30,7 +30,9 @@ def digests(env, navigation):
         if not entry:
             continue
         parents = [p for p in (modname.rsplit(".", i)[0] for i in range(1, modname.count(".") + 1)) if p in names]
-        found[modname] = hashlib.sha1(repr((entry, parents, navigation)).encode()).hexdigest()[:16]
+        code, tags, used, refname = entry
+        made_of = (code, sorted(tags.items()), sorted(used.items()), refname, parents, navigation)
+        found[modname] = hashlib.sha1(repr(made_of).encode()).hexdigest()[:16]
     return found
 
 
