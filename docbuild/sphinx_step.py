@@ -19,6 +19,7 @@ import os
 import sys
 
 from docbuild import sphinx_ext
+from docbuild.paths import working_folder_last
 
 FULL = (errno.ENOSPC, errno.EDQUOT)
 
@@ -163,6 +164,7 @@ def main(argv=None):
                 raise
             return full_disk(exc.filename2 or exc.filename or opts["doctreedir"], None)
         sphinx_ext.note_pending(opts["doctreedir"], updated)
+    working_folder_last()
     sphinx_ext.SETTINGS.update(opts, top=os.getcwd())
     # The log is a file, read by people and by docbuild: one line per item.
     # Where CI=true or FORCE_COLOR is set, Sphinx thinks it writes to a
