@@ -127,9 +127,11 @@ class References:
             with open(self.path(app), encoding="utf-8") as f:
                 before = json.load(f)
         except (OSError, ValueError):
-            return []  # nothing known: a first build writes every page anyway
+            before = None
         if not isinstance(before, dict):
-            return []
+            # Nothing known (a first build writes every page anyway; pages
+            # written by an older docbuild may hold old link texts).
+            return sorted(d for d, keys in notes.items() if keys and d in env.found_docs)
         changed = {k for k in wanted if before.get(k) != self.now.get(k)}
         return sorted(d for d, keys in notes.items() if d in env.found_docs and changed.intersection(keys))
 
