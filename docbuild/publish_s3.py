@@ -93,10 +93,11 @@ def sha256(path):
 def staged(stage, plan, dest):
     """{relative path: what its object must be} for every file to publish."""
     redirects, skip = {}, set()
-    if plan.get("redirects") and os.path.isfile(plan["redirects"]["table"]):
-        with open(plan["redirects"]["table"], encoding="utf-8") as f:
-            redirects = json.load(f)
+    if plan.get("redirects"):
         skip = set(plan["redirects"]["rules"])  # .htaccess, nginx.conf: for web servers only
+        if os.path.isfile(plan["redirects"]["table"]):
+            with open(plan["redirects"]["table"], encoding="utf-8") as f:
+                redirects = json.load(f)
     wanted = {}
     for rel in tree_files(stage):
         rel = rel.replace(os.sep, "/")

@@ -74,7 +74,7 @@ def location(value):
         parts.pop()
     for part in parts:
         if part in ("", ".", ".."):
-            raise BadValue(f"the prefix {prefix!r} has a {part or 'empty'!r} part",
+            raise BadValue(f"the prefix {prefix!r} has " + (f"a {part!r} part" if part else "an empty part"),
                            hint="no //, /./ or /../ in a prefix; write it like s3://bucket/manual/2.1/")
     prefix = "".join(part + "/" for part in parts)
     if len(prefix.encode("utf-8")) > 512:
@@ -88,9 +88,11 @@ def endpoint(value):
     if split.scheme not in ("http", "https") or not split.hostname or " " in value:
         raise BadValue(f"`endpoint` {value!r} must be an http:// or https:// address with a host",
                        hint="for example https://s3.eu-central-1.amazonaws.com or http://127.0.0.1:8333")
-    if "@" in split.netloc or split.query or split.fragment or "?" in value or "#" in value:
-        raise BadValue(f"`endpoint` {value!r} must not hold user@, ? or #",
-                       hint=CREDENTIALS_HINT)
+    if "@" in split.netloc:  # not echoed: what stands before @ may be a secret
+        raise BadValue("`endpoint` must not hold user@ or user:password@", hint=CREDENTIALS_HINT)
+    if split.query or split.fragment or "?" in value or "#" in value:
+        raise BadValue(f"`endpoint` {value!r} must not hold ? or #",
+                       hint="give the address of the S3 service only, such as https://s3.example.com")
     try:
         split.port
     except ValueError:

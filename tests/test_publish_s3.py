@@ -312,7 +312,9 @@ def test_bad_credentials_bucket_or_endpoint_fail_in_one_line_naming_the_destinat
     site.configure()
     cases = [(["--to", "live"], {"AWS_SECRET_ACCESS_KEY": "wrong"}, "the server refused the credentials"),
              (["--to", "nobucket"], {}, "the bucket 'no-such-bucket-here' does not exist"),
-             (["--to", "nowhere"], {}, f"cannot reach http://127.0.0.1:{closed}")]
+             (["--to", "nowhere"], {}, f"cannot reach http://127.0.0.1:{closed}"),
+             (["--to", "live"], {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""},
+              "no AWS credentials found")]
     for args, env, message in cases:
         result = s3_publish(site, *args, check=False, env=env)
         errors = [line for line in result.stderr.splitlines() if line.startswith("docbuild:")]
@@ -356,12 +358,12 @@ publish:
     result = project.configure(check=False)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     for line, text in ((3, "'Bad_Bucket' is not a bucket name"), (4, "has a '..' part"),
-                       (7, "must not hold user@"), (8, "'us east' is not a region name"),
+                       (7, "`endpoint` must not hold user@"), (8, "'us east' is not a region name"),
                        (9, "must be one line of printable ASCII"),
                        (10, "unknown key 'secret_access_key'"), (11, "is not an s3:// address")):
         assert f"docbuild.yaml:{line}: error: destination" in result.stderr and text in result.stderr, \
             (line, text, result.stderr)
         assert any(f"docbuild.yaml:{line}:" in l and text in l for l in result.stderr.splitlines()), \
             (line, text, result.stderr)
-    assert "never from docbuild.yaml" in result.stderr
+    assert "never from docbuild.yaml" in result.stderr and "pw@" not in result.stderr
     assert not os.path.exists(project.path("build.ninja"))
