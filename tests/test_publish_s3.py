@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -92,6 +93,59 @@ def server(tmp_path_factory):
         for port in ports:  # the unix sockets it leaves beside its ports
             for path in glob.glob(f"/tmp/seaweedfs-*-{port}.sock"):
                 os.unlink(path)
+
+
+class Recorder:
+    """A TCP proxy in front of the server that keeps the bytes each client
+    connection sent: what reached the server, for a header it does not keep."""
+
+    def __init__(self, endpoint):
+        self.upstream = int(endpoint.rsplit(":", 1)[1])
+        self.connections = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.endpoint = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                client_side, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            server_side = socket.create_connection(("127.0.0.1", self.upstream))
+            sent = bytearray()
+            self.connections.append(sent)
+            threading.Thread(target=self.pump, args=(client_side, server_side, sent), daemon=True).start()
+            threading.Thread(target=self.pump, args=(server_side, client_side, None), daemon=True).start()
+
+    @staticmethod
+    def pump(source, sink, record):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                if record is not None:
+                    record += data
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (sink, source):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def request_head(self, method, path):
+        """The headers of the first `METHOD PATH` request the server got, lower-cased."""
+        for sent in self.connections:
+            at = bytes(sent).find(f"{method} {path} HTTP/1.1\r\n".encode())
+            if at >= 0:
+                head = bytes(sent[at:]).split(b"\r\n\r\n", 1)[0].decode("latin-1")
+                return dict((k.lower(), v.strip()) for k, _, v in
+                            (line.partition(":") for line in head.split("\r\n")[1:]))
+        raise AssertionError(f"no {method} {path} was sent")
 
 
 BASE_YAML = """\
@@ -241,7 +295,11 @@ def test_content_types_cache_control_and_redirects_read_back(site):
     for name, body in extra.items():
         with open(stage(site, name), "wb") as f:
             f.write(body)
+    recorder = Recorder(site.endpoint)  # SeaweedFS does not keep x-amz-website-redirect-location
+    write_yaml(site, read(os.path.join(site.src, "docbuild.yaml")).decode().replace(
+        site.endpoint, recorder.endpoint))
     site.ninja("publish", env=AWS_ENV)
+    recorder.listener.close()
     expected = {"index.html": "text/html; charset=utf-8", "_static/basic.css": "text/css; charset=utf-8",
                 "searchindex.js": "text/javascript; charset=utf-8", "data.json": "application/json",
                 "logo.svg": "image/svg+xml", "font.woff2": "font/woff2", "book.pdf": "application/pdf",
@@ -260,8 +318,14 @@ def test_content_types_cache_control_and_redirects_read_back(site):
     assert ".htaccess" not in stored and "nginx.conf" not in stored  # web server rules stay home
     assert stored["old.html"] == read(stage(site, "old.html")) and b"/intro.html" in stored["old.html"]
     assert b"https://example.com/x" in stored["away/index.html"]
-    # Each redirect object is sent with its target as x-amz-website-redirect-location;
-    # SeaweedFS does not keep that header, so docbuild's manifest is where it reads back.
+    # Each redirect object is sent with its target as x-amz-website-redirect-location
+    # (S3's website endpoint answers it with a redirect), and no other object is.
+    bucket_path = f"/{site.bucket}/{site.prefix}"
+    assert recorder.request_head("PUT", bucket_path + "old.html")[
+        "x-amz-website-redirect-location"] == "/intro.html"
+    assert recorder.request_head("PUT", bucket_path + "away/index.html")[
+        "x-amz-website-redirect-location"] == "https://example.com/x"
+    assert "x-amz-website-redirect-location" not in recorder.request_head("PUT", bucket_path + "intro.html")
     manifest = json.loads(stored[".docbuild-manifest.json"])["objects"]
     assert manifest["old.html"]["redirect"] == "/intro.html"
     assert manifest["away/index.html"]["redirect"] == "https://example.com/x"
