@@ -99,9 +99,12 @@ class Recorder:
     """A TCP proxy in front of the server that keeps the bytes each client
     connection sent: what reached the server, for a header it does not keep."""
 
-    def __init__(self, endpoint):
+    def __init__(self, endpoint, cut=None):
         self.upstream = int(endpoint.rsplit(":", 1)[1])
-        self.connections = []
+        self.connections, self.sockets = [], []
+        # (marker, n): once n requests holding the marker were sent, the network is
+        # gone: every connection is cut and new ones are refused.
+        self.cut = cut
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.endpoint = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         threading.Thread(target=self.accept, daemon=True).start()
@@ -113,13 +116,13 @@ class Recorder:
             except OSError:  # closed
                 return
             server_side = socket.create_connection(("127.0.0.1", self.upstream))
+            self.sockets += [client_side, server_side]
             sent = bytearray()
             self.connections.append(sent)
             threading.Thread(target=self.pump, args=(client_side, server_side, sent), daemon=True).start()
             threading.Thread(target=self.pump, args=(server_side, client_side, None), daemon=True).start()
 
-    @staticmethod
-    def pump(source, sink, record):
+    def pump(self, source, sink, record):
         try:
             while True:
                 data = source.recv(65536)
@@ -127,6 +130,9 @@ class Recorder:
                     break
                 if record is not None:
                     record += data
+                    if self.cut and sum(bytes(c).count(self.cut[0]) for c in self.connections) >= self.cut[1]:
+                        self.close()
+                        break
                 sink.sendall(data)
         except OSError:
             pass
@@ -136,6 +142,14 @@ class Recorder:
                     s.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+
+    def close(self):
+        self.listener.close()
+        for s in self.sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def request_head(self, method, path):
         """The headers of the first `METHOD PATH` request the server got, lower-cased."""
@@ -299,7 +313,7 @@ def test_content_types_cache_control_and_redirects_read_back(site):
     write_yaml(site, read(os.path.join(site.src, "docbuild.yaml")).decode().replace(
         site.endpoint, recorder.endpoint))
     site.ninja("publish", env=AWS_ENV)
-    recorder.listener.close()
+    recorder.close()
     expected = {"index.html": "text/html; charset=utf-8", "_static/basic.css": "text/css; charset=utf-8",
                 "searchindex.js": "text/javascript; charset=utf-8", "data.json": "application/json",
                 "logo.svg": "image/svg+xml", "font.woff2": "font/woff2", "book.pdf": "application/pdf",
@@ -338,10 +352,7 @@ def test_a_publish_killed_half_way_keeps_the_old_pages_and_a_rerun_converges(sit
     with open(stage(site, "intro.html"), "a", encoding="utf-8") as f:
         f.write("<!-- new -->\n")
     os.unlink(stage(site, "genindex.html"))
-    os.makedirs(stage(site, "_static", "extra"))
-    for i in range(150):  # assets are sent before pages
-        with open(stage(site, "_static", "extra", f"an-asset-with-a-long-name-{i:03d}.css"), "w") as f:
-            f.write(f".c{i} {{}}\n")
+    add_assets(site, 150)  # assets are sent before pages
     proc = subprocess.Popen([sys.executable, "-m", "docbuild", "publish"], cwd=site.work,
                             env={**os.environ, **AWS_ENV}, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -365,6 +376,41 @@ def test_a_publish_killed_half_way_keeps_the_old_pages_and_a_rerun_converges(sit
     for rel in staged_files(site):
         assert stored[rel] == read(stage(site, rel)), rel
     assert sent(s3_publish(site)) == []
+
+
+def test_a_publish_cut_off_by_the_network_fails_in_one_line_and_a_rerun_converges(site):
+    s3_publish(site)
+    old = objects(site)
+    with open(stage(site, "intro.html"), "a", encoding="utf-8") as f:
+        f.write("<!-- new -->\n")
+    os.unlink(stage(site, "genindex.html"))
+    add_assets(site, 40)
+    # The network goes away while the fifth new asset is sent: every retry fails too.
+    recorder = Recorder(site.endpoint, cut=(f"PUT /{site.bucket}/{site.prefix}_static/extra/".encode(), 5))
+    yaml = read(os.path.join(site.src, "docbuild.yaml")).decode()
+    write_yaml(site, yaml.replace(site.endpoint, recorder.endpoint))
+    site.configure()
+    result = s3_publish(site, check=False)
+    recorder.close()
+    errors = [line for line in result.stderr.splitlines() if line.startswith("docbuild:")]
+    assert result.returncode == 1 and len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "cannot publish to 'live'" in errors[0] and "sending _static/extra/" in errors[0], errors
+    meanwhile = objects(site)
+    for rel, body in old.items():  # nothing deleted, no page replaced
+        if rel != ".docbuild-manifest.json":
+            assert meanwhile[rel] == body, rel
+    write_yaml(site, yaml)
+    site.configure()
+    s3_publish(site)
+    assert objects(site) == {**{rel: read(stage(site, rel)) for rel in staged_files(site)},
+                             ".docbuild-manifest.json": objects(site)[".docbuild-manifest.json"]}
+
+
+def add_assets(site, count):
+    os.makedirs(stage(site, "_static", "extra"))
+    for i in range(count):
+        with open(stage(site, "_static", "extra", f"an-asset-with-a-long-name-{i:03d}.css"), "w") as f:
+            f.write(f".c{i} {{}}\n")
 
 
 def test_bad_credentials_bucket_or_endpoint_fail_in_one_line_naming_the_destination(site):
