@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from conftest import IN_CI, Project, publish
+from conftest import IN_CI, Project, publish, write
 
 # On PATH, or beside this Python (a venv's bin/, when it is not activated).
 WEED = shutil.which("weed") or shutil.which("weed", path=os.path.dirname(sys.executable))
@@ -174,9 +174,8 @@ publish:
 """
 
 
-@pytest.fixture
-def site(tmp_path, server, request):
-    """A built, staged project whose `live` destination is a folder of its own in the bucket."""
+def configured(tmp_path, server, request):
+    """A configured project whose `live` destination is a folder of its own in the bucket."""
     endpoint, s3client = server
     project = Project(tmp_path / "work")
     project.folder = request.node.name[len("test_"):][:40] + "/"
@@ -185,7 +184,29 @@ def site(tmp_path, server, request):
     project.yaml = BASE_YAML.format(bucket=BUCKET, folder=project.folder, endpoint=endpoint)
     write_yaml(project, project.yaml)
     project.configure()
+    return project
+
+
+@pytest.fixture
+def site(tmp_path, server, request):
+    """The project built and staged by ninja (Sphinx's real output)."""
+    project = configured(tmp_path, server, request)
     project.ninja("stage")
+    return project
+
+
+# A stage as Sphinx's html builder makes it, written by hand: the publish step reads
+# only the stage folder, and the tests of its behaviour need no Sphinx build.
+STAGE = {"index.html": "<p>index</p>\n", "intro.html": "<p>intro</p>\n", "genindex.html": "<p>index</p>\n",
+         "search.html": "<p>search</p>\n", "searchindex.js": "Search.setIndex({})\n",
+         "_static/basic.css": "p {}\n", "_static/doctools.js": "// js\n", "_images/pic.png": "png\n"}
+
+
+@pytest.fixture
+def quick(tmp_path, server, request):
+    """The project configured, with a stage written by hand (no Sphinx build)."""
+    project = configured(tmp_path, server, request)
+    write(stage(project), STAGE)
     return project
 
 
@@ -243,23 +264,23 @@ def test_first_publish_sends_every_staged_file_with_its_hash(site):
     assert "no work to do" in site.ninja("publish", env=AWS_ENV).stdout
 
 
-def test_a_second_publish_of_the_same_stage_sends_nothing(site):
-    s3_publish(site)
-    before = {k: v for k, v in objects(site).items()}
-    result = s3_publish(site)
+def test_a_second_publish_of_the_same_stage_sends_nothing(quick):
+    s3_publish(quick)
+    before = {k: v for k, v in objects(quick).items()}
+    result = s3_publish(quick)
     assert sent(result) == []
-    assert f"0 added, 0 changed, 0 removed, {len(staged_files(site))} unchanged" in result.stdout
-    assert objects(site) == before
+    assert f"0 added, 0 changed, 0 removed, {len(staged_files(quick))} unchanged" in result.stdout
+    assert objects(quick) == before
 
 
-def test_an_edited_page_sends_one_object(site):
-    s3_publish(site)
-    with open(stage(site, "intro.html"), "a", encoding="utf-8") as f:
+def test_an_edited_page_sends_one_object(quick):
+    s3_publish(quick)
+    with open(stage(quick, "intro.html"), "a", encoding="utf-8") as f:
         f.write("<!-- edited -->\n")
-    result = s3_publish(site)
+    result = s3_publish(quick)
     assert sent(result) == ["~ intro.html"]
     assert "0 added, 1 changed, 0 removed" in result.stdout
-    assert objects(site)["intro.html"] == read(stage(site, "intro.html"))
+    assert objects(quick)["intro.html"] == read(stage(quick, "intro.html"))
 
 
 def test_a_removed_page_s_objects_are_deleted(site):
@@ -277,20 +298,20 @@ def test_a_removed_page_s_objects_are_deleted(site):
     assert "published to" in result.stdout
 
 
-def test_objects_docbuild_did_not_put_there_survive(site):
-    s3_publish(site)
-    own, elsewhere, neighbour = (site.prefix + "owner/notes.txt", site.folder + "elsewhere/intro.html",
-                                 site.folder + "manual-old/intro.html")
-    site.s3.put_object(Bucket=site.bucket, Key=own, Body=b"the owner's")
-    site.s3.put_object(Bucket=site.bucket, Key=elsewhere, Body=b"another site")
-    site.s3.put_object(Bucket=site.bucket, Key=neighbour, Body=b"a neighbour")
-    os.unlink(stage(site, "intro.html"))
-    result = s3_publish(site)
+def test_objects_docbuild_did_not_put_there_survive(quick):
+    s3_publish(quick)
+    own, elsewhere, neighbour = (quick.prefix + "owner/notes.txt", quick.folder + "elsewhere/intro.html",
+                                 quick.folder + "manual-old/intro.html")
+    quick.s3.put_object(Bucket=quick.bucket, Key=own, Body=b"the owner's")
+    quick.s3.put_object(Bucket=quick.bucket, Key=elsewhere, Body=b"another quick")
+    quick.s3.put_object(Bucket=quick.bucket, Key=neighbour, Body=b"a neighbour")
+    os.unlink(stage(quick, "intro.html"))
+    result = s3_publish(quick)
     assert sent(result) == ["- intro.html"]
     assert "0 added, 0 changed, 1 removed" in result.stdout
-    assert "intro.html" not in objects(site)
-    for key, body in ((own, b"the owner's"), (elsewhere, b"another site"), (neighbour, b"a neighbour")):
-        assert site.s3.get_object(Bucket=site.bucket, Key=key)["Body"].read() == body
+    assert "intro.html" not in objects(quick)
+    for key, body in ((own, b"the owner's"), (elsewhere, b"another quick"), (neighbour, b"a neighbour")):
+        assert quick.s3.get_object(Bucket=quick.bucket, Key=key)["Body"].read() == body
 
 
 def test_content_types_cache_control_and_redirects_read_back(site):
@@ -346,107 +367,117 @@ def test_content_types_cache_control_and_redirects_read_back(site):
     assert "redirect" not in manifest["intro.html"]
 
 
-def test_a_publish_killed_half_way_keeps_the_old_pages_and_a_rerun_converges(site):
-    s3_publish(site)
-    old = objects(site)
-    with open(stage(site, "intro.html"), "a", encoding="utf-8") as f:
+def test_a_publish_killed_half_way_keeps_the_old_pages_and_a_rerun_converges(quick):
+    s3_publish(quick)
+    old = objects(quick)
+    with open(stage(quick, "intro.html"), "a", encoding="utf-8") as f:
         f.write("<!-- new -->\n")
-    os.unlink(stage(site, "genindex.html"))
-    add_assets(site, 150)  # assets are sent before pages
-    proc = subprocess.Popen([sys.executable, "-m", "docbuild", "publish"], cwd=site.work,
+    os.unlink(stage(quick, "genindex.html"))
+    add_assets(quick, 70)  # assets are sent before pages
+    # It prints one line per object sent.  Its stdout is a 4 kB pipe, which the test
+    # reads 3 lines of and no further: the publish blocks after at most ~40 more lines,
+    # long before its 70 assets are all sent, and is killed there.
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, 1031, 4096)  # F_SETPIPE_SZ
+    proc = subprocess.Popen([sys.executable, "-m", "docbuild", "publish"], cwd=quick.work,
                             env={**os.environ, **AWS_ENV}, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    # One line per object sent.  With a 4 kB pipe that is read no further, the publish
-    # blocks after at most ~4 kB of lines, long before its 150 assets are all sent.
-    fcntl.fcntl(proc.stdout, 1031, 4096)  # F_SETPIPE_SZ
-    lines = [proc.stdout.readline() for _ in range(3)]
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    proc.stdout.close()
+                            stdout=write_end, stderr=subprocess.DEVNULL)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb", buffering=0) as output:  # unbuffered: 3 lines, no more
+        got = b""
+        while got.count(b"\n") < 3:
+            byte = output.read(1)
+            assert byte, "the publish ended early"
+            got += byte
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    lines = got.splitlines(keepends=True)
     assert all(line.startswith(b"+ _static/extra/") for line in lines), lines
-    meanwhile = objects(site)
+    meanwhile = objects(quick)
     for rel, body in old.items():  # every old page and asset is still there, as it was
         if rel != ".docbuild-manifest.json":
             assert meanwhile[rel] == body, rel
-    assert 3 <= len([k for k in meanwhile if k.startswith("_static/extra/")]) < 150
-    result = s3_publish(site)
+    assert 3 <= len([k for k in meanwhile if k.startswith("_static/extra/")]) < 70
+    result = s3_publish(quick)
     assert "~ intro.html" in sent(result) and "- genindex.html" in sent(result)
-    stored = objects(site)
-    assert set(stored) == staged_files(site) | {".docbuild-manifest.json"}
-    for rel in staged_files(site):
-        assert stored[rel] == read(stage(site, rel)), rel
-    assert sent(s3_publish(site)) == []
+    stored = objects(quick)
+    assert set(stored) == staged_files(quick) | {".docbuild-manifest.json"}
+    for rel in staged_files(quick):
+        assert stored[rel] == read(stage(quick, rel)), rel
+    assert sent(s3_publish(quick)) == []
 
 
-def test_a_publish_cut_off_by_the_network_fails_in_one_line_and_a_rerun_converges(site):
-    s3_publish(site)
-    old = objects(site)
-    with open(stage(site, "intro.html"), "a", encoding="utf-8") as f:
+def test_a_publish_cut_off_by_the_network_fails_in_one_line_and_a_rerun_converges(quick):
+    s3_publish(quick)
+    old = objects(quick)
+    with open(stage(quick, "intro.html"), "a", encoding="utf-8") as f:
         f.write("<!-- new -->\n")
-    os.unlink(stage(site, "genindex.html"))
-    add_assets(site, 40)
+    os.unlink(stage(quick, "genindex.html"))
+    add_assets(quick, 40)
     # The network goes away while the fifth new asset is sent: every retry fails too.
-    recorder = Recorder(site.endpoint, cut=(f"PUT /{site.bucket}/{site.prefix}_static/extra/".encode(), 5))
-    yaml = read(os.path.join(site.src, "docbuild.yaml")).decode()
-    write_yaml(site, yaml.replace(site.endpoint, recorder.endpoint))
-    site.configure()
-    result = s3_publish(site, check=False)
+    recorder = Recorder(quick.endpoint, cut=(f"PUT /{quick.bucket}/{quick.prefix}_static/extra/".encode(), 5))
+    yaml = read(os.path.join(quick.src, "docbuild.yaml")).decode()
+    write_yaml(quick, yaml.replace(quick.endpoint, recorder.endpoint))
+    quick.configure()
+    result = s3_publish(quick, check=False)
     recorder.close()
     errors = [line for line in result.stderr.splitlines() if line.startswith("docbuild:")]
     assert result.returncode == 1 and len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
     assert "cannot publish to 'live'" in errors[0] and "sending _static/extra/" in errors[0], errors
-    meanwhile = objects(site)
+    meanwhile = objects(quick)
     for rel, body in old.items():  # nothing deleted, no page replaced
         if rel != ".docbuild-manifest.json":
             assert meanwhile[rel] == body, rel
-    write_yaml(site, yaml)
-    site.configure()
-    s3_publish(site)
-    assert objects(site) == {**{rel: read(stage(site, rel)) for rel in staged_files(site)},
-                             ".docbuild-manifest.json": objects(site)[".docbuild-manifest.json"]}
+    write_yaml(quick, yaml)
+    quick.configure()
+    s3_publish(quick)
+    assert objects(quick) == {**{rel: read(stage(quick, rel)) for rel in staged_files(quick)},
+                             ".docbuild-manifest.json": objects(quick)[".docbuild-manifest.json"]}
 
 
 def add_assets(site, count):
     os.makedirs(stage(site, "_static", "extra"))
     for i in range(count):
-        with open(stage(site, "_static", "extra", f"an-asset-with-a-long-name-{i:03d}.css"), "w") as f:
+        # Long names: a line of the publish's output per asset, ~100 bytes, fills a pipe soon.
+        name = f"an-asset-with-a-name-long-enough-that-few-lines-fill-a-small-pipe-{i:03d}.css"
+        with open(stage(site, "_static", "extra", name), "w") as f:
             f.write(f".c{i} {{}}\n")
 
 
-def test_bad_credentials_bucket_or_endpoint_fail_in_one_line_naming_the_destination(site):
+def test_bad_credentials_bucket_or_endpoint_fail_in_one_line_naming_the_destination(quick):
     closed = free_ports(1)[0]
-    write_yaml(site, site.yaml + f"""\
-  nobucket: {{s3: "s3://no-such-bucket-here/x/", endpoint: "{site.endpoint}", region: us-east-1}}
-  nowhere: {{s3: "s3://{site.bucket}/{site.prefix}", endpoint: "http://127.0.0.1:{closed}", region: us-east-1}}
+    write_yaml(quick, quick.yaml + f"""\
+  nobucket: {{s3: "s3://no-such-bucket-here/x/", endpoint: "{quick.endpoint}", region: us-east-1}}
+  nowhere: {{s3: "s3://{quick.bucket}/{quick.prefix}", endpoint: "http://127.0.0.1:{closed}", region: us-east-1}}
 """)
-    site.configure()
+    quick.configure()
     cases = [(["--to", "live"], {"AWS_SECRET_ACCESS_KEY": "wrong"}, "the server refused the credentials"),
              (["--to", "nobucket"], {}, "the bucket 'no-such-bucket-here' does not exist"),
              (["--to", "nowhere"], {}, f"cannot reach http://127.0.0.1:{closed}"),
              (["--to", "live"], {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""},
               "no AWS credentials found")]
     for args, env, message in cases:
-        result = s3_publish(site, *args, check=False, env=env)
+        result = s3_publish(quick, *args, check=False, env=env)
         errors = [line for line in result.stderr.splitlines() if line.startswith("docbuild:")]
         assert result.returncode == 1 and len(errors) == 1, result.stderr
         assert f"cannot publish to '{args[1]}'" in errors[0] and message in errors[0], result.stderr
         assert "Traceback" not in result.stderr
-    assert objects(site) == {}  # nothing was sent with the wrong key
+    assert objects(quick) == {}  # nothing was sent with the wrong key
 
 
-def test_dry_run_lists_what_would_change_and_sends_nothing(site):
-    s3_publish(site)
-    before = objects(site)
-    with open(stage(site, "intro.html"), "a", encoding="utf-8") as f:
+def test_dry_run_lists_what_would_change_and_sends_nothing(quick):
+    s3_publish(quick)
+    before = objects(quick)
+    with open(stage(quick, "intro.html"), "a", encoding="utf-8") as f:
         f.write("<!-- edited -->\n")
-    os.unlink(stage(site, "search.html"))
-    with open(stage(site, "new.html"), "w", encoding="utf-8") as f:
+    os.unlink(stage(quick, "search.html"))
+    with open(stage(quick, "new.html"), "w", encoding="utf-8") as f:
         f.write("<p>new</p>\n")
-    result = s3_publish(site, "--dry-run")
+    result = s3_publish(quick, "--dry-run")
     assert sent(result) == ["+ new.html", "~ intro.html", "- search.html"]
-    assert f"would publish to s3://{site.bucket}/{site.prefix}: 1 added, 1 changed, 1 removed" in result.stdout
-    assert objects(site) == before
-    refused = s3_publish(site, "--rollback", check=False)
+    assert f"would publish to s3://{quick.bucket}/{quick.prefix}: 1 added, 1 changed, 1 removed" in result.stdout
+    assert objects(quick) == before
+    refused = s3_publish(quick, "--rollback", check=False)
     assert refused.returncode == 1 and "'live' is an s3 destination" in refused.stderr
 
 
