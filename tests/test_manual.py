@@ -1,8 +1,8 @@
 """The manual's examples are true: each console block of docs/*.rst is run on a
 small real project, and the output the manual shows is what docbuild prints.
 
-An example is a `.. code-block:: console`, after zero or more `.. code-block::`
-with `:caption: PATH` right before it (each file's contents, PATH relative to
+An example is a `.. code-block:: console` (at any indent), after zero or more
+`.. code-block::` with `:caption: PATH` right before it (each file's contents, PATH relative to
 the project's top folder; they replace or add to BASE). Each line `$ COMMAND`
 runs, in order, in the project's top folder under bash (`python` is this
 Python, `ninja` the ninja docbuild uses, `python configure.py` the checkout's
@@ -26,7 +26,7 @@ import pytest
 
 from conftest import NINJA, ROOT, run, write
 
-BLOCK = re.compile(r"^\.\. code-block:: (\S+)\n((?:   :\w+:.*\n)*)\n((?:(?:   .*)?\n)+)", re.M)
+BLOCK = re.compile(r"^( *)\.\. code-block:: (\S+)\n((?:\1   :\w+:.*\n)*)\n((?:(?:\1   .*)?\n)+)", re.M)
 # The project an example adds its files to (a file of the example replaces one of these).
 BASE = {"docs/conf.py": 'project = "Demo"\n', "docs/index.rst": "Demo\n====\n\nHello.\n"}
 STAMP = r"\d{8}T\d{6}"
@@ -39,8 +39,9 @@ def examples(path):
         text = f.read()
     files, found = {}, []
     for match in BLOCK.finditer(text):
-        language, options, body = match.groups()
-        body = "\n".join(line[3:] for line in body.rstrip("\n").split("\n")) + "\n"
+        indent, language, options, body = match.groups()
+        cut = len(indent) + 3
+        body = "\n".join(line[cut:] for line in body.rstrip("\n").split("\n")) + "\n"
         caption = re.search(r":caption: (\S+)", options)
         if caption:
             files[caption.group(1)] = body
