@@ -81,8 +81,8 @@ def test_the_manual_has_checked_examples():
 
 
 def run_command(command, folder):
-    if command.startswith("python configure.py"):
-        command = "python " + shlex.quote(os.path.join(ROOT, "configure.py")) + command[19:]
+    command = command.replace("python configure.py",
+                              "python " + shlex.quote(os.path.join(ROOT, "configure.py")), 1)
     path = os.pathsep.join([os.path.dirname(sys.executable), os.path.dirname(NINJA),
                             os.environ.get("PATH", "")])
     return run(["bash", "-c", command], cwd=folder, env={"PATH": path})
@@ -93,7 +93,7 @@ def test_an_example_of_the_manual_prints_what_it_shows(tmp_path, name, files, st
     write(str(tmp_path), {**BASE, **files})
     for command, expected in steps:
         result = run_command(command, str(tmp_path))
-        printed = (result.stdout + result.stderr).splitlines()
+        printed = [line.rstrip() for line in (result.stdout + result.stderr).splitlines()]
         missing = [line for line in expected if line != "..."
                    and not any(pattern(line).fullmatch(p) for p in printed)]
         assert not missing, f"{name}: `{command}` did not print: {missing}\nprinted:\n" + "\n".join(printed)
