@@ -1,9 +1,10 @@
 """The manual's examples are true: each console block of docs/*.rst is run on a
 small real project, and the output the manual shows is what docbuild prints.
 
-An example is a `.. code-block:: console` (at any indent), after zero or more
-`.. code-block::` with `:caption: PATH` right before it (each file's contents, PATH relative to
-the project's top folder; they replace or add to BASE). Each line `$ COMMAND`
+An example is a `.. code-block:: console` (at any indent). Its project is BASE
+plus the `.. code-block::` blocks with `:caption: PATH` since the last block
+without a caption (each a file's contents, PATH relative to the project's top
+folder; prose between them does not matter). Each line `$ COMMAND`
 runs, in order, in the project's top folder under bash (`python` is this
 Python, `ninja` the ninja docbuild uses, `python configure.py` the checkout's
 configure.py); the lines after it up to the next `$` are its output. Each must
