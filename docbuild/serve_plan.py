@@ -1,10 +1,12 @@
 """What `docbuild serve` watches, serves and shows: plain functions, no event loop.
 
 The watch set is what the build graph says the target reads, never a new
-scan: `ninja -t inputs TARGET` (conf.py, docbuild.yaml, templates, YAML,
-every source folder: the regeneration edge's inputs), the depfile records
-ninja keeps in .ninja_deps for the target's stamps (`ninja -t deps`: every
-file a Sphinx run read, includes outside the source folder too), and the
+scan: every input upstream of TARGET as `ninja -t query` gives it (conf.py,
+docbuild.yaml, templates, YAML, every source folder: the regeneration edge's
+inputs), the depfile records ninja keeps in .ninja_deps for its stamps
+(`ninja -t deps`: every file a Sphinx run read, includes outside the source
+folder too), both walked by docbuild.timing.read_graph (`ninja -t inputs`
+of ninja 1.13 leaves out files that have a phony edge), and the
 plan files configure wrote (sources.list, graph.json).  Nothing inside the
 build folder is watched: the build writes there.
 """
@@ -13,7 +15,7 @@ import json
 import os
 import re
 
-from docbuild.timing import NoGraph, _ninja_tool, parse_deps
+from docbuild.timing import NoGraph, _ninja_tool, read_graph
 
 RELOAD_SCRIPT = "/__docbuild__/reload.js"
 TAG = f'<script src="{RELOAD_SCRIPT}"></script>'.encode()
@@ -57,23 +59,20 @@ def watch_set(top, build_dir, target, ninja):
     or a file added to or removed from a folder, means a rebuild."""
     ninja_file = os.path.join(top, "build.ninja")
     found = set()
-    try:
-        inputs = _ninja_tool(ninja, ninja_file, "inputs", [target]).splitlines()
-        stamps = [p for p in inputs if p.endswith(".stamp")]
-        stamps.append(os.path.join(os.path.relpath(build_dir, top), "stamps", f"{target}.stamp"))
-        deps = parse_deps(_ninja_tool(ninja, ninja_file, "deps", stamps))
+    try:  # {node: its inputs and depfile records}, through phony edges and every upstream edge
+        graph = read_graph([target], ninja_file, ninja)
     except NoGraph:
-        inputs, deps = [], {}
-    found.update(inputs)
-    for listed in deps.values():
-        found.update(listed)
+        graph = {}
+    for node, inputs in graph.items():
+        found.add(node)
+        found.update(inputs)
     found.update(_plan_files(build_dir))
     build = os.path.abspath(build_dir)
     files, folders = set(), set()
     for path in found:
         path = os.path.normpath(os.path.join(top, path))
-        if _inside(path, build):
-            continue
+        if _inside(path, build) or path == ninja_file or not os.path.exists(path):
+            continue  # what the build writes, and phony names that are no file
         (folders if os.path.isdir(path) else files).add(path)
     return files, folders
 
