@@ -53,12 +53,18 @@ def _expand(text, scopes):
 
 def descriptions(ninja_file):
     """{output path as in build.ninja: description} of every edge that has one."""
+    return {output: text for outputs, text, _ in edges(ninja_file) for output in outputs}
+
+
+def edges(ninja_file):
+    """[(outputs, description, log or None)] of every edge that has a description;
+    `log` is the step runner's log file (docbuild.run --log), as written in build.ninja."""
     try:
         with open(ninja_file, encoding="utf-8", errors="surrogateescape") as f:
             lines = f.read().replace("$\n", "").splitlines()
     except OSError:
-        return {}
-    top, rules, edges = {}, {}, []
+        return []
+    top, rules, found = {}, {}, []
     current = None  # the rule or edge whose bindings follow
     for line in lines:
         if not line.strip() or line.lstrip().startswith("#"):
@@ -83,18 +89,16 @@ def descriptions(ninja_file):
                     break
                 explicit.append(w)
             current = {}
-            edges.append((outputs, rest[0] if rest else "", explicit, current))
+            found.append((outputs, rest[0] if rest else "", explicit, current))
         elif "=" in line:
             name, _, val = line.partition("=")
             top[name.strip()] = _expand(val.strip(), [top])
-    names = {}
-    for outputs, rule, explicit, bindings in edges:
+    out = []
+    for outputs, rule, explicit, bindings in found:
         template = rules.get(rule, {}).get("description")
         if not template or rule == "phony":
             continue
         scope = {"out": " ".join(outputs), "in": " ".join(explicit)}
         edge = {k: _expand(v, [scope, top]) for k, v in bindings.items()}
-        text = _expand(template, [scope, edge, top])
-        for output in outputs:
-            names[output] = text
-    return names
+        out.append((outputs, _expand(template, [scope, edge, top]), edge.get("log")))
+    return out
