@@ -115,8 +115,8 @@ class Preview:
         changed = plan.changed(before, self.files_out)
         problems = plan.problems(self.build_dir, self.args.target, self.top, self.ninja, self.log, code != 0)
         self.state = {"build": self.state["build"] + 1, "changed": changed, "problems": problems}
+        self.broadcast()  # first: the pages reload while the watch set is read again
         self.refresh_watch()
-        self.broadcast()
         pages = sum(p.endswith((".html", ".htm")) for p in changed)
         what = "failed" if code else "built"
         print(f"docbuild serve: {self.args.target} {what} in {time.monotonic() - start:.1f} s: "
