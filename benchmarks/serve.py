@@ -31,8 +31,11 @@ from common import html_differences, machine_info, median  # noqa: E402
 from synthetic import write as write_corpus  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-PHASES = ("Running Sphinx", "loading pickled environment", "reading sources", "writing output",
-          "dumping search index", "build succeeded")
+# Lines of the html step's log: (label, what the line starts with).  "writing
+# output... [" is the pages; a bare "writing output..." comes earlier, for .mo files.
+PHASES = (("Sphinx started", "Running Sphinx"), ("pickled environment loading", "loading pickled environment"),
+          ("reading the changed sources", "reading sources"), ("writing pages", "writing output... ["),
+          ("dumping the search index", "dumping search index"), ("Sphinx done", "build succeeded"))
 
 
 def start(command, cwd, log, pattern):
@@ -107,9 +110,9 @@ def anatomy(top, source):
                 with open(log, encoding="utf-8", errors="replace") as f:
                     text = f.read()
                 size = len(text)
-                for phase in PHASES:
-                    if phase in text and phase not in seen:
-                        seen[phase] = time.monotonic() - t0
+                for label, start in PHASES:
+                    if label not in seen and any(line.startswith(start) for line in text.splitlines()):
+                        seen[label] = time.monotonic() - t0
         except OSError:
             pass
         time.sleep(0.005)

@@ -236,7 +236,8 @@ async def serve(args, top, ninja):
         await site.start()
     except OSError as exc:
         await runner.cleanup()
-        raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}",
+        why = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+        raise UserError(f"cannot listen on {args.host}:{args.port}: {why}",
                         hint="pass another --port (0 picks a free one)")
     port = site._server.sockets[0].getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
@@ -281,10 +282,10 @@ def main(argv=None):
         if not os.path.isfile(os.path.join(top, "build.ninja")):
             raise UserError("no build.ninja here", hint="run `python configure.py` first, in this folder")
         args.target = args.target or plan.default_target(os.path.join(top, args.build_dir))
-        names = {s["name"] for s in plan.steps(os.path.join(top, args.build_dir))}
-        if names and args.target not in names:
-            raise UserError(f"unknown target {args.target!r}",
-                            hint="`ninja help` lists the targets; serve one that writes pages, e.g. html")
+        names = plan.page_targets(os.path.join(top, args.build_dir))
+        if args.target not in names:
+            raise UserError(f"{args.target!r} is not a target that writes HTML pages",
+                            hint="serve one of: " + (", ".join(names) or "(none configured)"))
         from docbuild.ninja_tool import ninja_binary
         return asyncio.run(serve(args, top, ninja_binary()))
     except UserError as exc:

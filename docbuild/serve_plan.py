@@ -31,18 +31,28 @@ def steps(build_dir):
         return []
 
 
+def page_targets(build_dir):
+    """The steps that write HTML pages a browser can show: html and dirhtml, and
+    their variants (html-cloud)."""
+    return [s["name"] for s in steps(build_dir)
+            if s["name"].split("-")[0] in ("html", "dirhtml")]
+
+
 def default_target(build_dir):
-    """html, or dirhtml when it is configured and html is not (help.txt marks defaults)."""
-    names = {s["name"] for s in steps(build_dir)}
+    """html, or dirhtml when that is the configured default and html is not;
+    with editions or languages, the first variant's (html-cloud)."""
+    names = page_targets(build_dir)
     try:
         with open(os.path.join(build_dir, ".docbuild", "help.txt"), encoding="utf-8") as f:
             defaults = re.findall(r"^\s+(\S+)\s.*\[default", f.read(), re.M)
     except OSError:
         defaults = []
-    for name in ("html", "dirhtml"):
-        if name in defaults:
-            return name
-    return "html" if "html" in names or not names else ("dirhtml" if "dirhtml" in names else "html")
+    formats = [f for f in ("html", "dirhtml") if f in defaults] + ["html", "dirhtml"]
+    for fmt in formats:
+        for name in names:
+            if name == fmt or name.startswith(fmt + "-"):
+                return name
+    return "html"
 
 
 def output_dir(build_dir, target):

@@ -187,6 +187,30 @@ def test_a_port_in_use_is_an_error_that_says_what_to_do(served):
     assert "--port" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_with_editions_an_edition_is_served_from_its_own_folder(tmp_path):
+    project = Project(tmp_path / "work", files={
+        "conf.py": 'project = "Editions"\n',
+        "index.rst": "Editions\n========\n\n.. only:: cloud\n\n   Only in the cloud edition.\n",
+        "docbuild.yaml": "editions:\n  cloud:\n    tags: [cloud]\n  onprem: {}\n",
+    }, shared={})
+    project.configure()
+    refused = subprocess.run([sys.executable, "-m", "docbuild", "serve", "--port", "0", "html"],
+                             cwd=project.work, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                             timeout=60)
+    assert refused.returncode == 1
+    assert "'html' is not a target that writes HTML pages" in refused.stderr
+    assert "serve one of: html-cloud, dirhtml-cloud, html-onprem, dirhtml-onprem" in refused.stderr
+    server = Server(project)  # the default: the first edition's html
+    try:
+        events = Events(server)
+        events.after_first_build()
+        events.close()
+        assert "build/html-cloud (html-cloud)" in server.output()
+        assert "Only in the cloud edition." in server.get("/")
+    finally:
+        server.close()
+
+
 # --- in a real browser -----------------------------------------------------------
 
 BROWSER_PROJECT = {
