@@ -138,6 +138,20 @@ def test_a_warning_is_listed_with_its_file_and_line_until_it_is_fixed(served):
     assert not message["problems"]["failed"]
 
 
+def test_a_failed_build_lists_the_failure_and_ninjas_last_lines_until_it_is_fixed(served):
+    project, server, events = served
+    with open(os.path.join(project.src, "conf.py"), encoding="utf-8") as f:
+        good = f.read()
+    project.edit("conf.py", "raise SystemExit('conf.py says no')\n")
+    message = events.next(lambda m: m["build"] and m["problems"]["failed"])
+    assert any("sys.exit() call" in line for line in message["problems"]["log"]), message
+    assert "failed" in server.output() and "build/logs/serve.log" in server.output()
+    with open(os.path.join(project.src, "conf.py"), "w", encoding="utf-8") as f:
+        f.write(good)
+    message = events.next(lambda m: m["build"] and not m["problems"]["failed"])
+    assert message["problems"]["log"] == []
+
+
 def test_the_reload_script_is_in_served_pages_and_not_in_the_build_output(served):
     project, server, events = served
     assert "/__docbuild__/reload.js" in server.get("intro.html")
