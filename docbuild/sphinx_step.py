@@ -170,7 +170,8 @@ def main(argv=None):
     # Each line reaches the log as Sphinx prints it, not a buffer later:
     # `docbuild build` shows the phase and count from the log's last line.
     for stream in (sys.stdout, sys.stderr):
-        stream.reconfigure(line_buffering=True)
+        if hasattr(stream, "reconfigure"):  # a TextIOWrapper; tests may swap in others
+            stream.reconfigure(line_buffering=True)
     sphinx_ext.record_workers(opts["depfile"])
     sys.addaudithook(sphinx_ext.audit)
 
