@@ -20,13 +20,16 @@ timed from `python -m docbuild configure` to the end of the job's command.
 The figure: the critical path of the two-stage matrix (the read job plus
 the slowest writer job, or the slowest job of the first stage if longer)
 against the per-format matrix's slowest job, as a ratio, measured in the
-same run (one run of each job; the jobs run one at a time).  The machine's
-load is printed: other work on it skews the figures.
+same run (one run of each job; the jobs run one at a time), in wall time and
+in CPU time (user + system of the job's processes; a runner of its own
+would spend about that, while the wall time of a shared machine depends on
+the other work on it).  The machine's load is printed.
 """
 
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -47,13 +50,28 @@ def runner(work, name, base):
     return top
 
 
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(top, command):
-    start = time.perf_counter()
+    """(wall seconds, CPU seconds) of configure and the job's command."""
+    start, start_cpu = time.perf_counter(), cpu()
     for cmd in ([sys.executable, "-m", "docbuild", "configure", "--source", "source"], command):
         result = subprocess.run(cmd, cwd=top, stdin=subprocess.DEVNULL, capture_output=True, text=True)
         if result.returncode:
             sys.exit(f"{' '.join(cmd)} failed in {top}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
-    return time.perf_counter() - start
+    return time.perf_counter() - start, cpu() - start_cpu
+
+
+def critical(plan, two_stage, per_format, k):
+    """(two-stage critical path, its slowest writer, per-format slowest job) by measure k (0 wall, 1 CPU)."""
+    first = [e["job"] for e in plan["read"]["include"]]
+    writers = [e["job"] for e in plan["write"]["include"]]
+    slowest_writer = max(writers, key=lambda j: two_stage[j][k])
+    path = max(two_stage["read"][k] + two_stage[slowest_writer][k], *(two_stage[j][k] for j in first))
+    return path, slowest_writer, max(per_format, key=lambda f: per_format[f][k])
 
 
 def main(argv=None):
@@ -74,7 +92,8 @@ def main(argv=None):
     for fmt in formats:
         per_format[fmt] = timed(runner(args.work, f"old-{fmt}", base),
                                 [sys.executable, "-m", "docbuild", "ci", fmt])
-        print(f"  per-format job {fmt:12} {per_format[fmt]:7.1f} s", flush=True)
+        print(f"  per-format job {fmt:12} {per_format[fmt][0]:7.1f} s wall {per_format[fmt][1]:7.1f} s CPU",
+              flush=True)
 
     plan = json.loads(subprocess.run(
         [sys.executable, "-m", "docbuild", "configure", "--source", base, "--matrix"],
@@ -91,19 +110,18 @@ def main(argv=None):
             two_stage[name] = timed(top, [sys.executable, "-m", "docbuild", "ci", "job", name,
                                           "--artifacts", "artifacts"])
             subprocess.run(["cp", "-r", os.path.join(top, "artifacts", name), artifacts], check=True)
-            print(f"  two-stage job {name:13} {two_stage[name]:7.1f} s  (stage {stage})", flush=True)
+            print(f"  two-stage job {name:13} {two_stage[name][0]:7.1f} s wall {two_stage[name][1]:7.1f} s CPU"
+                  f"  (stage {stage})", flush=True)
 
-    first = [e["job"] for e in plan["read"]["include"]]
-    writers = [e["job"] for e in plan["write"]["include"]]
-    slowest_writer = max(writers, key=two_stage.get)
-    path = max(two_stage["read"] + two_stage[slowest_writer], *(two_stage[j] for j in first))
-    slowest = max(per_format, key=per_format.get)
     result = {"pages": args.pages, "formats": formats, "per_format": per_format, "two_stage": two_stage,
-              "critical_path": path, "slowest_per_format_job": per_format[slowest],
-              "ratio": path / per_format[slowest], "load": loadavg()}
-    print(f"two-stage critical path: read {two_stage['read']:.1f} s + slowest writer {slowest_writer} "
-          f"{two_stage[slowest_writer]:.1f} s = {path:.1f} s; per-format matrix's slowest job: "
-          f"{slowest} {per_format[slowest]:.1f} s; ratio {result['ratio']:.2f}")
+              "load": loadavg()}
+    for k, measure in enumerate(("wall", "CPU")):
+        path, writer, slowest = critical(plan, two_stage, per_format, k)
+        result[measure] = {"critical_path": path, "slowest_per_format_job": per_format[slowest][k],
+                           "ratio": path / per_format[slowest][k]}
+        print(f"{measure}: two-stage critical path: read {two_stage['read'][k]:.1f} s + slowest writer "
+              f"{writer} {two_stage[writer][k]:.1f} s = {path:.1f} s; per-format matrix's slowest job: "
+              f"{slowest} {per_format[slowest][k]:.1f} s; ratio {result[measure]['ratio']:.2f}")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(result, f, indent=1)
