@@ -47,6 +47,8 @@ def parser(prog):
                    help="CI mode: Sphinx fails on warnings (then run `python -m docbuild ci`)")
     p.add_argument("--matrix", action="store_true",
                    help="print the CI matrix's jobs as JSON (see `docbuild ci job`), and stop")
+    p.add_argument("--group", action="append", metavar="FMT,FMT",
+                   help="with --matrix: write these formats in one job (per variant)")
     p.add_argument("--regenerate", action="store_true", help=argparse.SUPPRESS)
     return p
 
@@ -516,7 +518,7 @@ def configure(args):
     variants.check_targets(cfg.default, all_variants, list(FORMATS),
                            (cfg.path, cfg.lines.of("default") if cfg.lines else None))
     if args.matrix:  # the CI jobs (docbuild/matrix.py)
-        return {"matrix": matrix.plan(matrix.jobs(cfg, all_variants))}
+        return {"matrix": matrix.plan(matrix.jobs(cfg, all_variants), args.group)}
     project = find_sources(srcdir, values["source_suffix"], values["exclude_patterns"],
                            values["include_patterns"], skip=[build_dir])
     variants.check_excludes(cfg, srcdir, project.files)

@@ -65,19 +65,48 @@ def jobs(cfg, all_variants):
             out.append({"name": read, "kind": "read", "needs": [], "steps": [read]})
         for n in wanted:
             steps = [variants.target(s, v) for s in (FORMATS[n].after, n) if s]
+            job = {"name": variants.target(n, v), "format": n, "steps": steps}
             if n in uses_read:
-                later.append({"name": variants.target(n, v), "kind": "write", "needs": [read], "steps": steps})
+                later.append({**job, "kind": "write", "needs": [read]})
             else:
-                out.append({"name": variants.target(n, v), "kind": "self", "needs": [], "steps": steps})
+                out.append({**job, "kind": "self", "needs": []})
     out += later
     out.append({"name": "stage", "kind": "stage", "steps": [],
                 "needs": [j["name"] for j in out if j["kind"] != "read"]})
     return out
 
 
-def plan(all_jobs):
+def grouped(all_jobs, groups, where=None):
+    """The jobs with the writers of each group of formats (["man", "text"])
+    that need the same read job merged into one, named `man+text`."""
+    known = {j["format"] for j in all_jobs if j["kind"] == "write"}
+    for group in groups:
+        for name in group:
+            if name not in known:
+                raise UserError(f"--group names {name!r}, which is not a format written from the shared read here",
+                                where=where, hint="group formats that write from the read: "
+                                                  + (", ".join(sorted(known)) or "none here"))
+    out, merged = [], {}
+    for job in all_jobs:
+        group = next((i for i, g in enumerate(groups) if job.get("format") in g), None)
+        if job["kind"] != "write" or group is None:
+            out.append(job)
+        elif (group, job["needs"][0]) in merged:
+            into = merged[(group, job["needs"][0])]
+            into["name"] += "+" + job["name"]
+            into["steps"] = into["steps"] + job["steps"]
+        else:
+            merged[(group, job["needs"][0])] = dict(job)
+            out.append(merged[(group, job["needs"][0])])
+    out[-1] = {**out[-1], "needs": [j["name"] for j in out if j["kind"] not in ("read", "stage")]}
+    return out
+
+
+def plan(all_jobs, groups=()):
     """What `configure --matrix` prints: one GitHub Actions matrix per stage
-    ({"include": [{"job": NAME, "needs": READ_JOB or ""}]}), and every job."""
+    ({"include": [{"job": NAME, "needs": READ_JOB or ""}]}), and every job.
+    `groups`: lists of formats whose writers are one job each (--group)."""
+    all_jobs = grouped(all_jobs, [g.split(",") for g in groups or ()])
     def include(kinds):
         return {"include": [{"job": j["name"], "needs": " ".join(j["needs"])}
                             for j in all_jobs if j["kind"] in kinds]}
@@ -426,10 +455,7 @@ def run_job(args):
     except (OSError, ValueError):
         raise UserError(f"no build in {args.build_dir}: configure has not run here",
                         hint="run `python configure.py` (with the same options as every job) first") from None
-    job = all_jobs.get(args.name)
-    if job is None:
-        raise UserError(f"no job {args.name!r} in this matrix",
-                        hint="the jobs: " + ", ".join(all_jobs))
+    job = combined(all_jobs, args.name)
     stamp = lambda step: spell(os.path.join(build_dir, "stamps", f"{step}.stamp"), top)  # noqa: E731
     targets = [stamp(s) for s in job["steps"]]
     if job["kind"] in ("read", "self"):
@@ -444,7 +470,7 @@ def run_job(args):
             code = run_edges(order)
             said_reread(job, build_dir, always)
     else:
-        for name in job["needs"]:
+        for name in found_jobs(args.artifacts, job["needs"]):
             folder, manifest = load_artifact(args.artifacts, name)
             for step in sorted(os.listdir(os.path.join(folder, "out"))) if os.path.isdir(
                     os.path.join(folder, "out")) else []:
@@ -460,6 +486,27 @@ def run_job(args):
     from docbuild.report import report_main
     gate = report_main(["--build-dir", args.build_dir, "--ci", *targets])
     return code or gate
+
+
+def combined(all_jobs, name):
+    """The job NAME, or the writers of a group, `man+text` (configure --matrix --group)."""
+    parts = [all_jobs.get(part) for part in name.split("+")]
+    if None in parts or (len(parts) > 1 and any(p["kind"] != "write" or p["needs"] != parts[0]["needs"]
+                                               for p in parts)):
+        raise UserError(f"no job {name!r} in this matrix", hint="the jobs: " + ", ".join(all_jobs)
+                        + "; or writers that need the same read job, joined by +")
+    return {**parts[0], "name": name, "steps": [s for p in parts for s in p["steps"]]}
+
+
+def found_jobs(artifacts, needs):
+    """The artifacts the stage job takes: those of the jobs it needs, alone or in groups."""
+    names = sorted(n for n in os.listdir(artifacts) if set(n.split("+")) & set(needs)) \
+        if os.path.isdir(artifacts) else []
+    covered = {part for n in names for part in n.split("+")}
+    for name in needs:
+        if name not in covered:
+            load_artifact(artifacts, name)  # says which is missing
+    return names
 
 
 def bring_in(name, step, build_dir, top, artifacts):

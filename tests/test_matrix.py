@@ -64,12 +64,15 @@ def runner(base, at, artifacts, job):
 
 
 def test_a_matrix_on_runners_at_other_paths_stages_what_one_machine_stages(tmp_path):
-    # Two editions; singlehtml only, to keep it short (html is a job that
-    # reads for itself, as on one machine).
-    base = editions_project(tmp_path / "base", "formats: [singlehtml]\n").work
+    # Two editions; no html, to keep it short (html is a job that reads for
+    # itself, as on one machine).  One job writes both formats of an edition.
+    base = editions_project(tmp_path / "base", "formats: [singlehtml, text]\n").work
     artifacts = str(tmp_path / "carried")
     os.makedirs(artifacts)
-    plan = json.loads(docbuild(base, "configure", "--source", "proj", "--matrix").stdout)
+    plan = json.loads(docbuild(base, "configure", "--source", "proj", "--matrix",
+                               "--group", "singlehtml,text").stdout)
+    assert plan["write"]["include"] == [{"job": "singlehtml-cloud+text-cloud", "needs": "read-cloud"},
+                                        {"job": "singlehtml-onprem+text-onprem", "needs": "read-onprem"}]
     runners = {}
     for n, entry in enumerate(plan["read"]["include"] + plan["write"]["include"] + plan["stage"]["include"]):
         # Paths of different lengths and depths, none the read job's.
@@ -81,18 +84,20 @@ def test_a_matrix_on_runners_at_other_paths_stages_what_one_machine_stages(tmp_p
     docbuild(single, "configure", "--source", "proj")
     subprocess.run([NINJA, "stage"], cwd=single, check=True, capture_output=True)
 
-    for writer in ("singlehtml-cloud", "singlehtml-onprem"):
-        at, result = runners[writer]
+    for edition in ("cloud", "onprem"):
+        at, result = runners[f"singlehtml-{edition}+text-{edition}"]
         assert "its doctrees are moved here" in result.stdout
         assert "again" not in result.stdout
         assert not [n for n in os.listdir(os.path.join(at, "build", "logs")) if n.startswith("read")]
-        with open(os.path.join(at, "build", "logs", f"{writer}.log"), encoding="utf-8") as f:
-            counts = reread(f.read())
-        # It wrote from the read job's doctrees.  In the cloud edition, whose
-        # index has a toctree naming an excluded page, Sphinx reads the index
-        # on every run: a writer on one machine does the same.
-        with open(os.path.join(single, "build", "logs", f"{writer}.log"), encoding="utf-8") as f:
-            assert counts == reread(f.read()) == ((0, 1, 0) if writer.endswith("cloud") else (0, 0, 0))
+        # Each writer wrote from the read job's doctrees.  In the cloud
+        # edition, whose index has a toctree naming an excluded page, Sphinx
+        # reads the index on every run: a writer on one machine does the same.
+        expected = (0, 1, 0) if edition == "cloud" else (0, 0, 0)
+        with open(os.path.join(single, "build", "logs", f"singlehtml-{edition}.log"), encoding="utf-8") as f:
+            assert reread(f.read()) == expected
+        for writer in (f"singlehtml-{edition}", f"text-{edition}"):
+            with open(os.path.join(at, "build", "logs", f"{writer}.log"), encoding="utf-8") as f:
+                assert reread(f.read()) == expected
     staged = tree(os.path.join(runners["stage"][0], "build", "public"))
     assert "2.1/cloud/single/index.html" in staged and "2.1/onprem/single/index.html" in staged
     assert staged == tree(os.path.join(single, "build", "public"))
