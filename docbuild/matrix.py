@@ -203,7 +203,7 @@ def relocate(obj, moves):
     else a new one.  `moves`: [(old, new)], longest first."""
     from pathlib import PurePath
 
-    seen = {}
+    seen = {}  # id -> (the object, kept alive so that its id is not reused; its result)
     atoms = (int, float, bool, bytes, complex, type(None))
 
     def moved(text):
@@ -219,17 +219,17 @@ def relocate(obj, moves):
         if kind in atoms or isinstance(x, (type, type(os), type(walk))):
             return x
         if id(x) in seen:
-            return seen[id(x)]
+            return seen[id(x)][1]
         if isinstance(x, PurePath):
-            seen[id(x)] = kind(moved(str(x)))
+            seen[id(x)] = (x, kind(moved(str(x))))
         elif kind is tuple or (isinstance(x, tuple) and hasattr(x, "_fields")):
-            seen[id(x)] = x  # a cycle through a tuple keeps the old one
+            seen[id(x)] = (x, x)  # a cycle through a tuple keeps the old one
             items = [walk(v) for v in x]
-            seen[id(x)] = kind(items) if kind is tuple else kind._make(items)
+            seen[id(x)] = (x, kind(items) if kind is tuple else kind._make(items))
         elif isinstance(x, frozenset):
-            seen[id(x)] = frozenset(walk(v) for v in x)
+            seen[id(x)] = (x, frozenset(walk(v) for v in x))
         else:
-            seen[id(x)] = x
+            seen[id(x)] = (x, x)
             if isinstance(x, dict):
                 items = [(walk(k), walk(v)) for k, v in x.items()]
                 x.clear()
@@ -252,10 +252,10 @@ def relocate(obj, moves):
                         object.__setattr__(x, slot, new)
             elif hasattr(x, "__dict__"):
                 walk(x.__dict__)
-        return seen[id(x)]
+        return seen[id(x)][1]
 
     limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 100000))
+    sys.setrecursionlimit(max(limit, 20000))
     try:
         return walk(obj)
     finally:
