@@ -373,19 +373,31 @@ def export(job, build_dir, top, artifacts):
             out = os.path.join(build_dir, step)
             if os.path.isdir(out):
                 shutil.copytree(out, os.path.join(folder, "out", step), symlinks=True)
-    with open(os.path.join(folder, MANIFEST), "w", encoding="utf-8") as f:
+    # Last, and by rename: a job stopped halfway leaves no artifact that looks whole.
+    tmp = os.path.join(folder, f".{MANIFEST}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=1)
+    os.replace(tmp, os.path.join(folder, MANIFEST))
 
 
 def load_artifact(artifacts, name):
     folder = os.path.join(artifacts, name)
+    path = os.path.join(folder, MANIFEST)
     try:
-        with open(os.path.join(folder, MANIFEST), encoding="utf-8") as f:
-            return folder, json.load(f)
-    except (OSError, ValueError):
+        with open(path, encoding="utf-8") as f:
+            manifest = json.load(f)
+    except OSError:
         raise UserError(f"no artifact of the job {name!r} in {artifacts} (no {name}/{MANIFEST})",
                         hint=f"run `docbuild ci job {name} --artifacts DIR` first, and download its "
                              f"artifact into {os.path.join(artifacts, name)}") from None
+    except ValueError as exc:
+        manifest = exc
+    shapes = {"job": str, "kind": str, "top": str, "build_dir": str, "versions": dict}
+    if not isinstance(manifest, dict) or any(not isinstance(manifest.get(k), t) for k, t in shapes.items()) \
+            or not isinstance(manifest.get("inputs", {}), dict):
+        raise UserError(f"{path} is not the manifest of a docbuild job's artifact",
+                        hint=f"download the artifact of the job {name!r} again, unchanged")
+    return folder, manifest
 
 
 def moves_for(manifest, build_dir, top):
@@ -514,6 +526,9 @@ def bring_in(name, step, build_dir, top, artifacts):
     copy them from: checked, moved to this checkout, as read just now.
     Returns how many documents Sphinx reads again on every run."""
     folder, manifest = load_artifact(artifacts, name)
+    if manifest["kind"] != "read" or "inputs" not in manifest:
+        raise UserError(f"the artifact in {folder} is not that of a read job",
+                        hint=f"download the artifact of the job {name!r} into {folder}")
     check_same(manifest, top)
     moves = moves_for(manifest, build_dir, top)
     return import_doctrees(os.path.join(folder, "doctrees"), os.path.join(build_dir, "doctrees", step),

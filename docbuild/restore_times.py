@@ -92,6 +92,8 @@ def restore(top, build_dir):
             old = json.load(f)
     except (OSError, ValueError):
         old = None
+    if not (isinstance(old, dict) and isinstance(old.get("files"), dict) and isinstance(old.get("folders"), dict)):
+        old = None  # not a record this command wrote: not to be trusted
     if root is None:
         from_scratch(top, build_dir, files)
         return 0
@@ -112,7 +114,8 @@ def restore(top, build_dir):
             before = was.get(rel)
             if not os.path.lexists(path):
                 continue
-            same = digest is not None and before is not None and before[0] == digest
+            same = (digest is not None and isinstance(before, list) and len(before) == 2
+                    and before[0] == digest and isinstance(before[1], int))
             stamp = before[1] if same else now
             os.utime(path, ns=(stamp, stamp), follow_symlinks=False)
             if kind == "files":
