@@ -1,6 +1,6 @@
 """The CI matrix: jobs on separate machines that share the read.
 
-    python configure.py --matrix                 the jobs, as JSON (see plan())
+    python configure.py --matrix [--group FMT,FMT]   the jobs, as JSON (see plan())
     python -m docbuild ci job NAME --artifacts DIR [--build-dir DIR]
 
 Three stages, each job one command:
@@ -9,7 +9,8 @@ Three stages, each job one command:
           read the sources themselves (html, gettext, linkcheck) are jobs of
           this stage too.
   write   one job per format and variant that writes from the shared read: it
-          takes the read job's artifact and reads no source.
+          takes the read job's artifact and reads no source (--group makes
+          one job, `man+text`, of several cheap formats).
   stage   takes every job's output folders and runs `ninja stage` (or a
           publish target) without building any format again.
 
@@ -49,7 +50,8 @@ OWN_MEMORY = {"docbuild-reread.json", "docbuild-pending.json", "docbuild-state.j
 # --- The plan -----------------------------------------------------------------
 
 def jobs(cfg, all_variants):
-    """Every job: {name, kind (read, self, write, stage), needs, steps}.
+    """Every job: {name, kind (read, self, write, stage), needs, steps, and
+    the listed format of a format's job}.
 
     `steps` are the steps (ninja step names) the job runs; their output
     folders build/<step> are its artifact.  A format made from another one
