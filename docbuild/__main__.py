@@ -9,7 +9,9 @@ import os
 import sys
 from collections import namedtuple
 
-Command = namedtuple("Command", "name function usage help")
+# takes_prog: the function is main(argv, prog) and names itself with prog
+# (`docbuild report`); else main(argv).
+Command = namedtuple("Command", "name function usage help takes_prog", defaults=(True,))
 
 COMMANDS = [
     Command("configure", "docbuild.configure:main", "[options]",
@@ -22,9 +24,19 @@ COMMANDS = [
             "(of the steps the targets reach; default: every step)"),
     Command("ci", "docbuild.report:ci_main", "[TARGET...]",
             "ninja -k 0 TARGET... (default: all), then `report --ci TARGET...`"),
+    # Rows without a function document a subcommand that its parent dispatches.
+    Command("ci job", "", "NAME", "one job of the CI matrix (configure --matrix), artifacts in --artifacts DIR"),
+    Command("ci restore-times", "", "",
+            "on a fresh clone with the build folder restored: file times as built"),
     Command("timing", "docbuild.timing:main", "[options]",
             "the slowest steps and the critical path of the last build\n"
             "(--trace FILE.json for Perfetto, --html FILE.html)"),
+    Command("build", "docbuild.progress:main", "[TARGET...]",
+            "ninja TARGET..., showing each running step's phase, count\n"
+            "and estimate (plain lines when not on a terminal)", False),
+    Command("serve", "docbuild.serve:main", "[TARGET] [--port N] [--host H] [--open]",
+            "live preview: rebuild TARGET (html) on every change, serve\n"
+            "it on 127.0.0.1 and reload the open pages (docbuild[serve])", False),
     Command("catalogs", "docbuild.catalogs:catalogs_main", "update",
             "build the gettext target, then merge the messages into each\n"
             "language's .po files (creating missing ones)"),
@@ -86,7 +98,9 @@ def main(argv=None):
 
     module, function = command.function.split(":")
     run = getattr(importlib.import_module(module), function)
-    return entry_point(run)(argv[1:], prog=f"{prog} {command.name}")
+    if command.takes_prog:
+        return entry_point(run)(argv[1:], prog=f"{prog} {command.name}")
+    return entry_point(run)(argv[1:])
 
 
 if __name__ == "__main__":

@@ -10,12 +10,12 @@ import json
 import os
 import sys
 
-from docbuild import attach, images, ninja_tool, site, variants
+from docbuild import attach, images, matrix, ninja_tool, site, variants
 from docbuild.errors import entry_point
 from docbuild.formats import FORMATS
 from docbuild.ninja_file import render
 from docbuild.paths import BuildDir, spell, write_atomic, write_if_changed
-from docbuild.plan import matrix, plan, settings
+from docbuild.plan import plan, settings
 
 
 def parser(prog):
@@ -36,7 +36,9 @@ def parser(prog):
     p.add_argument("--ci", action="store_true",
                    help="CI mode: Sphinx fails on warnings (then run `python -m docbuild ci`)")
     p.add_argument("--matrix", action="store_true",
-                   help="print the independent targets as JSON for a CI matrix, and stop")
+                   help="print the CI matrix's jobs as JSON (see `docbuild ci job`), and stop")
+    p.add_argument("--group", action="append", metavar="FMT,FMT",
+                   help="with --matrix: write these formats in one job (per variant)")
     p.add_argument("--regenerate", action="store_true", help=argparse.SUPPRESS)
     return p
 
@@ -157,8 +159,8 @@ def help_text(cfg, project_name, all_variants=()):
 
 def configure(args):
     s = settings(args)
-    if args.matrix:
-        return {"matrix": matrix(s)}
+    if args.matrix:  # the CI jobs (docbuild/matrix.py)
+        return {"matrix": matrix.plan(matrix.jobs(s.cfg, s.variants), args.group)}
     return write(plan(s))
 
 
@@ -183,6 +185,7 @@ def write(p):
                      + "".join(f"missing include: {f}\n" for f in found.absent))
     write_if_changed(build.state("help.txt"), help_text(s.cfg, context["project"], s.variants))
     write_if_changed(build.state("steps.json"), json.dumps(step_list(p.rows, build.root, p.publish), indent=0))
+    matrix.write_jobs(build.state(), matrix.jobs(s.cfg, s.variants))
     write_if_changed(build.state("catalogs.json"), json.dumps(catalogs_file(p, context["project"]), indent=1))
     remove_stale(build.gen, s.gen_dirs.values(), found.content, build.state("gen"), top,
                  [g["names"] for g in p.generators.rows])
@@ -312,7 +315,7 @@ def main(argv=None, prog="python configure.py"):
     args = parser(prog).parse_args(argv)
     result = configure(args)
     if "matrix" in result:
-        print(json.dumps({"target": result["matrix"]}))
+        print(json.dumps(result["matrix"]))
         return 0
     if result["unwatched"] and not args.regenerate:
         print(f"docbuild: note: the build writes into {', '.join(spell(d) for d in result['unwatched'])}, "

@@ -47,7 +47,8 @@ def find_source(given):
             return os.path.abspath(guess)
     if os.path.isfile(os.path.join(OWN_DOCS, "conf.py")):
         if os.path.abspath(os.path.dirname(OWN_DOCS)) != os.getcwd():
-            print(f"docbuild: no conf.py here or in docs/, doc/, source/: configuring "
+            tried = ", ".join(f"{guess}/" for guess in SOURCE_GUESSES[1:])
+            print(f"docbuild: no conf.py here or in {tried}: configuring "
                   f"docbuild's own manual ({OWN_DOCS}); pass --source DIR for yours", file=sys.stderr)
         return OWN_DOCS
     raise UserError("no Sphinx project (conf.py) found here",
@@ -392,15 +393,6 @@ def settings(args):
                     conf_error=conf_error, variants=all_variants, editions=editions,
                     gen_dirs={e: os.path.join(build.gen, e) if e else build.gen for e in editions},
                     root=top if srcdir.startswith(top + os.sep) else os.path.dirname(srcdir))
-
-
-def matrix(s):
-    """The CI jobs: one target per variant x format.  A format another listed
-    one is made from (latex for latexpdf) is built by that job anyway:
-    listing it too would duplicate the work."""
-    inputs = {FORMATS[n].after for n in s.cfg.formats if FORMATS[n].after}
-    return [variants.target(n, v) for v in s.variants for n in FORMATS
-            if n in s.cfg.formats and n not in inputs and variants.builds(n, v)]
 
 
 def sources(s, problems):

@@ -196,8 +196,17 @@ def ci_main(argv, prog="python -m docbuild ci"):
     """Every target attempted even when one fails, then the gate."""
     import argparse
 
+    if argv[:1] == ["job"]:  # one job of the CI matrix (configure --matrix)
+        from docbuild.matrix import job_main
+        return job_main(argv[1:])
+    if argv[:1] == ["restore-times"]:  # a restored build folder on a fresh clone
+        from docbuild.restore_times import main as restore_main
+        return restore_main(argv[1:])
     p = argparse.ArgumentParser(prog=prog, description="Run ninja -k 0 TARGET... (default: all), "
-                                "then `report --ci TARGET...`.")
+                                "then `report --ci TARGET...`.",
+                                epilog=f"Also: `{prog} job NAME [--artifacts DIR]` (one job of the CI "
+                                       f"matrix) and `{prog} restore-times [--build-dir DIR]` (a restored "
+                                       "build folder on a fresh clone).")
     p.add_argument("--build-dir", default="build", help="the build dir configure used (default: build)")
     p.add_argument("targets", nargs="*", metavar="TARGET", help="ninja targets (default: all)")
     args = p.parse_args(argv)  # an unknown option is an error, not one of ninja's

@@ -179,7 +179,9 @@ def test_matrix_lists_the_independent_targets(project):
         f.write("formats: [html, epub, latex, latexpdf, man]\n")
     result = project.configure("--matrix")
     # latex is built by the latexpdf job
-    assert json.loads(result.stdout) == {"target": ["html", "epub", "latexpdf", "man"]}
+    plan = json.loads(result.stdout)
+    assert [j["job"] for j in plan["read"]["include"] + plan["write"]["include"]] == \
+        ["read", "html", "epub", "latexpdf", "man"]
     assert not os.path.exists(project.path("build.ninja"))
 
 
@@ -252,3 +254,12 @@ def test_report_refuses_a_ninja_log_of_another_version(project):
     assert result.returncode == 1
     assert ".ninja_log:1: error: unsupported ninja log version 'v4'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_warning_without_a_location_is_reported_with_one_level(project):
+    project.edit("conf.py", '\nhtml_static_path = ["no-such-folder"]\n')
+    project.configure()
+    project.ninja("html")
+    result = run([sys.executable, "-m", "docbuild", "report", "html"], cwd=project.work)
+    assert "WARNING: html_static_path entry 'no-such-folder' does not exist" in result.stdout, result.stdout
+    assert "WARNING: WARNING:" not in result.stdout
