@@ -38,13 +38,10 @@ import time
 from docbuild import variants
 from docbuild.errors import UserError, report
 from docbuild.formats import FORMATS, SHARED_READ
-from docbuild.paths import spell, write_if_changed
+from docbuild.paths import OWN_STATE_PREFIX, spell, write_if_changed
 
 JOBS_FILE = "jobs.json"  # in the build dir's .docbuild
 MANIFEST = "job.json"  # in each job's artifact
-# Each writer's own memory in a doctree dir (see sphinx_step.sync_doctrees): not shared.
-OWN_MEMORY = {"docbuild-reread.json", "docbuild-pending.json", "docbuild-state.json",
-              "docbuild-warnings.json"}
 
 
 # --- The plan -----------------------------------------------------------------
@@ -368,7 +365,8 @@ def export(job, build_dir, top, artifacts):
     if job["kind"] == "read":
         step = job["steps"][0]
         shutil.copytree(os.path.join(build_dir, "doctrees", step), os.path.join(folder, "doctrees"),
-                        ignore=lambda d, names: [n for n in names if n in OWN_MEMORY])
+                        # each writer's own memory (see sphinx_step.sync_doctrees): not shared
+                        ignore=lambda d, names: [n for n in names if n.startswith(OWN_STATE_PREFIX)])
         manifest["inputs"] = read_inputs(spell(os.path.join(build_dir, "stamps", f"{step}.stamp"), top), top)
     else:
         for step in job["steps"]:

@@ -182,6 +182,13 @@ def write_atomic(path, data):
         raise
 
 
+# docbuild's own files in a doctree dir start with this (the warnings memory,
+# the pending and navigation state, sphinx_xrefs' and sphinx_search's records):
+# each Sphinx step keeps its own, and nothing copies them from one doctree dir
+# to another (sphinx_step.sync_doctrees, the CI matrix's artifacts).
+OWN_STATE_PREFIX = "docbuild-"
+
+
 class BuildDir:
     """Every path below the build folder, in one place: no other module joins
     a folder name to the build dir.

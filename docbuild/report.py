@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape, quoteattr
 from docbuild.errors import entry_point
 from docbuild.ninja_tool import call, last_durations, ninja_binary
 from docbuild.paths import BuildDir, write_if_changed
+from docbuild.sphinx_warnings import MEMORY
 
 
 def step_status(step):
@@ -58,7 +59,7 @@ def load_warnings(folder):
     if not folder:
         return []
     try:
-        with open(os.path.join(folder, "docbuild-warnings.json"), encoding="utf-8") as f:
+        with open(os.path.join(folder, MEMORY), encoding="utf-8") as f:
             memory = json.load(f)
     except (OSError, ValueError):
         return []
