@@ -119,6 +119,7 @@ class View:
 def main(argv=None):
     from docbuild.errors import UserError
     from docbuild.ninja_tool import last_durations, ninja_binary
+    from docbuild.paths import BuildDir
     from docbuild.step_names import edges as read_edges
 
     p = argparse.ArgumentParser(prog="python -m docbuild build",
@@ -137,7 +138,7 @@ def main(argv=None):
     for flag, value in (("-j", args.jobs), ("-k", args.keep_going)):
         if value is not None:
             command += [flag, value]
-    log = os.path.join(args.build_dir, "logs", "build.log")
+    log = BuildDir(args.build_dir).log("build")
     os.makedirs(os.path.dirname(log), exist_ok=True)
     try:
         before = last_durations(top)
