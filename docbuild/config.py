@@ -42,8 +42,9 @@ KEYS = {
     "missing_includes": ("auto", "a missing include target at configure time: `warning` (printed; Sphinx "
                                  "reports it when it builds) or `error` (no build.ninja); auto: error "
                                  "in CI mode, warning otherwise"),
-    "read_once": (True, "read the sources once for every format but html, gettext and linkcheck, "
-                        "then write those formats in parallel from copies of the doctrees"),
+    "read_once": (True, "read the sources once for every format but html, gettext, linkcheck, and "
+                        "man and text (Sphinx reads those without smart quotes), then write those "
+                        "formats in parallel from copies of the doctrees"),
     "content_group_size": ("auto", "structured YAML files generated per process (a number, or auto: "
                                    "two processes per core; see benchmarks/content.py)"),
     "redirects": (None, "a YAML file of redirects (from, to, code, ...), relative to docbuild.yaml"),
@@ -70,6 +71,7 @@ class Config:
     redirects: str = None  # absolute
     content_group_size: int = None  # None: auto
     read_once: bool = True
+    shared_read: frozenset = frozenset()  # the formats that write from the read (formats.shared_read)
     ci: bool = False
     missing_includes: str = None  # "warning" or "error"; None: error in CI mode only
     nitpicky: bool = False

@@ -50,6 +50,18 @@ FORMATS = {f.name: f for f in [
 # refuses another builder's environment; linkcheck reads on its own too.
 SHARED_READ = {"dirhtml", "singlehtml", "epub", "latex", "man", "texinfo", "text", "json", "xml"}
 
+
+def shared_read(conf):
+    """The formats of SHARED_READ that can share the read of a project with
+    conf.py values `conf`.  Sphinx puts in smart quotes while it reads, for
+    every builder but those of `smartquotes_excludes` (man and text by
+    default): read by the dummy builder, their pages would show curly quotes
+    where sphinx-build writes straight ones, so they read for themselves."""
+    excludes = conf.get("smartquotes_excludes") or {}
+    if not conf.get("smartquotes", True) or conf.get("language") in (excludes.get("languages") or []):
+        return set(SHARED_READ)
+    return {n for n in SHARED_READ if FORMATS[n].builder not in (excludes.get("builders") or [])}
+
 # The order of the Sphinx edges in build.ninja.  ninja starts ready edges of
 # equal priority in the order they are written (checked with ninja 1.13), so
 # the writers that usually take longest come first and a build of every

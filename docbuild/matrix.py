@@ -37,7 +37,7 @@ import time
 
 from docbuild import variants
 from docbuild.errors import UserError, report
-from docbuild.formats import FORMATS, SHARED_READ
+from docbuild.formats import FORMATS
 from docbuild.paths import OWN_STATE_PREFIX, BuildDir, spell, write_if_changed
 
 JOBS_FILE = "jobs.json"  # in the build dir's .docbuild
@@ -59,7 +59,7 @@ def jobs(cfg, all_variants):
     for v in all_variants:
         read = variants.target("read", v)
         wanted = [n for n in FORMATS if n in cfg.formats and n not in made_from and variants.builds(n, v)]
-        uses_read = [n for n in wanted if cfg.read_once and (FORMATS[n].after or n) in SHARED_READ]
+        uses_read = [n for n in wanted if (FORMATS[n].after or n) in cfg.shared_read]
         if uses_read:
             out.append({"name": read, "kind": "read", "needs": [], "steps": [read]})
         for n in wanted:

@@ -19,7 +19,7 @@ import types
 from docbuild import config as config_mod
 from docbuild import attach, buildinfo, content, images, overview, site, sphinxconf, variants
 from docbuild.errors import UserError, UserErrors, _short
-from docbuild.formats import EDGE_ORDER, FORMATS, SHARED_READ
+from docbuild.formats import EDGE_ORDER, FORMATS, shared_read
 from docbuild.graph import Graph, as_warning
 from docbuild.kinds import kind_of
 from docbuild.ninja_file import TEMPLATE, check_target_name
@@ -257,7 +257,7 @@ def format_rows(cfg, top, srcdir, build_dir, all_variants, setup):
             if not variants.builds(fmt_name, variant):
                 continue
             name = variants.target(fmt_name, variant)
-            if fmt.builder and cfg.read_once and fmt_name in SHARED_READ:
+            if fmt.builder and fmt_name in cfg.shared_read:
                 rows.append(sphinx_row(name, fmt_name, fmt.builder, variant, [spell(bd.stamp(read), top)],
                                        ["--doctrees-from", spell(bd.doctrees(read), top)]))
             elif fmt.builder:
@@ -375,6 +375,7 @@ def settings(args):
                     (cfg.path, cfg.lines.of("build_dir")) if cfg.path else None)
     prepare_build_dir(build_dir)
     values, conf_error = sphinxconf.read(srcdir, build_dir)
+    cfg.shared_read = frozenset(shared_read(values)) if cfg.read_once else frozenset()
     source_language = str(values.get("language") or "en")
     if cfg.languages:  # it names targets (html-en) and folders
         try:

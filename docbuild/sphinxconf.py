@@ -43,6 +43,9 @@ DEFAULTS = {
     "release": "",
     "extensions": [],
     "html_baseurl": "",  # giza's images link to <url>/<branch>/_images/ in some builders
+    # Which builders may share the read (formats.shared_read): Sphinx's defaults.
+    "smartquotes": True,
+    "smartquotes_excludes": {"languages": ["ja", "zh_CN", "zh_TW"], "builders": ["man", "text"]},
 }
 
 # Extensions that register source suffixes of their own in setup().

@@ -104,7 +104,7 @@ def test_a_matrix_on_runners_at_other_paths_stages_what_one_machine_stages(tmp_p
 
 
 def test_a_writer_refuses_the_read_of_other_sources(tmp_path):
-    base = Project(tmp_path / "base", {"conf.py": 'project = "M"\n', "index.rst": "M\n=\n\nText.\n",
+    base = Project(tmp_path / "base", {"conf.py": 'project = "M"\nsmartquotes = False\n', "index.rst": "M\n=\n\nText.\n",
                                        "docbuild.yaml": "formats: [text]\n"}).work
     artifacts = str(tmp_path / "carried")
     os.makedirs(artifacts)

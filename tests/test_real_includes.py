@@ -191,3 +191,20 @@ def test_conf_py_imports_the_installed_package_not_the_source_tree_beside_it(tmp
     for out in ("plain", os.path.join("build", "html")):
         with open(project.path(out, "index.html"), encoding="utf-8") as f:
             assert "Installed" in f.read(), out
+
+
+def test_text_and_man_have_the_straight_quotes_sphinx_build_writes(tmp_path):
+    """Sphinx puts in smart quotes while reading, except for man and text:
+    written from the shared read (the dummy builder), text had curly quotes."""
+    files = {"conf.py": 'project = "Quotes"\n', "index.rst": 'Home\n====\n\nSay "hello" -- it\'s fine.\n'}
+    project = Project(tmp_path / "work", files=files, shared={})
+    sphinx_build = os.path.join(os.path.dirname(sys.executable), "sphinx-build")
+    plain = run([sphinx_build, "-q", "-b", "text", "proj", "plain"], cwd=project.work)
+    assert plain.returncode == 0, plain.stderr
+    project.configure()
+    project.ninja("text", "epub")
+    with open(project.path("plain", "index.txt"), encoding="utf-8") as f:
+        want = f.read()
+    with open(project.path("build", "text", "index.txt"), encoding="utf-8") as f:
+        assert f.read() == want
+    assert '"hello"' in want

@@ -14,7 +14,7 @@ from conftest import IN_CI, Project, reread, run, steps_run
 from test_errors import assert_clean_error
 
 EDITIONS = {
-    "conf.py": 'project = "Variants"\nversion = "2.1"\ntemplates_path = ["_templates"]\n',
+    "conf.py": 'project = "Variants"\nversion = "2.1"\ntemplates_path = ["_templates"]\nsmartquotes = False\n',
     # A version switcher: the versions list and the edition reach the templates.
     "_templates/layout.html": '{% extends "!layout.html" %}{% block footer %}{{ super() }}'
                               '<p id="switch">{{ docbuild_versions|join(",") }} in '
@@ -153,7 +153,7 @@ msgstr "{}"
 """
 
 LANGUAGES = {
-    "conf.py": 'project = "Translated"\nversion = "1.0"\n',
+    "conf.py": 'project = "Translated"\nversion = "1.0"\nsmartquotes = False\n',
     "docbuild.yaml": "formats: [html, text]\nlanguages: [de, ja]\n",
     "index.rst": "Welcome\n=======\n\n.. toctree::\n\n   common\n",
     "common.rst": "Common\n======\n\nHello world.\n\nSecond paragraph.\n",
