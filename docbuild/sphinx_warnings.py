@@ -108,6 +108,7 @@ class Warnings(logging.Handler):
         self.read, self.written = set(), set()
         self.checked = self.writing = self.finished = self.replaying = False
         self.targets = None
+        self.sphinx_handlers = []  # Sphinx's own, at builder-inited (see shown())
         try:
             with open(self.memory, encoding="utf-8") as f:
                 old = json.load(f)
@@ -142,6 +143,8 @@ class Warnings(logging.Handler):
         kind, sub = getattr(record, "type", None), getattr(record, "subtype", None)
         if is_suppressed_warning(kind, sub, getattr(self.app.config, "suppress_warnings", [])):
             return
+        if not self.shown(record):
+            return
         location = getattr(record, "location", None)
         if location is not None and not isinstance(location, (str, tuple)):
             location = get_node_location(location)
@@ -153,7 +156,27 @@ class Warnings(logging.Handler):
         message = logging.LogRecord.getMessage(record)
         self.records.append((location, record.levelname, category, message, self.phase(), doc))
 
+    def shown(self, record):
+        """Whether Sphinx's warning handler shows the record, as far as a
+        project's own filters on it decide: a conf.py may silence a message
+        there (pluggy's, an include inside `.. only::`).  Sphinx's own filters
+        are left out: they turn warnings into errors, or count them."""
+        for handler in self.sphinx_handlers or logging.getLogger("sphinx").handlers:
+            if handler is self or handler.level != logging.WARNING:
+                continue
+            for item in handler.filters:
+                owner = getattr(type(item), "__module__", "") if hasattr(item, "filter") \
+                    else getattr(item, "__module__", "")
+                if owner.startswith("sphinx.") or owner == "sphinx":
+                    continue
+                if not (item.filter(record) if hasattr(item, "filter") else item(record)):
+                    return False
+        return True
+
     def builder_inited(self, app):
+        # Sphinx's handlers, kept now: while it reads, Sphinx takes them off
+        # the logger and holds the warnings back (pending_warnings).
+        self.sphinx_handlers = list(logging.getLogger("sphinx").handlers)
         # The documents a run writes: prepare_writing gets all of them, also
         # from builders that assemble them into one output (latex, singlehtml),
         # and before any is written in another process (-j).

@@ -111,6 +111,8 @@ def test_include_inside_only_silenced_by_conf_py_builds(tmp_path):
     with open(p.path("build", "html", "changelog.html"), encoding="utf-8") as f:
         assert "Released." in f.read()
     assert "no work to do" in p.ninja("html").stdout
+    report = run([sys.executable, "-m", "docbuild", "report", "--ci", "html"], cwd=p.work)
+    assert report.returncode == 0 and "_changelog_towncrier_draft" not in report.stdout, report.stdout
 
 
 RST_LINKER = {
