@@ -284,8 +284,15 @@ def remove_stale_pages(app, exception):
     # may put other files beside them.
     for rel in sorted(set(state.get("assets", [])) - used):
         _remove(os.path.join(outdir, rel), outdir)
+    # A domain index (py-modindex) is written only while it has entries:
+    # the page of one that has none any more goes.
+    indices = sorted(name for name, *_ in getattr(app.builder, "domain_indices", []))
+    if hasattr(app.builder, "get_outfilename"):
+        for name in sorted(set(state.get("indices", [])) - set(indices)):
+            _remove(str(app.builder.get_outfilename(name)), outdir)
     write_if_changed(os.path.join(SETTINGS["doctreedir"], STATE), json.dumps(
-        {"docs": sorted(env.found_docs), "navigation": navigation(env), "assets": sorted(used)}))
+        {"docs": sorted(env.found_docs), "navigation": navigation(env), "assets": sorted(used),
+         "indices": indices}))
 
 
 def note_pending(doctreedir, docnames):

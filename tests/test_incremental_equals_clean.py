@@ -144,3 +144,12 @@ def test_retitling_a_page_changes_the_text_of_doc_links_to_it(tmp_path):
     assert differences(project, tmp_path) == []
     with open(project.path("build", "text", "source.txt"), encoding="utf-8") as f:
         assert "Renamed page" in f.read()
+
+
+def test_a_domain_index_with_no_entries_left_is_deleted(tmp_path):
+    project = built(tmp_path, API)
+    assert os.path.exists(project.path("build", "html", "py-modindex.html"))
+    for page in ("alpha.rst", "beta.rst"):
+        replace(project, page, f".. automodule:: mod_{page[0]}\n   :members:\n", "No module.\n")
+    assert differences(project, tmp_path) == []
+    assert not os.path.exists(project.path("build", "html", "py-modindex.html"))
