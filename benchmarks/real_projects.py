@@ -24,9 +24,9 @@ documentation), in benchmarks/work/real/NAME/ (git-ignored):
                                docbuild's (report.json: read and html steps),
                                as multisets of `file:line: LEVEL: message`
                                with paths relative to the tree
-  edits    in the same tree, each followed by `ninja html text` in db/: edit a
-           page's text, retitle a section that another page's :ref: names,
-           retitle a page that another page's :doc: names, add a page to the
+  edits    in the same tree, each followed by `ninja html text` in db/:
+           retitle a section that another page's :ref: names, retitle a page
+           that another page's :doc: names, edit a page's text, add a page to the
            root toctree, remove a page (and its toctree entry), edit the
            docstring of an object autodoc documents.  Then every file of db/'s
            html and text output is compared byte for byte (only .buildinfo
@@ -55,18 +55,22 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from common import REPO, BenchError, machine_info, read, run_and_report  # noqa: E402
+from common import REPO, BenchError, machine_info, read, run_and_report, snapshot_code  # noqa: E402
 
 WORK = os.path.join(HERE, "work", "real")
 
 # name: version, docs folder, import root (for PYTHONPATH), doc requirements
-# (a requirements file in the sdist, or extras of the project itself).
+# (a requirements file in the sdist, or extras of the project itself), and
+# the root document when it is not "index".  pluggy and more-itertools use
+# viewcode (and autodoc, as all but attrs's MyST pages do).
 PROJECTS = {
     "werkzeug": {"version": "3.1.3", "docs": "docs", "src": "src", "reqs": "requirements/docs.in"},
     "click": {"version": "8.1.8", "docs": "docs", "src": "src", "reqs": "requirements/docs.in"},
     "jinja2": {"version": "3.1.6", "docs": "docs", "src": "src", "reqs": "requirements/docs.in"},
     "attrs": {"version": "25.3.0", "docs": "docs", "src": "src", "extras": "docs"},
     "pluggy": {"version": "1.6.0", "docs": "docs", "src": "src", "reqs": "docs/requirements.txt"},
+    "more-itertools": {"version": "10.7.0", "docs": "docs", "src": ".", "reqs": "docs/requirements.txt",
+                       "root": "toctree"},
 }
 
 # What may differ between docbuild's html pages and sphinx-build's for the
@@ -79,7 +83,7 @@ MARK = "benchmark-edit"
 class Run:
     """One project's folders, environment and log."""
 
-    def __init__(self, name, spec):
+    def __init__(self, name, spec, code=None):
         self.name, self.spec = name, spec
         self.top = os.path.join(WORK, name)
         self.tree = os.path.join(self.top, "tree")
@@ -88,7 +92,7 @@ class Run:
         self.logs = os.path.join(self.top, "logs")
         self.env = dict(os.environ, VIRTUAL_ENV=self.venv,
                         PATH=os.path.join(self.venv, "bin") + os.pathsep + os.environ["PATH"],
-                        PYTHONPATH=os.path.join(self.tree, spec["src"]))
+                        PYTHONPATH=os.pathsep.join(filter(None, [code, os.path.join(self.tree, spec["src"])])))
         self.env.pop("PYTHONHOME", None)
         self.times = {}
 
@@ -115,7 +119,7 @@ def sdist(run):
     """The project's sdist in WORK/downloads, downloaded once."""
     down = os.path.join(WORK, "downloads")
     os.makedirs(down, exist_ok=True)
-    pattern = os.path.join(down, f"{run.name}-{run.spec['version']}.tar.gz")
+    pattern = os.path.join(down, f"{re.sub('[-_.]', '[-_.]', run.name)}-{run.spec['version']}.tar.gz")
     if not glob.glob(pattern):
         proc = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
                                "--no-binary", ":all:", f"{run.name}=={run.spec['version']}",
@@ -188,10 +192,13 @@ WARNING = re.compile(r"^(?:(.*?):(\d*):? )?(WARNING|ERROR|CRITICAL|SEVERE): (.*?
 
 
 def warning_key(path, line, level, message, category, tree):
-    """`file:line: LEVEL: first line of the message [category]`, the file relative to the tree."""
+    """`file:line: LEVEL: first line of the message`, the file relative to the tree.
+
+    The category is left out: sphinx-build's log shows none for a CRITICAL
+    docutils message, which report.json files under "docutils"."""
     path = os.path.relpath(path, tree) if path and os.path.isabs(path) else path
     message = re.sub(r"^(WARNING|ERROR|CRITICAL): ", "", message.splitlines()[0] if message else "")
-    return f"{path or ''}:{line or ''}: {level}: {message} [{category or ''}]"
+    return f"{path or ''}:{line or ''}: {level}: {message}"
 
 
 def stderr_warnings(text, tree):
@@ -209,16 +216,25 @@ def report_warnings(run, folder):
 
     Each Sphinx run warns again about what concerns no document (an
     intersphinx inventory it cannot fetch, at every start), so those count
-    once however many steps gave them, as in sphinx-build's one run."""
+    as often as the step that gave them most, as in sphinx-build's one run."""
     run.cmd(os.path.basename(folder) + "-report", [run.bin("python"), "-m", "docbuild", "report"], folder)
     with open(os.path.join(folder, "build", "report.json"), encoding="utf-8") as f:
         steps = [s for s in json.load(f)["steps"] if s["name"] in ("read", "html")]
-    found = collections.Counter()
-    for w in (w for s in steps for w in s["warnings"]):
-        key = warning_key(w["file"], w["line"], w["level"], w["message"], w["category"], run.tree)
-        if w["file"] or key not in found:
-            found[key] += 1
-    return found
+    found, unplaced = collections.Counter(), collections.Counter()
+    for s in steps:
+        keys = collections.Counter(warning_key(w["file"], w["line"], w["level"], w["message"],
+                                               w["category"], run.tree) for w in s["warnings"])
+        found.update({k: n for k, n in keys.items() if not k.startswith(":")})
+        unplaced |= collections.Counter({k: n for k, n in keys.items() if k.startswith(":")})
+    return found + unplaced
+
+
+def compare_warnings(run, folder, log):
+    """docbuild's warnings in `folder` against those of a sphinx-build log."""
+    ours, theirs = report_warnings(run, folder), stderr_warnings(log, run.tree)
+    return {"counts": [sum(theirs.values()), sum(ours.values())], "equal": ours == theirs,
+            "differences": (sorted(f"sphinx-build only: {w}" for w in theirs - ours)
+                            + sorted(f"docbuild only: {w}" for w in ours - theirs))[:20]}
 
 
 # --- comparing ---------------------------------------------------------------------
@@ -305,6 +321,10 @@ def retitle_at(lines, i, suffix=" Retitled"):
     return False
 
 
+def root(run):
+    return run.spec.get("root", "index")
+
+
 def edit_lines(path, change):
     with open(path, encoding="utf-8") as f:
         lines = f.readlines()
@@ -315,14 +335,14 @@ def edit_lines(path, change):
     return ok
 
 
-def edit_text(docs, pages, used):
-    name = next(n for n in sorted(pages) if n not in used and n != "index")
+def edit_text(run, pages, used):
+    name = next(n for n in sorted(pages) if n not in used and n != root(run))
     with open(pages[name], "a", encoding="utf-8") as f:
         f.write(f"\n\nA paragraph added by the {MARK}.\n")
     return name
 
 
-def retitle_section(docs, pages, used):
+def retitle_section(run, pages, used):
     """Retitle a section whose label another page's :ref: names (no explicit title)."""
     texts = {n: read(p) for n, p in pages.items()}
     for name in sorted(texts):
@@ -335,7 +355,7 @@ def retitle_section(docs, pages, used):
     return None
 
 
-def retitle_page(docs, pages, used):
+def retitle_page(run, pages, used):
     """Retitle a page that another page's :doc: names."""
     texts = {n: read(p) for n, p in pages.items()}
     for name in sorted(texts):
@@ -360,33 +380,34 @@ def toctree_entries(lines):
     return out
 
 
-def add_page(docs, pages, used):
-    index = pages["index"]
+def add_page(run, pages, used):
+    index = pages[root(run)]
     lines = open(index, encoding="utf-8").readlines()
     entries = toctree_entries(lines)
     first = lines[entries[0]]
     lines.insert(entries[0], first[:len(first) - len(first.lstrip())] + "bench-added\n")
     open(index, "w", encoding="utf-8").writelines(lines)
-    with open(os.path.join(docs, "bench-added.rst"), "w", encoding="utf-8") as f:
-        f.write(f"Added Page\n==========\n\nA page added by the {MARK}: see :doc:`index`.\n")
+    with open(os.path.join(run.docs, "bench-added.rst"), "w", encoding="utf-8") as f:
+        f.write(f"Added Page\n==========\n\nA page added by the {MARK}: see :doc:`{root(run)}`.\n")
     return "bench-added"
 
 
-def remove_page(docs, pages, used):
+def remove_page(run, pages, used):
     """Remove the last page of the root toctree that no edit used, and its entry."""
-    lines = open(pages["index"], encoding="utf-8").readlines()
+    lines = open(pages[root(run)], encoding="utf-8").readlines()
     for i in reversed(toctree_entries(lines)):
         name = re.sub(r"^.*<|>$", "", lines[i].strip()).lstrip("/")
-        if name in pages and name not in used and name != "index":
+        if name in pages and name not in used and name != root(run):
             del lines[i]
-            open(pages["index"], "w", encoding="utf-8").writelines(lines)
+            open(pages[root(run)], "w", encoding="utf-8").writelines(lines)
             os.unlink(pages[name])
             return name
     return None
 
 
-def edit_docstring(docs, pages, used, src):
+def edit_docstring(run, pages, used):
     """Edit the docstring of a class or function that an autodoc directive documents."""
+    src = os.path.join(run.tree, run.spec["src"])
     targets = [t for p in sorted(pages.values()) for t in AUTO.findall(read(p))]
     modules = sorted(glob.glob(os.path.join(src, "**", "*.py"), recursive=True))
     for target in targets:
@@ -409,11 +430,13 @@ def edit_docstring(docs, pages, used, src):
 def edit_sequence(run):
     """Apply each edit, then `ninja html text`; a list of (edit, what, ninja status)."""
     used, out = set(), []
-    steps = [("edit text", edit_text), ("retitle section", retitle_section),
-             ("retitle page", retitle_page), ("add page", add_page), ("remove page", remove_page),
-             ("edit docstring", lambda *a: edit_docstring(*a, os.path.join(run.tree, run.spec["src"])))]
+    # The retitles come first: they need pages that others reference, which
+    # the text edit (of any page) might otherwise take.
+    steps = [("retitle section", retitle_section), ("retitle page", retitle_page),
+             ("edit text", edit_text), ("add page", add_page), ("remove page", remove_page),
+             ("edit docstring", edit_docstring)]
     for label, edit in steps:
-        what = edit(run.docs, sources(run.docs), used)
+        what = edit(run, sources(run.docs), used)
         if what:
             used.add(what.split(" ")[0])
             rc, _ = ninja(run, os.path.join(run.top, "db"), "db-" + label.replace(" ", "-"))
@@ -425,8 +448,8 @@ def edit_sequence(run):
 
 # --- one project ------------------------------------------------------------------------
 
-def check_project(name, keep):
-    run = Run(name, PROJECTS[name])
+def check_project(name, keep, code):
+    run = Run(name, PROJECTS[name], code)
     start = time.perf_counter()
     tarball = sdist(run)
     for folder in ("tree", "sphinx", "db", "db-clean", "sphinx-edited", "logs"):
@@ -451,19 +474,15 @@ def check_project(name, keep):
     only = [f for f, d in diffs if d[0].startswith("only in")]
     r["html_files_equal"] = not [f for f in only if f.startswith("html")]
     r["text_equal"] = not diffs
-    r["clean_differences"] = diffs[:20]
-    ours, theirs = report_warnings(run, db), stderr_warnings(log, run.tree)
-    r["warnings"] = [sum(theirs.values()), sum(ours.values())]
-    r["warnings_equal"] = ours == theirs
-    r["warning_differences"] = (sorted(f"sphinx-build only: {w}" for w in theirs - ours)
-                                + sorted(f"docbuild only: {w}" for w in ours - theirs))[:20]
+    r["clean_differences"] = diffs
+    r["warnings"] = compare_warnings(run, db, log)
     r["edits"] = edit_sequence(run)
     r["noop"] = "no work to do" in ninja(run, db, "db-noop")[1]
     clean = os.path.join(run.top, "db-clean")
     docbuild_configure(run, clean)
     ninja(run, clean, "db-clean-build")
     edited = os.path.join(run.top, "sphinx-edited")
-    sphinx_build(run, edited, "html")
+    r["warnings_after_edits"] = compare_warnings(run, db, sphinx_build(run, edited, "html")[1])
     sphinx_build(run, edited, "text")
     r["incremental_vs_clean"] = compare_outputs(os.path.join(clean, "build"), os.path.join(db, "build"))
     r["incremental_vs_sphinx"] = compare_outputs(edited, os.path.join(db, "build"))
@@ -488,21 +507,35 @@ def yes(value):
 
 def table(report):
     head = ("project", "version", "configure ok", "html files equal", "text equal",
-            "warnings equal", "incr == clean (docbuild)", "incr == clean (sphinx-build)", "seconds")
-    rows = [head]
-    for r in report["projects"]:
-        incr = lambda key: None if key not in r else (not r[key]) if not r[key] else f"NO ({len(r[key])})"  # noqa: E731
-        rows.append((r["project"], r["version"], yes(r["configure_ok"]), yes(r.get("html_files_equal")),
-                     yes(r.get("text_equal")),
-                     yes(r.get("warnings_equal")) + (" (%d/%d)" % tuple(r["warnings"]) if "warnings" in r else ""),
-                     *(x if isinstance(x, str) else yes(x) for x in (incr("incremental_vs_clean"),
-                                                                     incr("incremental_vs_sphinx"))),
-                     f"{r['seconds']:.0f}"))
+            "warnings equal", "after edits", "incr == clean (docbuild)", "incr == clean (sphinx-build)",
+            "seconds")
+    rows = [head] + [row(r) for r in report["projects"]]
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(head))]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
     for r in report["projects"]:
         lines += details(r)
     return "\n".join(lines)
+
+
+def text_cell(r):
+    if "clean_differences" not in r:
+        return "-"
+    diffs = [f for f, _ in r["clean_differences"]]
+    count = lambda fmt: sum(f.startswith(fmt + "/") for f in diffs)  # noqa: E731
+    return "yes" if not diffs else f"NO (html {count('html')}, text {count('text')} files)"
+
+
+def row(r):
+    def warnings(key):
+        w = r.get(key)
+        return "-" if w is None else f"{yes(w['equal'])} ({w['counts'][0]}/{w['counts'][1]})"
+
+    def same(key):
+        return "-" if key not in r else yes(True) if not r[key] else f"NO ({len(r[key])} files)"
+
+    return (r["project"], r["version"], yes(r["configure_ok"]), yes(r.get("html_files_equal")),
+            text_cell(r), warnings("warnings"), warnings("warnings_after_edits"),
+            same("incremental_vs_clean"), same("incremental_vs_sphinx"), f"{r['seconds']:.0f}")
 
 
 def details(r):
@@ -514,8 +547,10 @@ def details(r):
                    + ("" if e["ninja"] in (0, None) else f" (ninja exit {e['ninja']})"))
     if not r["noop"]:
         out.append("  a second ninja after the edits did not say 'no work to do'")
+    for key in ("warnings", "warnings_after_edits"):
+        diffs = r[key]["differences"]
+        out += [f"  {key}: {len(diffs)} difference(s)"] * bool(diffs) + ["    " + d[:240] for d in diffs[:8]]
     for key, title in (("clean_differences", "docbuild vs sphinx-build, clean"),
-                       ("warning_differences", "warnings"),
                        ("incremental_vs_clean", "incremental vs clean docbuild"),
                        ("incremental_vs_sphinx", "incremental vs clean sphinx-build")):
         items = r.get(key) or []
@@ -542,11 +577,14 @@ def main(argv=None):
         parser.error(f"unknown project(s): {', '.join(unknown)}")
 
     def run():
+        # A copy of docbuild's code, first on PYTHONPATH: the repository may
+        # change (a merge) while the run goes on.
+        code, desc = snapshot_code("tree", os.path.join(WORK, "code"))
         projects = []
         for name in names:
             print(f"{name} ...", flush=True)
-            projects.append(check_project(name, args.keep))
-        return {"machine": machine_info(), "projects": projects}
+            projects.append(check_project(name, args.keep, code))
+        return {"machine": machine_info(), "docbuild": desc, "projects": projects}
 
     report = run_and_report("real_projects.py", run, table, args.json)
     return 0 if report else 1
