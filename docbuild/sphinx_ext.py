@@ -22,6 +22,7 @@ import os
 import site
 import sys
 
+from docbuild import sphinx_search, sphinx_viewcode, sphinx_xrefs
 from docbuild.paths import depfile_entry, depfile_path, spell, write_if_changed
 
 SETTINGS = {}  # from sphinx_step's command line
@@ -106,6 +107,12 @@ def setup(app):
         ATTACH.update(load_attach())
         app.connect("env-get-outdated", attach_outdated)
         app.connect("source-read", attach_source)
+        # What an incremental build must write again so that it equals a clean one.
+        sphinx_xrefs.setup(app)
+        sphinx_search.setup(app)
+        sphinx_viewcode.setup(app, navigation, _remove)
+    # No env_version: Sphinx writes the versions into searchindex.js, and the
+    # pages must be plain sphinx-build's.
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
 
 

@@ -19,6 +19,7 @@ import os
 import sys
 
 from docbuild import sphinx_ext
+from docbuild.paths import working_folder_last
 
 FULL = (errno.ENOSPC, errno.EDQUOT)
 
@@ -101,6 +102,9 @@ def parse(argv):
     return opts, extra
 
 
+OWN = "docbuild-"  # each doctree dir's own memory (sphinx_ext, sphinx_xrefs ...): never copied
+
+
 def sync_doctrees(source, target):
     """Make `target` a copy of the shared doctree dir, copying only what changed.
 
@@ -110,12 +114,10 @@ def sync_doctrees(source, target):
     """
     import shutil
 
-    keep = {"docbuild-reread.json", "docbuild-pending.json", "docbuild-state.json",
-            "docbuild-warnings.json"}  # each dir's own memory
     wanted, copied = set(), []
     for root, _, files in os.walk(source):
         for name in files:
-            if name in keep:
+            if name.startswith(OWN):
                 continue
             src = os.path.join(root, name)
             rel = os.path.relpath(src, source)
@@ -143,7 +145,7 @@ def sync_doctrees(source, target):
     for root, _, files in os.walk(target):
         for name in files:
             rel = os.path.relpath(os.path.join(root, name), target)
-            if rel not in wanted and name not in keep:
+            if rel not in wanted and not name.startswith(OWN):
                 os.unlink(os.path.join(root, name))
     return [rel[:-len(".doctree")].replace(os.sep, "/") for rel in copied if rel.endswith(".doctree")]
 
@@ -162,6 +164,7 @@ def main(argv=None):
                 raise
             return full_disk(exc.filename2 or exc.filename or opts["doctreedir"], None)
         sphinx_ext.note_pending(opts["doctreedir"], updated)
+    working_folder_last()
     sphinx_ext.SETTINGS.update(opts, top=os.getcwd())
     # The log is a file, read by people and by docbuild: one line per item.
     # Where CI=true or FORCE_COLOR is set, Sphinx thinks it writes to a

@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 from docbuild.errors import UserError
-from docbuild.paths import spell, write_if_changed
+from docbuild.paths import spell, working_folder_last, write_if_changed
 
 # Seconds conf.py may take when configure reads it (DOCBUILD_CONF_TIMEOUT).
 CONF_TIMEOUT = 60.0
@@ -238,6 +238,7 @@ def timeout():
 
 def main(argv):
     confdir, out = argv
+    working_folder_last()
     values = evaluate(confdir)
     write_if_changed(out, json.dumps(values, sort_keys=True))
     return 0

@@ -171,3 +171,23 @@ def test_includes_sphinx_never_runs_are_not_reported(tmp_path):
     deps = run([sys.executable, "-m", "docbuild", "deps", "proj/page.md"], cwd=p.work)
     assert deps.returncode == 0, deps.stderr
     assert "snippet.md  (line 12)" in deps.stdout
+
+
+def test_conf_py_imports_the_installed_package_not_the_source_tree_beside_it(tmp_path):
+    """sphinx-build (a console script) does not put the working folder on
+    sys.path; `python -m` does.  A project's root holds its package's source,
+    and a conf.py that imports the package must get the installed one, as
+    with sphinx-build (setuptools' docs built 54 pages of sphinx-build's 58)."""
+    files = {"conf.py": 'import pluggy\nproject = "Shadowed" if hasattr(pluggy, "SHADOW") else "Installed"\n',
+             "index.rst": "Home\n====\n"}
+    project = Project(tmp_path / "work", files=files, shared={})
+    with open(project.path("pluggy.py"), "w", encoding="utf-8") as f:
+        f.write("SHADOW = True\n")
+    sphinx_build = os.path.join(os.path.dirname(sys.executable), "sphinx-build")
+    plain = run([sphinx_build, "-q", "-b", "html", "proj", "plain"], cwd=project.work)
+    assert plain.returncode == 0, plain.stderr
+    project.configure()
+    project.ninja("html")
+    for out in ("plain", os.path.join("build", "html")):
+        with open(project.path(out, "index.html"), encoding="utf-8") as f:
+            assert "Installed" in f.read(), out
