@@ -21,9 +21,10 @@ documentation), in benchmarks/work/real/NAME/ (git-ignored):
              text equal        every text page byte for byte, and every html
                                page the same after normalising HTML_VOLATILE
              warnings          sphinx-build's html warnings (stderr) and
-                               docbuild's (report.json: read and html steps),
-                               as multisets of `file:line: LEVEL: message`
-                               with paths relative to the tree
+                               docbuild's html step's (report.json), as
+                               multisets of `file:line: LEVEL: message` (the
+                               first line), paths relative to the tree;
+                               also after the edits
   edits    in the same tree, each followed by `ninja html text` in db/:
            retitle a section that another page's :ref: names, retitle a page
            that another page's :doc: names, edit a page's text, add a page to the
@@ -212,21 +213,14 @@ def stderr_warnings(text, tree):
 
 
 def report_warnings(run, folder):
-    """docbuild's warnings of the read and html steps (report.json), as a Counter.
-
-    Each Sphinx run warns again about what concerns no document (an
-    intersphinx inventory it cannot fetch, at every start), so those count
-    as often as the step that gave them most, as in sphinx-build's one run."""
+    """docbuild's warnings of the html step (report.json), as a Counter.  The
+    html step reads the sources itself (the shared read serves the other
+    formats), so it is the counterpart of `sphinx-build -b html`."""
     run.cmd(os.path.basename(folder) + "-report", [run.bin("python"), "-m", "docbuild", "report"], folder)
     with open(os.path.join(folder, "build", "report.json"), encoding="utf-8") as f:
-        steps = [s for s in json.load(f)["steps"] if s["name"] in ("read", "html")]
-    found, unplaced = collections.Counter(), collections.Counter()
-    for s in steps:
-        keys = collections.Counter(warning_key(w["file"], w["line"], w["level"], w["message"],
-                                               w["category"], run.tree) for w in s["warnings"])
-        found.update({k: n for k, n in keys.items() if not k.startswith(":")})
-        unplaced |= collections.Counter({k: n for k, n in keys.items() if k.startswith(":")})
-    return found + unplaced
+        (html,) = [s for s in json.load(f)["steps"] if s["name"] == "html"]
+    return collections.Counter(warning_key(w["file"], w["line"], w["level"], w["message"], w["category"],
+                                           run.tree) for w in html["warnings"])
 
 
 def compare_warnings(run, folder, log):
@@ -437,7 +431,7 @@ def edit_sequence(run):
              ("edit docstring", edit_docstring)]
     for label, edit in steps:
         what = edit(run, sources(run.docs), used)
-        if what:
+        if what and label != "edit text":  # the text-edited page may still be removed
             used.add(what.split(" ")[0])
             rc, _ = ninja(run, os.path.join(run.top, "db"), "db-" + label.replace(" ", "-"))
         else:
@@ -517,12 +511,10 @@ def table(report):
     return "\n".join(lines)
 
 
-def text_cell(r):
-    if "clean_differences" not in r:
-        return "-"
-    diffs = [f for f, _ in r["clean_differences"]]
-    count = lambda fmt: sum(f.startswith(fmt + "/") for f in diffs)  # noqa: E731
-    return "yes" if not diffs else f"NO (html {count('html')}, text {count('text')} files)"
+def counted(diffs):
+    """'yes', or how many html and text files differ."""
+    count = lambda fmt: sum(f.startswith(fmt + "/") for f, _ in diffs)  # noqa: E731
+    return "yes" if not diffs else f"NO (html {count('html')}, text {count('text')})"
 
 
 def row(r):
@@ -531,10 +523,10 @@ def row(r):
         return "-" if w is None else f"{yes(w['equal'])} ({w['counts'][0]}/{w['counts'][1]})"
 
     def same(key):
-        return "-" if key not in r else yes(True) if not r[key] else f"NO ({len(r[key])} files)"
+        return counted(r[key]) if key in r else "-"
 
     return (r["project"], r["version"], yes(r["configure_ok"]), yes(r.get("html_files_equal")),
-            text_cell(r), warnings("warnings"), warnings("warnings_after_edits"),
+            same("clean_differences"), warnings("warnings"), warnings("warnings_after_edits"),
             same("incremental_vs_clean"), same("incremental_vs_sphinx"), f"{r['seconds']:.0f}")
 
 
