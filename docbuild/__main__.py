@@ -9,6 +9,11 @@
   ci [TARGET...]        ninja -k 0 TARGET... (default: all), then `report --ci TARGET...`
   timing [options]      the slowest steps and the critical path of the last build
                         (--trace FILE.json for Perfetto, --html FILE.html)
+  build [TARGET...]     ninja TARGET..., showing each running step's phase, count
+                        and estimate (plain lines when not on a terminal)
+  serve [TARGET] [--port N] [--host H] [--open]
+                        live preview: rebuild TARGET (html) on every change, serve
+                        it on 127.0.0.1 and reload the open pages (docbuild[serve])
   catalogs update       build the gettext target, then merge the messages into each
                         language's .po files (creating missing ones)
 """
@@ -61,6 +66,12 @@ def main(argv=None):
     if command == "catalogs" and rest[:1] == ["update"]:
         from docbuild.catalogs import update_main
         return update_main(rest[1:])
+    if command == "build":
+        from docbuild.progress import main as build_main
+        return build_main(rest)
+    if command == "serve":
+        from docbuild.serve import main as serve_main
+        return serve_main(rest)
     if command == "publish":
         from docbuild.publish import main as publish_main
         return publish_main(rest)

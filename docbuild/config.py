@@ -10,7 +10,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from docbuild import yamlfile
+from docbuild import s3target, yamlfile
 from docbuild.errors import UserError, UserErrors
 from docbuild.formats import DEFAULT_FORMATS, FORMATS
 from docbuild.paths import component
@@ -31,8 +31,8 @@ KEYS = {
                  "per step: `total` seconds and `idle` seconds without output before the step is "
                  "stopped (0: never); keys `default` and format names"),
     "stage": ({}, "the site tree `ninja stage` assembles: dir, formats, layout, name, archives"),
-    "publish": ({}, "named destinations for `ninja publish-NAME`: {path: FOLDER, keep: N} or "
-                    "{rsync: DEST}; the first is `ninja publish`"),
+    "publish": ({}, "named destinations for `ninja publish-NAME`: {path: FOLDER, keep: N}, "
+                    "{rsync: DEST} or {s3: s3://BUCKET/PREFIX/}; the first is `ninja publish`"),
     "ci": (False, "CI mode: true, or {nitpicky: true}; fail on warnings (also: configure --ci)"),
     "missing_includes": ("auto", "a missing include target at configure time: `warning` (printed; Sphinx "
                                  "reports it when it builds) or `error` (no build.ninja); auto: error "
@@ -206,16 +206,24 @@ def _stage(value, path, lines):
 
 def _publish(value, path, lines):
     if not isinstance(value, dict):
-        raise UserError("`publish` must map destination names to {path: ...} or {rsync: ...}",
+        raise UserError("`publish` must map destination names to {path: ...}, {rsync: ...} or {s3: ...}",
                         where=(path, lines.line))
+    s3_errors = []
     for name, dest in value.items():
         where = (path, lines.of(name))
         if not isinstance(name, str) or not name.replace("-", "").replace("_", "").isalnum():
             raise UserError(f"destination name {name!r} must be letters, digits, - or _", where=where)
+        if isinstance(dest, dict) and "s3" in dest and not {"path", "rsync"} & set(dest):
+            try:  # its one checker; every bad value of every s3 destination is reported
+                value[name] = s3target.destination(name, dest, path, lines.child(name))
+            except UserError as exc:
+                s3_errors += getattr(exc, "errors", None) or [exc]
+            continue
         if not isinstance(dest, dict) or len({"path", "rsync"} & set(dest)) != 1 or \
                 set(dest) - {"path", "rsync", "keep"}:
-            raise UserError(f"destination {name!r} needs exactly one of `path:` (a local folder) "
-                            "or `rsync:` (an rsync destination), and optionally `keep:`", where=where)
+            raise UserError(f"destination {name!r} needs exactly one of `path:` (a local folder), "
+                            "`rsync:` (an rsync destination) or `s3:` (object storage), and "
+                            "optionally `keep:`", where=where)
         target = dest.get("path", dest.get("rsync"))
         if not isinstance(target, str) or not target or "\n" in target:
             raise UserError(f"destination {name!r}: the target must be a non-empty string", where=where)
@@ -232,6 +240,8 @@ def _publish(value, path, lines):
         elif ":" not in dest["rsync"].split("/", 1)[0]:  # a local folder, not host:path
             trail = "/" if dest["rsync"].endswith("/") else ""
             dest["rsync"] = os.path.abspath(os.path.join(os.path.dirname(path), dest["rsync"])) + trail
+    if s3_errors:
+        raise UserErrors(s3_errors)
     return value
 
 

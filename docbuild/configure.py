@@ -66,7 +66,8 @@ def find_source(given):
             return os.path.abspath(guess)
     if os.path.isfile(os.path.join(OWN_DOCS, "conf.py")):
         if os.path.abspath(os.path.dirname(OWN_DOCS)) != os.getcwd():
-            print(f"docbuild: no conf.py here or in docs/, doc/, source/: configuring "
+            tried = ", ".join(f"{guess}/" for guess in SOURCE_GUESSES[1:])
+            print(f"docbuild: no conf.py here or in {tried}: configuring "
                   f"docbuild's own manual ({OWN_DOCS}); pass --source DIR for yours", file=sys.stderr)
         return OWN_DOCS
     raise UserError("no Sphinx project (conf.py) found here",

@@ -389,12 +389,13 @@ def render(kind, name, docs, env, source=None):
     spec = KINDS[kind]
     fields = [f for _, f in docs]
     paths = content.outputs(kind, name, docs, source)  # checked: each stays in its folder
-    if kind == "redirects":  # two rule files, then one page per redirect
+    if kind == "redirects":  # two rule files, the table, then one page per redirect
         fields = [redirects.rule(f) for f in fields]  # checked again: the only way in
         rules = [env.get_template(t).render(docs=fields, name=name, kind=kind)
                  for t in spec.templates[:2]]
         page = env.get_template(spec.templates[2])
-        texts = rules + [page.render(doc=f, name=name, kind=kind) for f in fields]
+        texts = rules + [redirects.table(fields)] + \
+            [page.render(doc=f, name=name, kind=kind) for f in fields]
     elif spec.per_doc:
         template = env.get_template(spec.templates[0])
         # A document of another edition keeps its (empty) file: the outputs

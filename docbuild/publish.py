@@ -3,7 +3,7 @@
     python -m docbuild publish [--to NAME] [--dry-run] [--rollback] [--build-dir DIR]
 
 Destinations come from `publish:` in docbuild.yaml (configure writes them to
-the build dir).  Two kinds:
+the build dir).  Three kinds:
   path: a local folder.  Each publish copies the stage tree into a new folder
         under releases/ (named .incomplete-* until complete), then points the
         `current` symlink at it with one rename, which is atomic: readers see
@@ -13,6 +13,7 @@ the build dir).  Two kinds:
         else in releases/ is never touched.
   rsync: any rsync destination (host:path or a folder): rsync --checksum
         --delete, so only changed files travel.
+  s3:   object storage through the S3 API: docbuild/publish_s3.py.
 A publish that fails or is killed leaves `current` on the last complete
 release; the next publish removes the leftover .incomplete-* folder.
 A publish that would not fit on the destination's file system stops before
@@ -357,13 +358,18 @@ def run(args):
     dest = destinations[name]
     if args.rollback:
         if "path" not in dest:
-            raise UserError(f"{name!r} is an rsync destination: rollback works on local folders")
+            kind = "an s3" if "s3" in dest else "an rsync"
+            raise UserError(f"{name!r} is {kind} destination: rollback works on local folders")
         return rollback(dest["path"], args.dry_run)
     stage = plan["stage"]
     if not os.path.isdir(stage):
         raise UserError(f"the stage {stage} does not exist", hint="run `ninja stage` first")
     if "path" in dest:
         publish_local(stage, dest["path"], dest.get("keep", 5), args.dry_run)
+    elif "s3" in dest:  # its own module: the only one that imports the S3 client library
+        from docbuild.publish_s3 import publish_s3
+        lock = os.path.join(args.build_dir, ".docbuild", f"publish-{name}.lock")
+        publish_s3(name, dest, stage, plan, lock, args.dry_run)
     else:
         publish_rsync(stage, dest["rsync"], args.dry_run)
 

@@ -124,3 +124,12 @@ def apache(value):
     if "${" in value or not value.isprintable() or value.endswith("\\"):
         raise BadRedirect(f"{value!r} cannot be written in .htaccess")
     return '"' + value.replace('"', '\\"') + '"'
+
+
+def table(rules):
+    """redirects.json: {the page's path in the stage: its target}, for publishing
+    to object storage, where each page becomes an object with a redirect header."""
+    import json
+
+    return json.dumps({page(r["from"])[len("pages/"):]: r["to"] for r in rules}, indent=1,
+                      sort_keys=True)

@@ -157,6 +157,9 @@ def plan(cfg, values, build_dir, redirects_dir=None, all_variants=None):
     destinations = dict(cfg.publish)
     publish = {"stage": root, "destinations": destinations,
                "default": next(iter(destinations), None)}
+    if redirects_dir:  # object storage gets redirect headers instead of the rule files
+        publish["redirects"] = {"table": os.path.join(redirects_dir, "redirects.json"),
+                                "rules": [".htaccess", "nginx.conf"]}
     return dist, stage, publish
 
 

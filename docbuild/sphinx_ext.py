@@ -491,7 +491,10 @@ class Warnings(logging.Handler):
         category = f"{kind}.{sub}" if kind and sub else kind or ""
         doc = getattr(record, "docbuild_doc", None) if hasattr(record, "docbuild_doc") \
             else current_document(self.app)
-        self.records.append((location, record.levelname, category, record.getMessage(), self.phase(), doc))
+        # The plain message: Sphinx's getMessage() puts "WARNING: " before
+        # one that has no location, and the report adds the level itself.
+        message = logging.LogRecord.getMessage(record)
+        self.records.append((location, record.levelname, category, message, self.phase(), doc))
 
     def builder_inited(self, app):
         # The documents a run writes: prepare_writing gets all of them, also

@@ -170,6 +170,11 @@ def main(argv=None):
     # Where CI=true or FORCE_COLOR is set, Sphinx thinks it writes to a
     # terminal and redraws one progress line with escape sequences and \r.
     os.environ["NO_COLOR"] = "1"
+    # Each line reaches the log as Sphinx prints it, not a buffer later:
+    # `docbuild build` shows the phase and count from the log's last line.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):  # a TextIOWrapper; tests may swap in others
+            stream.reconfigure(line_buffering=True)
     sphinx_ext.record_workers(opts["depfile"])
     sys.addaudithook(sphinx_ext.audit)
 

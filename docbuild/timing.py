@@ -44,10 +44,11 @@ ARGS_LIMIT = 100_000  # bytes of paths per ninja invocation
 class Step:
     """One edge that ran: its outputs and its times in ms."""
 
-    __slots__ = ("outputs", "start", "end", "cmdhash", "index")
+    __slots__ = ("outputs", "start", "end", "cmdhash", "index", "label")
 
     def __init__(self, outputs, start, end, cmdhash, index=0):
         self.outputs, self.start, self.end, self.cmdhash, self.index = outputs, start, end, cmdhash, index
+        self.label = None  # ninja's description of the edge, when build.ninja has it
 
     @property
     def duration(self):
@@ -55,6 +56,8 @@ class Step:
 
     @property
     def name(self):
+        if self.label:
+            return _printable(self.label)
         first = _printable(self.outputs[0])
         more = len(self.outputs) - 1
         return f"{first} (+{more} more)" if more else first
@@ -612,6 +615,16 @@ def _write(path, text):
         raise UserError(f"cannot write: {exc.strerror}", where=path)
 
 
+def name_steps(steps, ninja_file):
+    """Label each step as ninja describes its edge (`sphinx html`), not by its
+    stamp path; a step whose edge is gone from build.ninja keeps its path."""
+    from docbuild.step_names import descriptions
+
+    names = descriptions(ninja_file)
+    for step in steps:
+        step.label = names.get(step.outputs[0])
+
+
 def main(argv=None, prog="python -m docbuild.timing"):
     import argparse
 
@@ -637,6 +650,7 @@ def main(argv=None, prog="python -m docbuild.timing"):
                                                 os.path.dirname(os.path.abspath(args.log))))
     try:
         build = load(args.log, manifest, set(args.exclude))
+        name_steps(build.steps, args.ninja_file)
         graph_error = None
         try:
             inputs_of = read_graph([o for s in build.steps for o in s.outputs], args.ninja_file)

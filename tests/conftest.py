@@ -158,9 +158,9 @@ def processes_with(text):
     return found
 
 
-def publish(project, *args, check=True):
+def publish(project, *args, check=True, env=None):
     """`python -m docbuild publish ARGS` in the project's top folder."""
-    result = run([sys.executable, "-m", "docbuild", "publish", *args], cwd=project.work)
+    result = run([sys.executable, "-m", "docbuild", "publish", *args], cwd=project.work, env=env)
     if check:
         assert result.returncode == 0, result.stdout + result.stderr
     return result

@@ -236,3 +236,12 @@ def test_the_runner_records_each_result(tmp_path):
     # Stopped from outside (ninja's Ctrl-C, a kill): interrupted, not failed.
     killed = step("import os, signal, time; os.kill(os.getppid(), signal.SIGTERM); time.sleep(30)")
     assert killed.returncode == 128 + 15 and status() == "interrupted 143 signal SIGTERM\n"
+
+
+def test_a_warning_without_a_location_is_reported_with_one_level(project):
+    project.edit("conf.py", '\nhtml_static_path = ["no-such-folder"]\n')
+    project.configure()
+    project.ninja("html")
+    result = run([sys.executable, "-m", "docbuild", "report", "html"], cwd=project.work)
+    assert "WARNING: html_static_path entry 'no-such-folder' does not exist" in result.stdout, result.stdout
+    assert "WARNING: WARNING:" not in result.stdout

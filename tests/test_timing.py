@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from conftest import NINJA, ROOT
+from conftest import NINJA, ROOT, Project, steps_run
 from docbuild import timing
 
 
@@ -263,3 +263,21 @@ def test_restart_after_regeneration_with_equal_end_times():
     build, invocations, regenerated = timing.last_build(entries)
     assert regenerated and invocations == 1
     assert [(s, e, o) for s, e, o, _ in build] == [(0, 106, "build.ninja"), (107, 212, "x")]
+
+
+def test_the_report_and_timeline_name_steps_as_ninja_prints_them(tmp_path, capsys):
+    project = Project(tmp_path / "work", files={
+        "conf.py": 'project = "Named"\n',
+        "index.rst": "Named\n=====\n\n.. include:: /includes/extracts/one.rst\n",
+        "includes/extracts-first.yaml": "ref: one\ncontent: One.\n",
+    })
+    project.configure()
+    printed = steps_run(project.ninja("html"))
+    page = tmp_path / "t.html"
+    assert timing.main(["--ninja-file", project.path("build.ninja"), "--html", str(page)]) == 0
+    out = capsys.readouterr().out
+    html = page.read_text()
+    for name in printed:  # e.g. "sphinx html", "generate proj/includes/extracts-first.yaml"
+        assert f"  {name}" in out and f">{name}</div>" in html
+    assert "sphinx html" in printed
+    assert "stamps/" not in out and "stamps/" not in html

@@ -1,0 +1,233 @@
+"""Save-to-browser time: `docbuild serve` against sphinx-autobuild, side by side.
+
+    python benchmarks/serve.py [--pages 600] [--reps 5] [--work DIR] [--json FILE]
+
+Makes the synthetic project (benchmarks/synthetic.py), one copy per tool (the
+autobuild copy gets docbuild's generated YAML includes in its source folder,
+as it cannot generate them), starts both servers on 127.0.0.1, opens one
+page of each in headless Chromium (Debian's /usr/bin/chromium, driven by
+playwright) and, for a leaf page edit and an edit of an included file,
+measures from the file's save to the new text being shown in the browser,
+alternating the tools' order.  Prints medians and docbuild/autobuild ratios,
+where docbuild's time goes (Sphinx's phases, from the html step's log lines
+as they appear), and checks that the served output equals a clean build's.
+Needs docbuild[serve], playwright, sphinx-autobuild and chromium.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from common import html_differences, machine_info, median  # noqa: E402
+from synthetic import write as write_corpus  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+# Lines of the html step's log: (label, what the line starts with).  "writing
+# output... [" is the pages; a bare "writing output..." comes earlier, for .mo files.
+PHASES = (("Sphinx started", "Running Sphinx"), ("pickled environment loading", "loading pickled environment"),
+          ("reading the changed sources", "reading sources"), ("writing pages", "writing output... ["),
+          ("dumping the search index", "dumping search index"), ("Sphinx done", "build succeeded"))
+
+
+def start(command, cwd, log, pattern):
+    """A server in a session of its own, its output in `log`; (process, URL)."""
+    out = open(log, "wb")
+    proc = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        with open(log, encoding="utf-8", errors="replace") as f:
+            found = re.search(pattern, f.read())
+        if found:
+            return proc, found.group(1)
+        if proc.poll() is not None:
+            raise SystemExit(f"{command[0]} stopped; see {log}")
+        time.sleep(0.1)
+    raise SystemExit(f"no URL from {command}; see {log}")
+
+
+def stop(proc):
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def wait_for_log(path, text, timeout=600):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                if text in f.read():
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{text!r} never appeared in {path}")
+
+
+def append(path, text):
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(text)
+
+
+def measure(page, source, url):
+    """Seconds from saving `source` to `page` (at `url`) showing the new text."""
+    page.goto(url)
+    token = "edit" + uuid.uuid4().hex[:12]
+    time.sleep(1.0)  # both servers idle, the page loaded and connected
+    t0 = time.monotonic()
+    append(source, f"\n\nSaved text {token}.\n")
+    page.wait_for_function(f"document.body && document.body.innerText.includes('{token}')",
+                           polling=10, timeout=300_000)
+    return time.monotonic() - t0
+
+
+def anatomy(top, source):
+    """Where docbuild's time goes on a leaf edit: `ninja html` run here, its
+    html log polled every 5 ms for the first appearance of each phase line."""
+    log = os.path.join(top, "build", "logs", "html.log")
+    append(source, "\n\nAnatomy edit.\n")
+    os.unlink(log)  # the runner creates it anew: every phase line seen is this run's
+    t0 = time.monotonic()
+    proc = subprocess.Popen([ninja_binary(), "html"], cwd=top, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen, size = {}, 0
+    while proc.poll() is None:
+        try:
+            if os.path.getsize(log) != size:
+                with open(log, encoding="utf-8", errors="replace") as f:
+                    text = f.read()
+                size = len(text)
+                for label, start in PHASES:
+                    if label not in seen and any(line.startswith(start) for line in text.splitlines()):
+                        seen[label] = time.monotonic() - t0
+        except OSError:
+            pass
+        time.sleep(0.005)
+    seen["ninja exits"] = time.monotonic() - t0
+    return seen
+
+
+def ninja_binary():
+    from docbuild.ninja_tool import ninja_binary as find
+    return find()
+
+
+def run(args):
+    from playwright.sync_api import sync_playwright
+
+    work = os.path.abspath(args.work)
+    shutil.rmtree(work, ignore_errors=True)
+    corpus = write_corpus(os.path.join(work, "corpus"), args.pages)
+    db, ab = os.path.join(work, "docbuild"), os.path.join(work, "autobuild")
+    shutil.copytree(os.path.join(work, "corpus"), os.path.join(db, "src"))
+    subprocess.run([sys.executable, "-m", "docbuild", "configure", "--source", "src"], cwd=db, check=True,
+                   stdout=subprocess.DEVNULL)
+    print("docbuild: first build ...", flush=True)
+    subprocess.run([ninja_binary(), "html"], cwd=db, check=True, stdout=subprocess.DEVNULL)
+    shutil.copytree(os.path.join(work, "corpus"), os.path.join(ab, "src"))
+    shutil.copytree(os.path.join(db, "build", "gen"), os.path.join(ab, "src"), dirs_exist_ok=True)
+    servers = []
+    try:
+        proc, db_url = start([sys.executable, "-m", "docbuild", "serve", "--port", "0"], db,
+                             os.path.join(work, "docbuild-serve.log"), r"(http://127\.0\.0\.1:\d+/)")
+        servers.append(proc)
+        wait_for_log(os.path.join(work, "docbuild-serve.log"), " built in ")
+        print("sphinx-autobuild: first build ...", flush=True)
+        proc, ab_url = start([shutil.which("sphinx-autobuild") or "sphinx-autobuild", "--port", "0",
+                              "--host", "127.0.0.1", "--no-color", "src", "_build/html"], ab,
+                             os.path.join(work, "autobuild.log"), r"Serving on (http://127\.0\.0\.1:\d+)")
+        servers.append(proc)
+        ab_url += "/"
+        cases = {"leaf page": (corpus["page"], corpus["page"][:-4] + ".html"),
+                 "included file": (corpus["include"], corpus["include_pages"][0] + ".html")}
+        times = {(case, tool): [] for case in cases for tool in ("docbuild", "autobuild")}
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-sync"])
+            pages = {"docbuild": browser.new_page(), "autobuild": browser.new_page()}
+            for rep in range(args.reps):
+                for case, (source, html) in cases.items():
+                    order = ("docbuild", "autobuild") if rep % 2 == 0 else ("autobuild", "docbuild")
+                    for tool in order:
+                        top, url = (db, db_url) if tool == "docbuild" else (ab, ab_url)
+                        seconds = measure(pages[tool], os.path.join(top, "src", source), url + html)
+                        times[case, tool].append(seconds)
+                        print(f"  rep {rep + 1} {case:13} {tool:9} {seconds:6.2f} s", flush=True)
+            browser.close()
+    finally:
+        for proc in servers:
+            stop(proc)
+    with open(os.path.join(work, "docbuild-serve.log"), encoding="utf-8") as f:
+        builds = [float(x) for x in re.findall(r" built in ([\d.]+) s", f.read())[1:]]
+    parts = anatomy(db, os.path.join(db, "src", corpus["page"]))
+    same = clean_build_equal(work, db)
+    return {"pages": args.pages, "reps": args.reps, "machine": machine_info(),
+            "times": {f"{case} / {tool}": xs for (case, tool), xs in times.items()},
+            "medians": {case: {tool: median(times[case, tool]) for tool in ("docbuild", "autobuild")}
+                        for case in cases},
+            "anatomy": parts, "serve_builds": builds, "output_equals_clean_build": same}
+
+
+def clean_build_equal(work, db):
+    """The served build/html against a clean docbuild build of the same sources."""
+    clean = os.path.join(work, "clean")
+    shutil.copytree(os.path.join(db, "src"), os.path.join(clean, "src"))
+    subprocess.run([sys.executable, "-m", "docbuild", "configure", "--source", "src"], cwd=clean,
+                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([ninja_binary(), "html"], cwd=clean, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([ninja_binary(), "html"], cwd=db, check=True, stdout=subprocess.DEVNULL)
+    differences = html_differences(os.path.join(db, "build", "html"), os.path.join(clean, "build", "html"))
+    for line in differences:
+        print("  differs:", line)
+    return not differences
+
+
+def table(r):
+    lines = [f"save-to-browser, {r['pages']} pages, median of {r['reps']} (s):",
+             f"  {'edit':15} {'docbuild serve':>15} {'sphinx-autobuild':>17} {'ratio':>7}"]
+    for case, m in r["medians"].items():
+        lines.append(f"  {case:15} {m['docbuild']:15.2f} {m['autobuild']:17.2f} "
+                     f"{m['docbuild'] / m['autobuild']:7.2f}")
+    every = [x for xs in r["times"].values() for x in xs]
+    mine = sorted(x for key, xs in r["times"].items() if key.endswith("docbuild") for x in xs)
+    lines.append(f"docbuild serve: ninja's share of a save-to-browser time: median build "
+                 f"{median(r['serve_builds']):.2f} s of {median(mine):.2f} s (the rest: noticing the "
+                 f"save, the reload, the browser's load); {len(every)} measurements in all")
+    lines.append("docbuild's leaf edit by hand (`ninja html`), time since the save when each appears:")
+    lines += [f"  {seconds:6.2f} s  {phase}" for phase, seconds in r["anatomy"].items()]
+    lines.append(f"served output equals a clean build's: {r['output_equals_clean_build']}")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--pages", type=int, default=600)
+    p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--work", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "docbuild-serve-bench"))
+    p.add_argument("--json", help="write the results here")
+    args = p.parse_args(argv)
+    report = run(args)
+    print()
+    print(table(report))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=1)
+    return 0 if report["output_equals_clean_build"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
