@@ -387,11 +387,12 @@ def add_page(run, pages, used):
 
 
 def remove_page(run, pages, used):
-    """Remove the last page of the root toctree that no edit used, and its entry."""
+    """Remove the last page of the root toctree that no edit used and that has no
+    autodoc directive (the docstring edit comes later), and its entry."""
     lines = open(pages[root(run)], encoding="utf-8").readlines()
     for i in reversed(toctree_entries(lines)):
         name = re.sub(r"^.*<|>$", "", lines[i].strip()).lstrip("/")
-        if name in pages and name not in used and name != root(run):
+        if name in pages and name not in used and name != root(run) and ".. auto" not in read(pages[name]):
             del lines[i]
             open(pages[root(run)], "w", encoding="utf-8").writelines(lines)
             os.unlink(pages[name])
