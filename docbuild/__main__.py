@@ -7,6 +7,8 @@
                         write build/report.json and build/junit.xml; list the warnings
                         (of the steps the targets reach; default: every step)
   ci [TARGET...]        ninja -k 0 TARGET... (default: all), then `report --ci TARGET...`
+  ci job NAME           one job of the CI matrix (configure --matrix), artifacts in --artifacts DIR
+  ci restore-times      on a fresh clone with the build folder restored: file times as built
   timing [options]      the slowest steps and the critical path of the last build
                         (--trace FILE.json for Perfetto, --html FILE.html)
   build [TARGET...]     ninja TARGET..., showing each running step's phase, count

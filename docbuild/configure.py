@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 from docbuild import config as config_mod
-from docbuild import attach, buildinfo, content, images, overview, site, sphinxconf, variants
+from docbuild import attach, buildinfo, content, images, matrix, overview, site, sphinxconf, variants
 from docbuild.errors import UserError, UserErrors, _short, report
 from docbuild.formats import EDGE_ORDER, FORMATS, SHARED_READ
 from docbuild.graph import Graph, as_warning
@@ -46,7 +46,9 @@ def parser(prog):
     p.add_argument("--ci", action="store_true",
                    help="CI mode: Sphinx fails on warnings (then run `python -m docbuild ci`)")
     p.add_argument("--matrix", action="store_true",
-                   help="print the independent targets as JSON for a CI matrix, and stop")
+                   help="print the CI matrix's jobs as JSON (see `docbuild ci job`), and stop")
+    p.add_argument("--group", action="append", metavar="FMT,FMT",
+                   help="with --matrix: write these formats in one job (per variant)")
     p.add_argument("--regenerate", action="store_true", help=argparse.SUPPRESS)
     return p
 
@@ -516,12 +518,8 @@ def configure(args):
     all_variants = variants.variants(cfg, source_language)
     variants.check_targets(cfg.default, all_variants, list(FORMATS),
                            (cfg.path, cfg.lines.of("default") if cfg.lines else None))
-    if args.matrix:
-        # A format another listed one is made from (latex for latexpdf) is
-        # built by that job anyway: listing it too would duplicate the work.
-        inputs = {FORMATS[n].after for n in cfg.formats if FORMATS[n].after}
-        return {"matrix": [variants.target(n, v) for v in all_variants for n in FORMATS
-                           if n in cfg.formats and n not in inputs and variants.builds(n, v)]}
+    if args.matrix:  # the CI jobs (docbuild/matrix.py)
+        return {"matrix": matrix.plan(matrix.jobs(cfg, all_variants), args.group)}
     project = find_sources(srcdir, values["source_suffix"], values["exclude_patterns"],
                            values["include_patterns"], skip=[build_dir])
     variants.check_excludes(cfg, srcdir, project.files)
@@ -772,6 +770,7 @@ def configure(args):
     write_if_changed(help_file, help_text(cfg, project_name, all_variants))
     write_if_changed(os.path.join(meta, "steps.json"), json.dumps(
         step_list(rows, build_dir, publish), indent=0))
+    matrix.write_jobs(meta, matrix.jobs(cfg, all_variants))
     write_if_changed(os.path.join(meta, "catalogs.json"), json.dumps({
         "languages": cfg.languages, "project": project_name, "version": globals_["version"],
         "locale_dir": locale_folders[0],
@@ -837,7 +836,7 @@ def main(argv=None, prog="python configure.py"):
         report(exc)
         return 1
     if "matrix" in result:
-        print(json.dumps({"target": result["matrix"]}))
+        print(json.dumps(result["matrix"]))
         return 0
     if result["unwatched"] and not args.regenerate:
         print(f"docbuild: note: the build writes into {', '.join(spell(d) for d in result['unwatched'])}, "

@@ -209,8 +209,16 @@ def ci_main(argv):
     """Every target attempted even when one fails, then the gate."""
     from docbuild.ninja_tool import ninja_binary
 
+    if argv[:1] == ["job"]:  # one job of the CI matrix (configure --matrix)
+        from docbuild.matrix import job_main
+        return job_main(argv[1:])
+    if argv[:1] == ["restore-times"]:  # a restored build folder on a fresh clone
+        from docbuild.restore_times import main as restore_main
+        return restore_main(argv[1:])
     if "-h" in argv or "--help" in argv:
-        print("usage: python -m docbuild ci [--build-dir DIR] [TARGET...]\n\n"
+        print("usage: python -m docbuild ci [--build-dir DIR] [TARGET...]\n"
+              "       python -m docbuild ci job NAME [--artifacts DIR]\n"
+              "       python -m docbuild ci restore-times [--build-dir DIR]\n\n"
               "Run ninja -k 0 TARGET... (default: all), then `python -m docbuild report --ci`.")
         return 0
     build_dir = "build"
