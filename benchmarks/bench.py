@@ -87,9 +87,7 @@ import os
 import pstats
 import re
 import shutil
-import subprocess
 import sys
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -98,16 +96,16 @@ sys.path.insert(0, HERE)
 
 import sphinx_docs  # noqa: E402  (download logic, checks)
 import synthetic  # noqa: E402
-from common import (BenchError, clean_build, copy_tree, find_sphinx_build, loadavg,  # noqa: E402
-                    machine_info, median, ninja_edges, ninja_log_entries, read, rep_order,
+from common import (BenchError, copy_tree, find_sphinx_build, loadavg,  # noqa: E402
+                    machine_info, median, ninja_log_entries, read, rep_order,
                     run_and_report, summarize, version_of, with_pythonpath)
 from common import Checks, end_table, html_differences  # noqa: E402
 from common import snapshot_code as copy_code  # noqa: E402
+from tools import TIME_BIN, DocBuild, Runner, SphinxBuild, page_problems  # noqa: E402
 
 DEFAULT_WORK = os.path.join(HERE, "work", "bench")
 TOOLS = ("docbuild", "sphinx-build")
 FORMATS7 = ["html", "dirhtml", "singlehtml", "epub", "latex", "man", "text"]
-TIME_BIN = "/usr/bin/time"
 
 
 def div(a, b):
@@ -145,134 +143,6 @@ def cpu_shares(before, after):
 
 
 # --- running commands ---------------------------------------------------------------
-
-WRAPPER = r"""
-import resource, subprocess, sys, time
-out, cmd = sys.argv[1], sys.argv[2:]
-start = time.perf_counter()
-rc = subprocess.call(cmd)
-wall = time.perf_counter() - start
-r = resource.getrusage(resource.RUSAGE_CHILDREN)
-with open(out, "w") as f:
-    f.write(f"Maximum resident set size (kbytes): {r.ru_maxrss}\n"
-            f"User time (seconds): {r.ru_utime}\nSystem time (seconds): {r.ru_stime}\n"
-            f"Wall (seconds): {wall}\n")
-sys.exit(rc)
-"""
-
-
-class TreeSampler(threading.Thread):
-    """Peak of the summed RSS of a process and all its descendants, sampled."""
-
-    PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
-
-    def __init__(self, pid, interval=0.25):
-        super().__init__(daemon=True)
-        self.pid, self.interval = pid, interval
-        self.peak_kb = 0
-        self.peak_procs = 0
-        self.stop = threading.Event()
-
-    def sample(self):
-        children = {}
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open(f"/proc/{d}/stat", encoding="ascii", errors="replace") as f:
-                    s = f.read()
-                ppid = int(s[s.rfind(")") + 2:].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(d))
-        total, procs, stack = 0, 0, [self.pid]
-        while stack:
-            p = stack.pop()
-            try:
-                with open(f"/proc/{p}/statm", encoding="ascii") as f:
-                    total += int(f.read().split()[1]) * self.PAGE_KB
-                procs += 1
-            except (OSError, ValueError, IndexError):
-                pass
-            stack += children.get(p, [])
-        if total > self.peak_kb:
-            self.peak_kb, self.peak_procs = total, procs
-
-    def run(self):
-        while not self.stop.wait(self.interval):
-            self.sample()
-
-
-class Run:
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
-
-    def brief(self):
-        return {"secs": self.secs, "cpu": self.cpu, "maxrss_kb": self.maxrss_kb,
-                "tree_peak_kb": self.tree_peak_kb, "log": self.log}
-
-
-class Runner:
-    def __init__(self, logs, env):
-        self.logs = logs
-        self.env = env
-        self.count = 0
-        self.use_time = os.access(TIME_BIN, os.X_OK)
-
-    def run(self, label, cmd, cwd, sample=False, check=True):
-        """Run `cmd` with its output in a log file; a Run (wall, CPU, memory, log text)."""
-        self.count += 1
-        log = os.path.join(self.logs, f"{self.count:03d}-{label}.log")
-        tfile = log[:-4] + ".time"
-        wrapped = ([TIME_BIN, "-v", "-o", tfile] if self.use_time
-                   else [sys.executable, "-c", WRAPPER, tfile]) + list(cmd)
-        with open(log, "w", encoding="utf-8") as f:
-            f.write(f"$ cd {cwd} && {' '.join(cmd)}\n")
-            f.flush()
-            start = time.perf_counter()
-            proc = subprocess.Popen(wrapped, cwd=cwd, stdin=subprocess.DEVNULL, stdout=f,
-                                    stderr=subprocess.STDOUT, env=self.env)
-            sampler = None
-            if sample:
-                sampler = TreeSampler(proc.pid)
-                sampler.start()
-            rc = proc.wait()
-            secs = time.perf_counter() - start
-            if sampler:
-                sampler.stop.set()
-                sampler.join()
-        info = parse_time_file(tfile)
-        if "wall" in info:  # the Python wrapper: its own start-up is not the command's
-            secs = info["wall"]
-        cpu = info.get("user", 0.0) + info.get("sys", 0.0)
-        with open(log, "a", encoding="utf-8") as f:
-            f.write(f"\n# exit status {rc}, {secs:.3f} s wall, {cpu:.3f} s CPU, max RSS "
-                    f"{info.get('maxrss_kb', 0) / 1024:.0f} MiB"
-                    + (f", sampled tree peak {sampler.peak_kb / 1024:.0f} MiB" if sampler else "")
-                    + "\n")
-        text = read(log)
-        run = Run(label=label, cmd=cmd, rc=rc, secs=secs, cpu=cpu, log=log, text=text,
-                  maxrss_kb=info.get("maxrss_kb"), tree_peak_kb=sampler.peak_kb if sampler else None)
-        if check and rc:
-            raise BenchError(f"{label}: `{' '.join(cmd)}` failed (exit {rc}); see {log}")
-        return run
-
-
-def parse_time_file(path):
-    out = {}
-    try:
-        text = read(path)
-    except OSError:
-        return out
-    for key, pat in (("maxrss_kb", r"Maximum resident set size \(kbytes\): (\d+)"),
-                     ("user", r"User time \(seconds\): ([\d.]+)"),
-                     ("sys", r"System time \(seconds\): ([\d.]+)"),
-                     ("wall", r"Wall \(seconds\): ([\d.]+)")):
-        m = re.search(pat, text)
-        if m:
-            out[key] = int(m.group(1)) if key == "maxrss_kb" else float(m.group(1))
-    return out
-
 
 # --- the code measured ------------------------------------------------------------------
 
@@ -383,71 +253,7 @@ def marker_in(outdir, docname, marker):
 
 
 def new_problems(log_text, full_text, needle):
-    return sphinx_docs.page_problems(log_text, needle) - sphinx_docs.page_problems(full_text, needle)
-
-
-# --- the tools ---------------------------------------------------------------------------------------
-
-class DocBuild:
-    name = "docbuild"
-
-    def __init__(self, runner, top, srcdir, ninja):
-        self.runner, self.top, self.srcdir, self.ninja = runner, top, srcdir, ninja
-        os.makedirs(top, exist_ok=True)
-        self.build = os.path.join(top, "build")
-        self.outdir = os.path.join(self.build, "html")
-        self.jobs = self.depth = None
-
-    def configure(self, label):
-        run = self.runner.run(label, [sys.executable, "-m", "docbuild", "configure",
-                                      "--source", self.srcdir], self.top)
-        text = read(os.path.join(self.top, "build.ninja"))
-        m = re.search(r"--jobs (\d+)", text)
-        self.jobs = int(m.group(1)) if m else 1
-        m = re.search(r"pool sphinx\n  depth = (\d+)", text)
-        self.depth = int(m.group(1)) if m else None
-        return run
-
-    def ninja_run(self, label, targets, sample=False):
-        run = self.runner.run(label, [self.ninja, *targets], self.top, sample=sample)
-        run.noop = "ninja: no work to do." in run.text
-        run.sphinx_text = ""
-        html_log = os.path.join(self.build, "logs", "html.log")
-        if not run.noop and "html" in targets and os.path.isfile(html_log):
-            run.sphinx_text = read(html_log)
-            shutil.copyfile(html_log, run.log[:-4] + ".html-step.log")
-        run.edges = ninja_edges(run.text)
-        return run
-
-    def html(self, label, sample=False):
-        return self.ninja_run(label, ["html"], sample)
-
-    def clean(self):
-        clean_build(self.top)
-
-
-class SphinxBuild:
-    name = "sphinx-build"
-
-    def __init__(self, runner, top, srcdir, sphinx_build, jobs, extra):
-        self.runner, self.top, self.srcdir = runner, top, srcdir
-        self.sphinx_build, self.jobs, self.extra = sphinx_build, jobs, list(extra)
-        os.makedirs(top, exist_ok=True)
-        self.outdir = os.path.join(top, "html")
-        self.doctrees = os.path.join(top, "doctrees")
-
-    def cmd(self, builder, outdir, doctrees):
-        cmd = [*self.sphinx_build, "-b", builder, self.srcdir, outdir, "-d", doctrees]
-        if self.jobs > 1:
-            cmd += ["-j", str(self.jobs)]
-        return cmd + self.extra
-
-    def html(self, label, sample=False):
-        run = self.runner.run(label, self.cmd("html", self.outdir, self.doctrees), self.top,
-                              sample=sample)
-        run.noop = sphinx_docs.sphinx_read_nothing(run.text)
-        run.sphinx_text = run.text
-        return run
+    return page_problems(log_text, needle) - page_problems(full_text, needle)
 
 
 # --- ninja's floor --------------------------------------------------------------------------------
@@ -599,8 +405,8 @@ def ninja_log_steps(top):
     """{step: (start s, end s)} of the last run of each edge in .ninja_log."""
     steps = {}
     try:
-        entries = list(ninja_log_entries(os.path.join(top, ".ninja_log")))
-    except OSError:
+        entries = ninja_log_entries(os.path.join(top, ".ninja_log"))
+    except BenchError:
         return steps
     for start, end, out in entries:
         m = re.match(r".*/stamps/(.+)\.stamp$", out)

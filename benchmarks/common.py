@@ -112,11 +112,15 @@ def ninja_edges(text):
 
 
 def ninja_log_entries(path):
-    """(start ms, end ms, output) of every entry of a .ninja_log (v5+), oldest first."""
-    for line in read(path).splitlines():
-        parts = line.split("\t")
-        if len(parts) >= 4 and parts[0].isdigit():
-            yield int(parts[0]), int(parts[1]), parts[3]
+    """(start ms, end ms, output) of every entry of a .ninja_log, oldest first
+    (read by docbuild.ninja_tool, as docbuild's timing and report read it)."""
+    from docbuild.errors import UserError
+    from docbuild.ninja_tool import read_log
+
+    try:
+        return [(start, end, out) for start, end, out, _ in read_log(path)[1]]
+    except UserError as exc:
+        raise BenchError(str(exc))
 
 
 def clean_build(top):

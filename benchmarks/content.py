@@ -22,7 +22,7 @@ every repetition), medians of --reps repetitions:
       (docbuild.yaml is rewritten for each): build/, build.ninja, .ninja_log
       and .ninja_deps are deleted, `python -m docbuild configure --source SRC`
       is timed, then `ninja generate`;
-  (b) the same work as one loop in a fresh `python -c` subprocess: one
+  (b) the same work as one loop in a fresh subprocess (benchmarks/inproc_generate.py): one
       content.Project, one generate.environment(), generate.generate() for
       every file, every output written with paths.write_if_changed into an
       empty folder (the whole subprocess is timed: Python start and imports
@@ -599,26 +599,6 @@ def ninja_log_durations(path):
     return {out: end - start for start, end, out in ninja_log_entries(path)}
 
 
-INPROC = r"""
-import json, os, sys
-from docbuild import content, generate
-from docbuild.paths import write_if_changed
-srcdir, root, out, globals_file = sys.argv[1:5]
-with open(globals_file, encoding="utf-8") as f:
-    values = json.load(f)
-project = content.Project(srcdir, root, values)
-env = generate.environment()
-files = outputs = 0
-for path in content.discover(project.srcdir):
-    folder = os.path.join(out, os.path.relpath(os.path.dirname(path), project.srcdir))
-    for rel, text in generate.generate(path, project, env).items():
-        write_if_changed(os.path.join(folder, rel), text)
-        outputs += 1
-    files += 1
-print(f"in-process: {files} files, {outputs} outputs")
-"""
-
-
 class Bench(Checks):
     def __init__(self, args):
         self.args = args
@@ -746,7 +726,7 @@ class Bench(Checks):
         os.makedirs(self.inproc_out)
         root = self.top  # what configure uses: the source dir is below the top
         secs, cpu, text, log = self.runner.run(
-            f"inproc-r{rep}", [sys.executable, "-c", INPROC, self.srcdir, root, self.inproc_out,
+            f"inproc-r{rep}", [sys.executable, os.path.join(HERE, "inproc_generate.py"), self.srcdir, root, self.inproc_out,
                                self.globals_file], self.work)
         if rep == 1:
             self.compare(tree_digest(self.inproc_out), "in-process")
@@ -890,7 +870,7 @@ def table(r):
         "startup, median of 5 (wall/CPU): " + "; ".join(
             f"{k} {v['wall']:.3f}/{v['cpu']:.3f} s" for k, v in r["startup"].items()),
         "",
-        f"(b) in-process loop (one `python -c`, all {c['files']} files): wall "
+        f"(b) in-process loop (one process, all {c['files']} files): wall "
         f"{r['inproc']['median']:.2f} s [{fmt(r['inproc']['samples'])}], CPU "
         f"{r['inproc_cpu']['median']:.2f} s",
         "",

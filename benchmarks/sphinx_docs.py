@@ -31,18 +31,17 @@ docs uses a role that only another page defines).
 import argparse
 import glob
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tarfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from common import (BenchError, copy_tree, find_sphinx_build, loadavg, machine_info,  # noqa: E402
                     read, rep_order, run_and_report, summarize, version_of)
+from tools import DocBuild, Runner, SphinxBuild, page_problems  # noqa: E402
 
 DEFAULT_WORK = os.path.join(HERE, "work")
 DEFAULT_SDIST = "sphinx==9.0.4"
@@ -54,23 +53,6 @@ TOOLS = ("docbuild", "sphinx-build")
 
 # --- setup ------------------------------------------------------------------
 
-def run_logged(cmd, cwd, log):
-    """Run `cmd` with stdin from /dev/null and its output appended to `log`.
-
-    Returns (seconds, exit status).  Timing covers only the subprocess.
-    """
-    with open(log, "a", encoding="utf-8") as f:
-        f.write(f"$ cd {cwd} && {' '.join(cmd)}\n")
-        f.flush()
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=f,
-                              stderr=subprocess.STDOUT)
-        elapsed = time.perf_counter() - start
-    with open(log, "a", encoding="utf-8") as f:
-        f.write(f"\n# exit status {proc.returncode}, {elapsed:.3f} s\n")
-    return elapsed, proc.returncode
-
-
 def fetch_default_corpus(work, spec):
     """Download and unpack the sdist `spec` into work/download; (root, corpus)."""
     download = os.path.join(work, "download")
@@ -81,9 +63,10 @@ def fetch_default_corpus(work, spec):
         tarballs = glob.glob(os.path.join(download, f"{name}-{version}.tar.gz"))
         if not tarballs:
             print(f"downloading the {spec} sdist into {download} ...", flush=True)
-            secs, rc = run_logged([sys.executable, "-m", "pip", "download", "--no-deps",
-                                   "--no-binary", ":all:", spec, "-d", download],
-                                  download, os.path.join(download, "pip.log"))
+            with open(os.path.join(download, "pip.log"), "w", encoding="utf-8") as log:
+                rc = subprocess.call([sys.executable, "-m", "pip", "download", "--no-deps",
+                                      "--no-binary", ":all:", spec, "-d", download], cwd=download,
+                                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
             tarballs = glob.glob(os.path.join(download, f"{name}-{version}.tar.gz"))
             if rc or not tarballs:
                 raise BenchError(f"pip download {spec} failed; see {download}/pip.log")
@@ -110,88 +93,6 @@ def default_root(corpus):
 
 
 # --- checks -----------------------------------------------------------------
-
-def page_problems(log_text, page_path):
-    """Warning/error lines of a Sphinx log that name the page (line numbers kept)."""
-    marks = ("WARNING", "ERROR", "SEVERE", "CRITICAL")
-    return {line.strip() for line in log_text.splitlines()
-            if page_path in line and any(m in line for m in marks)}
-
-
-def sphinx_read_nothing(log_text):
-    return bool(re.search(r"updating environment: (\[[^\]]*\] )?0 added, 0 changed, 0 removed",
-                          log_text))
-
-
-# --- the two tools ----------------------------------------------------------
-
-class Tool:
-    def __init__(self, name, run_dir, src_root, rel_corpus, logs):
-        self.name = name
-        self.src_root = src_root
-        self.srcdir = os.path.join(src_root, rel_corpus)
-        self.logs = logs
-        self.count = 0
-
-    def log(self, kind):
-        self.count += 1
-        return os.path.join(self.logs, f"{self.name}-{self.count:02d}-{kind}.log")
-
-
-class DocBuild(Tool):
-    def __init__(self, run_dir, src_root, rel_corpus, logs, ninja):
-        super().__init__("docbuild", run_dir, src_root, rel_corpus, logs)
-        self.top = os.path.join(run_dir, "docbuild")
-        os.makedirs(self.top)
-        self.ninja = ninja
-        self.outdir = os.path.join(self.top, "build", "html")
-        self.sphinx_log = os.path.join(self.top, "build", "logs", "html.log")
-        self.jobs = None
-
-    def configure(self):
-        log = self.log("configure")
-        secs, rc = run_logged([sys.executable, "-m", "docbuild", "configure",
-                               "--source", self.srcdir], self.top, log)
-        if rc:
-            raise BenchError(f"docbuild configure failed; see {log}")
-        m = re.search(r"--jobs (\d+)", read(os.path.join(self.top, "build.ninja")))
-        self.jobs = int(m.group(1)) if m else 1
-        return secs
-
-    def build(self, kind):
-        log = self.log(kind)
-        secs, rc = run_logged([self.ninja, "html"], self.top, log)
-        text = read(log)
-        if rc:
-            raise BenchError(f"docbuild: `ninja html` ({kind}) failed; see {log} "
-                             f"and {self.sphinx_log}")
-        noop = "ninja: no work to do." in text
-        # The Sphinx log is rewritten by every run that starts Sphinx: keep a copy.
-        sphinx_text = "" if noop else read(self.sphinx_log)
-        if not noop:
-            shutil.copyfile(self.sphinx_log, log[:-4] + ".sphinx.log")
-        return secs, noop, sphinx_text
-
-
-class SphinxBuild(Tool):
-    def __init__(self, run_dir, src_root, rel_corpus, logs, sphinx_build, jobs):
-        super().__init__("sphinx-build", run_dir, src_root, rel_corpus, logs)
-        self.top = os.path.join(run_dir, "sphinx-build")
-        os.makedirs(self.top)
-        self.outdir = os.path.join(self.top, "html")
-        self.doctrees = os.path.join(self.top, "doctrees")
-        self.cmd = [*sphinx_build, "-b", "html", self.srcdir, self.outdir, "-d", self.doctrees]
-        if jobs > 1:  # the same parallelism as docbuild's Sphinx run
-            self.cmd += ["-j", str(jobs)]
-
-    def build(self, kind):
-        log = self.log(kind)
-        secs, rc = run_logged(self.cmd, self.top, log)
-        text = read(log)
-        if rc:
-            raise BenchError(f"sphinx-build ({kind}) failed; see {log}")
-        return secs, sphinx_read_nothing(text), text
-
 
 # --- measurement --------------------------------------------------------------
 
@@ -244,10 +145,18 @@ def benchmark(args):
         copy_tree(root, copies[name], work)
 
     ninja, sphinx_build = find_ninja(), find_sphinx_build()
-    db = DocBuild(run_dir, copies["docbuild"], rel_corpus, logs, ninja)
-    db.configure()
-    sb = SphinxBuild(run_dir, copies["sphinx-build"], rel_corpus, logs, sphinx_build, db.jobs)
+    runner = Runner(logs, None)
+    db = DocBuild(runner, os.path.join(run_dir, "docbuild"), os.path.join(copies["docbuild"], rel_corpus),
+                  ninja)
+    db.configure("docbuild-configure")
+    sb = SphinxBuild(runner, os.path.join(run_dir, "sphinx-build"),
+                     os.path.join(copies["sphinx-build"], rel_corpus), sphinx_build, db.jobs, [])
     tools = {"docbuild": db, "sphinx-build": sb}
+
+    def build(name, kind):
+        """(seconds, whether it was a no-op, Sphinx's output) of an html build."""
+        run = tools[name].html(f"{name}-{kind}")
+        return run.secs, run.noop, run.sphinx_text
     try:
         import docbuild
         docbuild_version = docbuild.__version__
@@ -263,13 +172,13 @@ def benchmark(args):
     full, full_problems = {}, {}
     for name in TOOLS:
         print(f"full build with {name} ...", flush=True)
-        secs, _, text = tools[name].build("full")
+        secs, _, text = build(name, "full")
         full[name] = secs
         full_problems[name] = page_problems(text, os.path.join(tools[name].srcdir, args.page))
         print(f"  {secs:.1f} s", flush=True)
     # One untimed no-op each: a tool that does work here is reported, not hidden.
     for name in TOOLS:
-        _, noop, _ = tools[name].build("warmup-noop")
+        _, noop, _ = build(name, "warmup-noop")
         if not noop:
             notes.append(f"{name}: the first run after the full build was not a no-op")
 
@@ -277,7 +186,7 @@ def benchmark(args):
     for rep in range(1, args.reps + 1):
         order = rep_order(TOOLS, rep)
         for name in order:
-            secs, noop, _ = tools[name].build(f"noop{rep}")
+            secs, noop, _ = build(name, f"noop{rep}")
             samples["noop"][name].append(secs)
             if not noop:
                 notes.append(f"{name}: no-op run {rep} did work (see its log)")
@@ -286,7 +195,7 @@ def benchmark(args):
             marker = append_edit(os.path.join(tools[name].srcdir, args.page), rep)
         for name in order:
             try:
-                secs, _, text = tools[name].build(f"edit{rep}")
+                secs, _, text = build(name, f"edit{rep}")
             except BenchError as exc:
                 raise BenchError(f"{exc}\n  The full build succeeded, so {args.page} probably "
                                  f"breaks when rebuilt alone (usage/extensions/duration.rst "
@@ -323,7 +232,7 @@ def benchmark(args):
         "reps": args.reps,
         "commands": {
             "docbuild": f"python -m docbuild configure --source SRC; {ninja} html",
-            "sphinx-build": " ".join(sb.cmd),
+            "sphinx-build": " ".join(sb.cmd("html", sb.outdir, sb.doctrees)),
         },
         "logs": logs,
         "results": results,

@@ -19,10 +19,9 @@
 import argparse
 import io
 import os
-import subprocess
 import sys
 
-from docbuild.errors import UserError, report
+from docbuild.errors import entry_point
 from docbuild.paths import read_plan, write_if_changed
 
 
@@ -108,26 +107,33 @@ def update(plan):
     return 0
 
 
-def update_main(argv):
-    p = argparse.ArgumentParser(prog="python -m docbuild catalogs update",
+def catalogs_main(argv, prog="python -m docbuild catalogs"):
+    """`catalogs update`: the one subcommand a user runs (`compile` is a step's)."""
+    if argv[:1] != ["update"]:
+        print(f"usage: {prog} update [--build-dir DIR] [--no-build]\n\n"
+              "Build the gettext target, then merge the messages into each language's .po files.",
+              file=sys.stderr if argv[:1] not in (["-h"], ["--help"]) else sys.stdout)
+        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
+    return update_main(argv[1:], prog=f"{prog} update")
+
+
+@entry_point
+def update_main(argv, prog="python -m docbuild catalogs update"):
+    p = argparse.ArgumentParser(prog=prog,
                                 description="Extract the messages (ninja gettext) and merge them "
                                             "into each configured language's .po files.")
     p.add_argument("--build-dir", default="build", help="the build dir configure used (default: build)")
     p.add_argument("--no-build", action="store_true", help="do not run `ninja gettext` first")
     args = p.parse_args(argv)
-    try:
-        plan = read_plan(args.build_dir, "catalogs.json")
-    except UserError as exc:
-        report(exc)
-        return 1
+    plan = read_plan(args.build_dir, "catalogs.json")
     if not plan["languages"]:
         print("docbuild: error: no `languages:` in docbuild.yaml, so there are no catalogs to update",
               file=sys.stderr)
         return 1
     if not args.no_build:
-        from docbuild.ninja_tool import ninja_binary
+        from docbuild.ninja_tool import call
 
-        code = subprocess.call([ninja_binary(), *plan["gettext_targets"]], stdin=subprocess.DEVNULL)
+        code = call(plan["gettext_targets"])
         if code:
             print("docbuild: error: the gettext build failed; see its log above", file=sys.stderr)
             return code

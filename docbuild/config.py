@@ -5,6 +5,7 @@ with `--config`.  Every key has a default; an unknown key or a value of the
 wrong kind is an error naming file and line.
 """
 
+import copy
 import difflib
 import os
 import re
@@ -12,12 +13,16 @@ from dataclasses import dataclass, field
 
 from docbuild import s3target, yamlfile
 from docbuild.errors import UserError, UserErrors
-from docbuild.formats import DEFAULT_FORMATS, FORMATS
+from docbuild.formats import DEFAULT_FORMATS, FORMATS, STAGEABLE
 from docbuild.paths import component
 
 CONFIG_NAME = "docbuild.yaml"
 
-# key: (default, what it is).  docs/config.rst documents each one.
+# Seconds a step may take in all, and without output (`timeouts: default`).
+DEFAULT_TIMEOUTS = {"default": {"total": 7200, "idle": 1200}}
+
+# key: (default, what it is).  docs/config.rst documents each one; CHECKS
+# (below) holds the check of each.
 KEYS = {
     "formats": (DEFAULT_FORMATS, "formats that `ninja all` builds (list of format names)"),
     "default": (["html"], "targets that plain `ninja` builds (list of target names)"),
@@ -27,7 +32,7 @@ KEYS = {
     "sphinx_options": ([], "extra sphinx-build options for every format (list of strings)"),
     "templates": (None, "a folder of templates that override docbuild's content templates"),
     "replacements": ({}, "global {{name}} replacements for structured content (mapping)"),
-    "timeouts": ({"default": {"total": 7200, "idle": 1200}},
+    "timeouts": (DEFAULT_TIMEOUTS,
                  "per step: `total` seconds and `idle` seconds without output before the step is "
                  "stopped (0: never); keys `default` and format names"),
     "stage": ({}, "the site tree `ninja stage` assembles: dir, formats, layout, name, archives"),
@@ -70,7 +75,7 @@ class Config:
     nitpicky: bool = False
     stage: dict = field(default_factory=dict)
     publish: dict = field(default_factory=dict)
-    timeouts: dict = field(default_factory=lambda: {"default": {"total": 7200, "idle": 1200}})
+    timeouts: dict = field(default_factory=lambda: copy.deepcopy(DEFAULT_TIMEOUTS))
 
     def timeout(self, fmt):
         """(total, idle) seconds for a format's step."""
@@ -156,7 +161,6 @@ def _count(value, path, line, key):
     return value
 
 
-STAGEABLE = ["html", "dirhtml", "singlehtml", "json", "epub", "latexpdf", "man"]
 STAGE_KEYS = {"dir": str, "formats": list, "layout": dict, "name": str, "archives": list}
 
 
@@ -311,7 +315,7 @@ def _timeouts(value, path, lines):
     if not isinstance(value, dict):
         raise UserError("`timeouts` must map `default` or a format name to {total, idle}",
                         where=(path, lines.line), hint="for example: timeouts: {latexpdf: {idle: 1800}}")
-    out = {"default": {"total": 7200, "idle": 1200}}
+    out = copy.deepcopy(DEFAULT_TIMEOUTS)
     for name, limits in value.items():
         if name not in ("default", "read") and name not in FORMATS:
             raise UserError(f"unknown format {name!r} in `timeouts`", where=(path, lines.of(name)),
@@ -353,6 +357,132 @@ class _Errors:
             raise ordered[0] if len(ordered) == 1 else UserErrors(ordered)
 
 
+# --- One checker per key --------------------------------------------------------
+# Each takes (config, value, path, lines) -- lines: the file's yamlfile.Lines --
+# and sets the key's attribute(s) of config, or raises UserError at the key's line.
+
+def _set_formats(config, value, path, lines):
+    config.formats = _names(value, path, lines.of("formats"), "formats", list(FORMATS), "format")
+
+
+def _set_default(config, value, path, lines):
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UserError("`default` must be a list of target names", where=(path, lines.of("default")))
+    # Variant targets (html-cloud) are checked by configure, which knows the variants.
+    _names([v for v in value if v.split("-", 1)[0] == v], path, lines.of("default"), "default",
+           [*FORMATS, "all"], "target")
+    config.default = value
+    if not config.default:
+        raise UserError("`default` must name at least one target", where=(path, lines.of("default")),
+                        hint="for example: default: [html]")
+
+
+def _set_build_dir(config, value, path, lines):
+    if not isinstance(value, str) or not value.strip():
+        raise UserError("`build_dir` must be a folder name", where=(path, lines.of("build_dir")))
+    config.build_dir = value
+
+
+def _set_sphinx_options(config, value, path, lines):
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UserError("`sphinx_options` must be a list of strings, one option or value each",
+                        where=(path, lines.of("sphinx_options")),
+                        hint='for example: sphinx_options: ["-W", "--keep-going", "-t", "draft"]')
+    config.sphinx_options = value
+
+
+def _set_templates(config, value, path, lines):
+    config.templates = _beside(path, lines, {"templates": value}, "templates", os.path.isdir, "folder")
+
+
+def _set_redirects(config, value, path, lines):
+    config.redirects = _beside(path, lines, {"redirects": value}, "redirects", os.path.isfile, "YAML file")
+
+
+def _set_replacements(config, value, path, lines):
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, (str, int, float)) for k, v in value.items()):
+        raise UserError("`replacements` must map names to strings",
+                        where=(path, lines.of("replacements")), hint='for example: product: "Example DB"')
+    config.replacements = {k: str(v) for k, v in value.items()}
+
+
+def _string(key):
+    def check(config, value, path, lines):
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise UserError(f"`{key}` must be a string", where=(path, lines.of(key)))
+        setattr(config, key, str(value))
+    return check
+
+
+def _set_editions(config, value, path, lines):
+    config.editions = _editions(value, path, lines.child("editions"))
+
+
+def _set_languages(config, value, path, lines):
+    config.languages = _languages(value, path, lines.of("languages"), config.editions)
+
+
+def _set_versions(config, value, path, lines):
+    if not isinstance(value, list) or not all(
+            isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+        raise UserError("`versions` must be a list of version names", where=(path, lines.of("versions")),
+                        hint='for example: versions: ["2.1", "2.0", "1.9"] (quote them)')
+    config.versions = [str(v) for v in value]
+
+
+def _set_stage(config, value, path, lines):
+    config.stage = _stage(value, path, lines.child("stage"))
+
+
+def _set_publish(config, value, path, lines):
+    config.publish = _publish(value, path, lines.child("publish"))
+
+
+def _set_timeouts(config, value, path, lines):
+    config.timeouts = _timeouts(value, path, lines.child("timeouts"))
+
+
+def _set_ci(config, value, path, lines):
+    if isinstance(value, dict) and set(value) <= {"nitpicky"} and \
+            isinstance(value.get("nitpicky", False), bool):
+        config.ci, config.nitpicky = True, value.get("nitpicky", False)
+    elif isinstance(value, bool):
+        config.ci = value
+    else:
+        raise UserError("`ci` must be true, false or {nitpicky: true}", where=(path, lines.of("ci")))
+
+
+def _set_missing_includes(config, value, path, lines):
+    if value not in ("warning", "error", "auto"):
+        raise UserError("`missing_includes` must be warning, error or auto",
+                        where=(path, lines.of("missing_includes")))
+    config.missing_includes = None if value == "auto" else value
+
+
+def _set_read_once(config, value, path, lines):
+    if not isinstance(value, bool):
+        raise UserError("`read_once` must be true or false", where=(path, lines.of("read_once")))
+    config.read_once = value
+
+
+def _set_content_group_size(config, value, path, lines):
+    config.content_group_size = _count(value, path, lines.of("content_group_size"), "content_group_size")
+
+
+# In checking order (languages need the editions).  sphinx_pool_depth and
+# sphinx_jobs are settled together, by _parallelism.
+CHECKS = {
+    "formats": _set_formats, "default": _set_default, "build_dir": _set_build_dir,
+    "sphinx_options": _set_sphinx_options, "templates": _set_templates, "redirects": _set_redirects,
+    "replacements": _set_replacements, "version": _string("version"), "branch": _string("branch"),
+    "editions": _set_editions, "languages": _set_languages, "versions": _set_versions,
+    "stage": _set_stage, "publish": _set_publish, "timeouts": _set_timeouts, "ci": _set_ci,
+    "missing_includes": _set_missing_includes, "read_once": _set_read_once,
+    "content_group_size": _set_content_group_size,
+}
+
+
 def load(path):
     """The Config for docbuild.yaml at `path` (or the defaults when None)."""
     data, lines = yamlfile.load_mapping(path) if path else ({}, yamlfile.Lines(1))
@@ -365,105 +495,16 @@ def load(path):
                 raise UserError(f"unknown key {key!r}", where=(path, lines.of(key)),
                                 hint=hint + "known keys: " + ", ".join(KEYS))
     config = Config(path=path, lines=lines)
-    with errors:
-        if "formats" in data:
-            config.formats = _names(data["formats"], path, lines.of("formats"), "formats",
-                                    list(FORMATS), "format")
-    with errors:
-        if "default" in data:
-            value = data["default"]
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise UserError("`default` must be a list of target names", where=(path, lines.of("default")))
-            # Variant targets (html-cloud) are checked by configure, which knows the variants.
-            _names([v for v in value if v.split("-", 1)[0] == v], path, lines.of("default"), "default",
-                   [*FORMATS, "all"], "target")
-            config.default = value
-            if not config.default:
-                raise UserError("`default` must name at least one target", where=(path, lines.of("default")),
-                                hint="for example: default: [html]")
-    with errors:
-        if "build_dir" in data:
-            value = data["build_dir"]
-            if not isinstance(value, str) or not value.strip():
-                raise UserError("`build_dir` must be a folder name", where=(path, lines.of("build_dir")))
-            config.build_dir = value
-    with errors:
-        if "sphinx_options" in data:
-            value = data["sphinx_options"]
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise UserError("`sphinx_options` must be a list of strings, one option or value each",
-                                where=(path, lines.of("sphinx_options")),
-                                hint='for example: sphinx_options: ["-W", "--keep-going", "-t", "draft"]')
-            config.sphinx_options = value
-    with errors:
-        if "templates" in data:
-            config.templates = _beside(path, lines, data, "templates", os.path.isdir, "folder")
-    with errors:
-        if "redirects" in data:
-            config.redirects = _beside(path, lines, data, "redirects", os.path.isfile, "YAML file")
-    with errors:
-        if "replacements" in data:
-            value = data["replacements"]
-            if not isinstance(value, dict) or not all(
-                    isinstance(k, str) and isinstance(v, (str, int, float)) for k, v in value.items()):
-                raise UserError("`replacements` must map names to strings",
-                                where=(path, lines.of("replacements")), hint='for example: product: "Example DB"')
-            config.replacements = {k: str(v) for k, v in value.items()}
-    for key in ("version", "branch"):
-        with errors:
-            if key in data:
-                if not isinstance(data[key], (str, int, float)) or isinstance(data[key], bool):
-                    raise UserError(f"`{key}` must be a string", where=(path, lines.of(key)))
-                setattr(config, key, str(data[key]))
-    with errors:
-        if "editions" in data:
-            config.editions = _editions(data["editions"], path, lines.child("editions"))
-    with errors:
-        if "languages" in data:
-            config.languages = _languages(data["languages"], path, lines.of("languages"), config.editions)
-    with errors:
-        if "versions" in data:
-            value = data["versions"]
-            if not isinstance(value, list) or not all(
-                    isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
-                raise UserError("`versions` must be a list of version names", where=(path, lines.of("versions")),
-                                hint='for example: versions: ["2.1", "2.0", "1.9"] (quote them)')
-            config.versions = [str(v) for v in value]
-    with errors:
-        if "stage" in data:
-            config.stage = _stage(data["stage"], path, lines.child("stage"))
-    with errors:
-        if "publish" in data:
-            config.publish = _publish(data["publish"], path, lines.child("publish"))
-    with errors:
-        if "timeouts" in data:
-            config.timeouts = _timeouts(data["timeouts"], path, lines.child("timeouts"))
-    with errors:
-        if "ci" in data:
-            value = data["ci"]
-            if isinstance(value, dict) and set(value) <= {"nitpicky"} and \
-                    isinstance(value.get("nitpicky", False), bool):
-                config.ci, config.nitpicky = True, value.get("nitpicky", False)
-            elif isinstance(value, bool):
-                config.ci = value
-            else:
-                raise UserError("`ci` must be true, false or {nitpicky: true}", where=(path, lines.of("ci")))
-    with errors:
-        if "missing_includes" in data:
-            value = data["missing_includes"]
-            if value not in ("warning", "error", "auto"):
-                raise UserError("`missing_includes` must be warning, error or auto",
-                                where=(path, lines.of("missing_includes")))
-            config.missing_includes = None if value == "auto" else value
-    with errors:
-        if "read_once" in data:
-            if not isinstance(data["read_once"], bool):
-                raise UserError("`read_once` must be true or false", where=(path, lines.of("read_once")))
-            config.read_once = data["read_once"]
-    with errors:
-        if "content_group_size" in data:
-            config.content_group_size = _count(data["content_group_size"], path,
-                                               lines.of("content_group_size"), "content_group_size")
+    for key, check in CHECKS.items():
+        if key in data:
+            with errors:
+                check(config, data[key], path, lines)
+    _parallelism(config, data, path, lines, errors)
+    return config
+
+
+def _parallelism(config, data, path, lines, errors):
+    """sphinx_pool_depth and sphinx_jobs: set ones win, auto ones fill up the cores."""
     cores, mem_gib = machine()
     depth, jobs = auto_parallelism(cores, mem_gib)
     depth_set = jobs_set = None
@@ -480,4 +521,3 @@ def load(path):
     elif depth_set and jobs_set:  # the user's explicit choice, even if it oversubscribes
         depth, jobs = depth_set, jobs_set
     config.sphinx_pool_depth, config.sphinx_jobs = depth, jobs
-    return config

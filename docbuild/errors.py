@@ -53,3 +53,19 @@ def report(exc, file=None):
     """Print a UserError (or several) for the user: one `docbuild: ` line per error."""
     for error in getattr(exc, "errors", None) or [exc]:
         print(f"docbuild: {error}", file=file or sys.stderr, flush=True)
+
+
+def entry_point(main):
+    """`main`, an entry point returning an exit status, with a UserError
+    reported as its `file:line: error:` lines and exit status 1 (no
+    traceback).  Every program of docbuild's has this one wrapper."""
+    import functools
+
+    @functools.wraps(main)
+    def run(*args, **kwargs):
+        try:
+            return main(*args, **kwargs)
+        except UserError as exc:
+            report(exc)
+            return 1
+    return run

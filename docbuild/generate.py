@@ -23,7 +23,7 @@ import unicodedata
 import jinja2
 
 from docbuild import __version__, attach, content, redirects, tables
-from docbuild.errors import UserError, report
+from docbuild.errors import UserError, entry_point
 from docbuild.kinds import ARG_NAMES, KINDS, TOC_KINDS, kind_of, option_directive
 from docbuild.paths import data_dir, depfile_entry, depfile_path, spell, write_if_changed
 
@@ -178,7 +178,7 @@ def prepare(kind, docs, sources=None):
 
 
 def prepare_steps(docs, sources=None):
-    """Steps numbered, ordered and titled as giza 0.5 did (giza-formats.md section 2).
+    """Steps numbered, ordered and titled as giza 0.5 did (docs/content.rst, content-steps).
 
     A step without `stepnum` is numbered one more than the step written
     before it (the first: 1); the steps are then put in number order, ties
@@ -480,6 +480,49 @@ def load_cache(path):
         return {}
 
 
+def render_all(args, project, env, cache, common):
+    """(written, deps, next cache) of the files given: written maps each output
+    to (its source, its text, or None when unchanged); deps is every file read."""
+    top, srcdir = os.getcwd(), project.srcdir
+    written, deps, next_cache = {}, set(common), {}
+    for name in args.files:
+        source = os.path.abspath(name)
+        if not os.path.exists(source):
+            # Removed since configure ran: its outputs go below, and the
+            # changed names file makes ninja run configure again.
+            print(f"docbuild: note: {name} no longer exists; removing what it generated",
+                  file=sys.stderr)
+            continue
+        spelled = spell(source, top)
+        entry = cache.get(spelled)
+        if entry and "attach" in entry and stats(entry["read"]) == entry["read"] and \
+                all(os.path.exists(o) for o in entry["outputs"]):
+            for out in entry["outputs"]:
+                written[out] = (spelled, None)  # unchanged: nothing to write
+            deps.update(entry["read"])
+            next_cache[spelled] = entry
+            continue
+        outputs = generate(source, project, env, args.kind)
+        if args.out:
+            folder = os.path.abspath(args.out)
+        else:
+            folder = os.path.join(os.path.abspath(args.gen or "gen"),
+                                  os.path.relpath(os.path.dirname(source), srcdir))
+        for rel, text in outputs.items():
+            written[spell(os.path.join(folder, rel), top)] = (spelled, text)
+        kind = args.kind or kind_of(os.path.basename(source))[0]
+        read = {source} | content.inherited(project, source) | \
+            template_files(kind, args.templates) | common
+        deps.update(read)
+        found = attach.entries(project, source, os.path.relpath(os.path.dirname(source), srcdir)) \
+            if kind == "extracts" else []
+        next_cache[spelled] = {"read": stats(sorted(read)), "attach": found,
+                               "outputs": sorted(spell(os.path.join(folder, rel), top)
+                                                 for rel in outputs)}
+    return written, deps, next_cache
+
+
+@entry_point
 def main(argv=None):
     args = parse(sys.argv[1:] if argv is None else argv)
     top = os.getcwd()
@@ -498,50 +541,11 @@ def main(argv=None):
                 args.templates, args.globals]
     cache = load_cache(cache_file) if cache_file else {}
     cache = cache.get("files", {}) if cache.get("settings") == settings else {}
-    next_cache = {}
     common = {os.path.abspath(args.globals)} if args.globals else set()
     if args.templates:  # a template added to the override folder changes its mtime
         common.add(os.path.abspath(args.templates))
     # Render everything first: an error in any file leaves every output as it was.
-    written, deps = {}, set(common)
-    try:
-        for name in args.files:
-            source = os.path.abspath(name)
-            if not os.path.exists(source):
-                # Removed since configure ran: its outputs go below, and the
-                # changed names file makes ninja run configure again.
-                print(f"docbuild: note: {name} no longer exists; removing what it generated",
-                      file=sys.stderr)
-                continue
-            spelled = spell(source, top)
-            entry = cache.get(spelled)
-            if entry and "attach" in entry and stats(entry["read"]) == entry["read"] and \
-                    all(os.path.exists(o) for o in entry["outputs"]):
-                for out in entry["outputs"]:
-                    written[out] = (spelled, None)  # unchanged: nothing to write
-                deps.update(entry["read"])
-                next_cache[spelled] = entry
-                continue
-            outputs = generate(source, project, env, args.kind)
-            if args.out:
-                folder = os.path.abspath(args.out)
-            else:
-                folder = os.path.join(os.path.abspath(args.gen or "gen"),
-                                      os.path.relpath(os.path.dirname(source), srcdir))
-            for rel, text in outputs.items():
-                written[spell(os.path.join(folder, rel), top)] = (spelled, text)
-            kind = args.kind or kind_of(os.path.basename(source))[0]
-            read = {source} | content.inherited(project, source) | \
-                template_files(kind, args.templates) | common
-            deps.update(read)
-            found = attach.entries(project, source, os.path.relpath(os.path.dirname(source), srcdir)) \
-                if kind == "extracts" else []
-            next_cache[spelled] = {"read": stats(sorted(read)), "attach": found,
-                                   "outputs": sorted(spell(os.path.join(folder, rel), top)
-                                                     for rel in outputs)}
-    except UserError as exc:
-        report(exc)
-        return 1
+    written, deps, next_cache = render_all(args, project, env, cache, common)
     for path, (_, text) in written.items():
         if text is not None:
             write_if_changed(path, text)

@@ -1,4 +1,4 @@
-"""The structured content kinds: one row each (see shared content-formats.md).
+"""The structured content kinds: one row each (docs/content.rst describes each kind).
 
 A row says how a YAML source file of that kind is named, which fields its
 documents may have (and of which type), which fields identify a document
@@ -54,7 +54,7 @@ def toc_outputs(name, docs, listing):
 
 
 KINDS = {k.name: k for k in [
-    # giza 0.5's steps (giza-formats.md section 2): `heading` is `title`,
+    # giza 0.5's steps (docs/content.rst, content-steps): `heading` is `title`,
     # `level` a number or a heading character, `optional` any value (its
     # presence counts), `final` stored only; `ref` may be "".
     Kind("steps", ("ref",),
@@ -73,7 +73,7 @@ KINDS = {k.name: k for k in [
           "position": "int", "interface": "str", "operation": "str", "ref": "str", "title": TITLE,
           **FRAGMENTS, "description": (*TEXT, "list")},  # a list: its lines
          ("arg_name", "name"), False, lambda name, docs: [f"apiargs/{name}.rst"], ("apiargs.rst",)),
-    # giza 0.5's options (giza-formats.md section 4): `optional` is accepted
+    # giza 0.5's options (docs/content.rst, content-options): `optional` is accepted
     # and never shown, `ref` and `final` are stored only; the directive
     # defaults to `object`, as in giza.
     Kind("options", ("program", "name"),

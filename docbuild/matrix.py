@@ -38,13 +38,10 @@ import time
 from docbuild import variants
 from docbuild.errors import UserError, report
 from docbuild.formats import FORMATS, SHARED_READ
-from docbuild.paths import spell, write_if_changed
+from docbuild.paths import OWN_STATE_PREFIX, BuildDir, spell, write_if_changed
 
 JOBS_FILE = "jobs.json"  # in the build dir's .docbuild
 MANIFEST = "job.json"  # in each job's artifact
-# Each writer's own memory in a doctree dir (see sphinx_step.sync_doctrees): not shared.
-OWN_MEMORY = {"docbuild-reread.json", "docbuild-pending.json", "docbuild-state.json",
-              "docbuild-warnings.json"}
 
 
 # --- The plan -----------------------------------------------------------------
@@ -367,12 +364,13 @@ def export(job, build_dir, top, artifacts):
                 "versions": versions()}
     if job["kind"] == "read":
         step = job["steps"][0]
-        shutil.copytree(os.path.join(build_dir, "doctrees", step), os.path.join(folder, "doctrees"),
-                        ignore=lambda d, names: [n for n in names if n in OWN_MEMORY])
-        manifest["inputs"] = read_inputs(spell(os.path.join(build_dir, "stamps", f"{step}.stamp"), top), top)
+        shutil.copytree(BuildDir(build_dir).doctrees(step), os.path.join(folder, "doctrees"),
+                        # each writer's own memory (see sphinx_step.sync_doctrees): not shared
+                        ignore=lambda d, names: [n for n in names if n.startswith(OWN_STATE_PREFIX)])
+        manifest["inputs"] = read_inputs(spell(BuildDir(build_dir).stamp(step), top), top)
     else:
         for step in job["steps"]:
-            out = os.path.join(build_dir, step)
+            out = BuildDir(build_dir).output(step)
             if os.path.isdir(out):
                 shutil.copytree(out, os.path.join(folder, "out", step), symlinks=True)
     # Last, and by rename: a job stopped halfway leaves no artifact that looks whole.
@@ -464,13 +462,13 @@ def job_main(argv):
 def run_job(args):
     top, build_dir = os.getcwd(), os.path.abspath(args.build_dir)
     try:
-        with open(os.path.join(build_dir, ".docbuild", JOBS_FILE), encoding="utf-8") as f:
+        with open(BuildDir(build_dir).state(JOBS_FILE), encoding="utf-8") as f:
             all_jobs = {j["name"]: j for j in json.load(f)["jobs"]}
     except (OSError, ValueError):
         raise UserError(f"no build in {args.build_dir}: configure has not run here",
                         hint="run `python configure.py` (with the same options as every job) first") from None
     job = combined(all_jobs, args.name)
-    stamp = lambda step: spell(os.path.join(build_dir, "stamps", f"{step}.stamp"), top)  # noqa: E731
+    stamp = lambda step: spell(BuildDir(build_dir).stamp(step), top)  # noqa: E731
     targets = [stamp(s) for s in job["steps"]]
     if job["kind"] in ("read", "self"):
         code = ninja(*targets, capture=False).returncode
@@ -488,7 +486,7 @@ def run_job(args):
             folder, manifest = load_artifact(args.artifacts, name)
             for step in sorted(os.listdir(os.path.join(folder, "out"))) if os.path.isdir(
                     os.path.join(folder, "out")) else []:
-                out = os.path.join(build_dir, step)
+                out = BuildDir(build_dir).output(step)
                 shutil.rmtree(out, ignore_errors=True)
                 shutil.copytree(os.path.join(folder, "out", step), out, symlinks=True)
         provided = {stamp(s) for j in all_jobs.values() for s in j["steps"]}
@@ -533,7 +531,7 @@ def bring_in(name, step, build_dir, top, artifacts):
                         hint=f"download the artifact of the job {name!r} into {folder}")
     check_same(manifest, top)
     moves = moves_for(manifest, build_dir, top)
-    return import_doctrees(os.path.join(folder, "doctrees"), os.path.join(build_dir, "doctrees", step),
+    return import_doctrees(os.path.join(folder, "doctrees"), BuildDir(build_dir).doctrees(step),
                            moves, time.time_ns() // 1000)
 
 
@@ -541,7 +539,7 @@ def said_reread(job, build_dir, always):
     """Says so if a writer read documents instead of only writing from the
     read's doctrees, beyond the `always` ones Sphinx reads on every run."""
     for step in job["steps"]:
-        log = os.path.join(build_dir, "logs", f"{step}.log")
+        log = BuildDir(build_dir).log(step)
         count = reread_count(log)
         if count > always:
             print(f"docbuild: warning: {step} read {count} document(s) again instead of only writing "

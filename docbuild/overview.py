@@ -22,7 +22,7 @@ import sys
 import textwrap
 
 from docbuild import yamlfile
-from docbuild.errors import UserError, report
+from docbuild.errors import UserError, entry_point
 from docbuild.paths import write_if_changed
 
 SUPPRESSED = ("/includes/apiargs/includes/examples/includes/extracts/includes/generated",
@@ -166,6 +166,7 @@ def planned(srcdir):
     return None
 
 
+@entry_point
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m docbuild.overview")
     p.add_argument("--srcdir", required=True)
@@ -173,11 +174,7 @@ def main(argv=None):
     p.add_argument("outputs", nargs="+")
     args = p.parse_args(argv)
     srcdir = os.path.abspath(args.srcdir)
-    try:
-        settings, _ = yamlfile.load_mapping(os.path.join(srcdir, "includes", "metadata.yaml"))
-    except UserError as exc:
-        report(exc)
-        return 1
+    settings, _ = yamlfile.load_mapping(os.path.join(srcdir, "includes", "metadata.yaml"))
     text = page(settings, records(srcdir, {os.path.abspath(s) for s in args.skip}))
     for out in args.outputs:
         write_if_changed(out, text)

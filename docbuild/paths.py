@@ -182,12 +182,96 @@ def write_atomic(path, data):
         raise
 
 
+# docbuild's own files in a doctree dir start with this (the warnings memory,
+# the pending and navigation state, sphinx_xrefs' and sphinx_search's records):
+# each Sphinx step keeps its own, and nothing copies them from one doctree dir
+# to another (sphinx_step.sync_doctrees, the CI matrix's artifacts).
+OWN_STATE_PREFIX = "docbuild-"
+
+
+class BuildDir:
+    """Every path below the build folder, in one place: no other module joins
+    a folder name to the build dir.
+
+        stamps/STEP.stamp, stamps/STEP.d   a step's stamp and depfile
+        logs/STEP.log                      a step's log (logs/images/NAME.log)
+        doctrees/STEP/                     a Sphinx step's doctrees
+        STEP/                              a format's output (html, html-cloud, latex-ja...)
+        gen/                               generated reStructuredText
+        locales/                           compiled translations
+        redirects/                         the redirect pages and server configs
+        dist/                              archives and picked files (downloads)
+        .docbuild/NAME                     configure's plans and caches, the steps' state
+        report.json, junit.xml, timing.*   what report and timing write
+    """
+
+    FOLDERS = ("stamps", "logs", "doctrees", "gen", "locales", "redirects", "dist", ".docbuild")
+    FILES = ("report.json", "junit.xml", "timing.json", "timing.html")
+
+    def __init__(self, root):
+        self.root = os.fspath(root)
+
+    def __fspath__(self):
+        return self.root
+
+    def __repr__(self):
+        return f"BuildDir({self.root!r})"
+
+    def path(self, *parts):
+        return os.path.join(self.root, *parts)
+
+    def stamp(self, step):
+        return os.path.join(self.root, "stamps", f"{step}.stamp")
+
+    def depfile(self, step):
+        return os.path.join(self.root, "stamps", f"{step}.d")
+
+    def log(self, step):
+        return os.path.join(self.root, "logs", f"{step}.log")
+
+    def doctrees(self, step):
+        return os.path.join(self.root, "doctrees", step)
+
+    def output(self, step):
+        """The folder a format's step writes (its target name: html, latex-ja)."""
+        return os.path.join(self.root, step)
+
+    def state(self, name=""):
+        """A file (or, with no name, the folder) of configure's and the steps' own state."""
+        return os.path.join(self.root, ".docbuild", name) if name else os.path.join(self.root, ".docbuild")
+
+    @property
+    def gen(self):
+        return os.path.join(self.root, "gen")
+
+    @property
+    def locales(self):
+        return os.path.join(self.root, "locales")
+
+    @property
+    def redirects(self):
+        return os.path.join(self.root, "redirects")
+
+    @property
+    def dist(self):
+        return os.path.join(self.root, "dist")
+
+    def created(self):
+        """The folders configure creates before anything runs."""
+        return [self.root, *(os.path.join(self.root, sub) for sub in ("logs", "stamps", ".docbuild"))]
+
+    def reserved(self, name, outputs=()):
+        """Whether the top-level entry `name` is one the build writes: its own
+        folders and files, or `outputs`, the output folders of the steps."""
+        return name in self.FOLDERS or name in self.FILES or name in outputs
+
+
 def read_plan(build_dir, name):
     """A JSON file configure wrote into the build dir's .docbuild folder, or a
     UserError that says to run configure."""
     import json
 
-    path = os.path.join(build_dir, ".docbuild", name)
+    path = BuildDir(build_dir).state(name)
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)

@@ -117,8 +117,9 @@ class View:
 
 
 def main(argv=None):
-    from docbuild.ninja_tool import ninja_binary
-    from docbuild.report import ninja_durations
+    from docbuild.errors import UserError
+    from docbuild.ninja_tool import last_durations, ninja_binary
+    from docbuild.paths import BuildDir
     from docbuild.step_names import edges as read_edges
 
     p = argparse.ArgumentParser(prog="python -m docbuild build",
@@ -137,9 +138,12 @@ def main(argv=None):
     for flag, value in (("-j", args.jobs), ("-k", args.keep_going)):
         if value is not None:
             command += [flag, value]
-    log = os.path.join(args.build_dir, "logs", "build.log")
+    log = BuildDir(args.build_dir).log("build")
     os.makedirs(os.path.dirname(log), exist_ok=True)
-    before = ninja_durations(top)
+    try:
+        before = last_durations(top)
+    except UserError:  # a log another ninja wrote: no estimates
+        before = {}
     edges = read_edges(os.path.join(top, "build.ninja"))
     view = View(sys.stdout, sys.stdout.isatty())
     since = time.time() - 1  # status files keep whole-second precision on some file systems

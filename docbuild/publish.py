@@ -31,8 +31,8 @@ import subprocess
 import sys
 import time
 
-from docbuild.errors import UserError, report
-from docbuild.paths import write_atomic
+from docbuild.errors import UserError, entry_point
+from docbuild.paths import read_plan, write_atomic
 from docbuild.stage import same_bytes, tree_files, write_error
 
 INCOMPLETE = ".incomplete-"
@@ -337,17 +337,8 @@ def publish_rsync(stage, dest, dry_run=False):
         raise UserError(f"rsync to {dest} failed with status {code}")
 
 
-def load_plan(build_dir):
-    path = os.path.join(build_dir, ".docbuild", "publish.json")
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except FileNotFoundError:
-        raise UserError(f"{path} not found", hint="run configure first (or pass --build-dir)") from None
-
-
 def run(args):
-    plan = load_plan(args.build_dir)
+    plan = read_plan(args.build_dir, "publish.json")
     destinations = plan["destinations"]
     if not destinations:
         raise UserError("no publish destinations are configured",
@@ -374,8 +365,9 @@ def run(args):
         publish_rsync(stage, dest["rsync"], args.dry_run)
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m docbuild publish",
+@entry_point
+def main(argv=None, prog="python -m docbuild publish"):
+    p = argparse.ArgumentParser(prog=prog,
                                 description="Publish the staged site (see `ninja publish`).")
     p.add_argument("--to", metavar="NAME", help="the destination (default: the first configured)")
     p.add_argument("--dry-run", action="store_true", help="list what would change; change nothing")
@@ -384,9 +376,6 @@ def main(argv=None):
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
     try:
         run(args)
-    except UserError as exc:
-        report(exc)
-        return 1
     except OSError as exc:  # one not met above: still one line, not a traceback
         print(f"docbuild: {write_error(exc, exc.filename2 or exc.filename or 'the destination')}",
               file=sys.stderr)

@@ -20,21 +20,10 @@ import subprocess
 import sys
 from xml.sax.saxutils import escape, quoteattr
 
-from docbuild.paths import write_if_changed
-
-
-def ninja_durations(top):
-    """{output: seconds} of the entries in .ninja_log (the last entry wins)."""
-    out = {}
-    try:
-        with open(os.path.join(top, ".ninja_log"), encoding="utf-8", errors="replace") as f:
-            for line in f:
-                parts = line.rstrip("\n").split("\t")
-                if len(parts) == 5 and parts[0].isdigit():
-                    out[parts[3]] = (int(parts[1]) - int(parts[0])) / 1000
-    except OSError:
-        pass
-    return out
+from docbuild.errors import entry_point
+from docbuild.ninja_tool import call, last_durations, ninja_binary
+from docbuild.paths import BuildDir, write_if_changed
+from docbuild.sphinx_warnings import MEMORY
 
 
 def step_status(step):
@@ -58,8 +47,6 @@ def reached_stamps(targets, top):
     """The absolute paths of the targets and of every file they depend on,
     from ninja itself (`ninja -t inputs` is transitive): the steps whose
     stamps are among them are the ones the targets reach."""
-    from docbuild.ninja_tool import ninja_binary
-
     result = subprocess.run([ninja_binary(), "-n", "-t", "inputs", *targets], cwd=top,
                             stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if result.returncode:
@@ -72,7 +59,7 @@ def load_warnings(folder):
     if not folder:
         return []
     try:
-        with open(os.path.join(folder, "docbuild-warnings.json"), encoding="utf-8") as f:
+        with open(os.path.join(folder, MEMORY), encoding="utf-8") as f:
             memory = json.load(f)
     except (OSError, ValueError):
         return []
@@ -84,9 +71,9 @@ def load_warnings(folder):
 def collect(build_dir, top, reached=None):
     """The report of every step that has a result; with `reached` (a set
     from reached_stamps()), of those steps only."""
-    with open(os.path.join(build_dir, ".docbuild", "steps.json"), encoding="utf-8") as f:
+    with open(BuildDir(build_dir).state("steps.json"), encoding="utf-8") as f:
         steps = json.load(f)
-    durations = ninja_durations(top)
+    durations = last_durations(top)
     report = {"steps": [], "warnings": 0, "failed": 0}
     for step in steps:
         if reached is not None and os.path.normpath(step["stamp"]) not in reached:
@@ -158,10 +145,11 @@ def annotation(w):
     return f"::{kind} {','.join(where)}::{data(w['message'])}" if where else f"::{kind}::{data(w['message'])}"
 
 
-def report_main(argv):
+@entry_point
+def report_main(argv, prog="python -m docbuild report"):
     import argparse
 
-    p = argparse.ArgumentParser(prog="python -m docbuild report",
+    p = argparse.ArgumentParser(prog=prog,
                                 description="Write build/report.json and build/junit.xml; "
                                             "print the warnings of the last build.")
     p.add_argument("--build-dir", default="build")
@@ -182,8 +170,8 @@ def report_main(argv):
         print(f"docbuild: error: cannot tell which steps {' '.join(args.targets)} reach: {exc}",
               file=sys.stderr)
         return 1
-    write_if_changed(os.path.join(build_dir, "report.json"), json.dumps(report, indent=1))
-    write_if_changed(os.path.join(build_dir, "junit.xml"), junit(report, top))
+    write_if_changed(BuildDir(build_dir).path("report.json"), json.dumps(report, indent=1))
+    write_if_changed(BuildDir(build_dir).path("junit.xml"), junit(report, top))
     github = os.environ.get("GITHUB_ACTIONS") == "true"
     shown = set()  # the shared read and html report the same reading warnings
     for step in report["steps"]:
@@ -205,9 +193,9 @@ def report_main(argv):
     return 1 if failed or (args.ci and report["warnings"]) else 0
 
 
-def ci_main(argv):
+def ci_main(argv, prog="python -m docbuild ci"):
     """Every target attempted even when one fails, then the gate."""
-    from docbuild.ninja_tool import ninja_binary
+    import argparse
 
     if argv[:1] == ["job"]:  # one job of the CI matrix (configure --matrix)
         from docbuild.matrix import job_main
@@ -215,25 +203,19 @@ def ci_main(argv):
     if argv[:1] == ["restore-times"]:  # a restored build folder on a fresh clone
         from docbuild.restore_times import main as restore_main
         return restore_main(argv[1:])
-    if "-h" in argv or "--help" in argv:
-        print("usage: python -m docbuild ci [--build-dir DIR] [TARGET...]\n"
-              "       python -m docbuild ci job NAME [--artifacts DIR]\n"
-              "       python -m docbuild ci restore-times [--build-dir DIR]\n\n"
-              "Run ninja -k 0 TARGET... (default: all), then `python -m docbuild report --ci`.")
-        return 0
-    build_dir = "build"
-    if "--build-dir" in argv:
-        i = argv.index("--build-dir")
-        if i + 1 >= len(argv):
-            print("docbuild: error: --build-dir needs a folder", file=sys.stderr)
-            return 2
-        build_dir = argv[i + 1]
-        argv = argv[:i] + argv[i + 2:]
-    targets = argv or ["all"]
-    code = subprocess.call([ninja_binary(), "-k", "0", *targets], stdin=subprocess.DEVNULL)
+    p = argparse.ArgumentParser(prog=prog, description="Run ninja -k 0 TARGET... (default: all), "
+                                "then `report --ci TARGET...`.",
+                                epilog=f"Also: `{prog} job NAME [--artifacts DIR]` (one job of the CI "
+                                       f"matrix) and `{prog} restore-times [--build-dir DIR]` (a restored "
+                                       "build folder on a fresh clone).")
+    p.add_argument("--build-dir", default="build", help="the build dir configure used (default: build)")
+    p.add_argument("targets", nargs="*", metavar="TARGET", help="ninja targets (default: all)")
+    args = p.parse_args(argv)  # an unknown option is an error, not one of ninja's
+    targets = args.targets or ["all"]
+    code = call(["-k", "0", *targets])
     # The gate covers the steps these targets reach, not an old failure of
     # a step that was not asked for.
-    gate = report_main(["--build-dir", build_dir, "--ci", *targets])
+    gate = report_main(["--build-dir", args.build_dir, "--ci", *targets])
     return code or gate
 
 

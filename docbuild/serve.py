@@ -25,6 +25,7 @@ import time
 
 from docbuild import serve_plan as plan
 from docbuild.errors import UserError, report
+from docbuild.paths import BuildDir
 
 STOP_GRACE = 10.0  # seconds for ninja's runners to stop their steps (run.GRACE is 5)
 
@@ -77,7 +78,7 @@ class Preview:
         self.args, self.top, self.ninja = args, top, ninja
         self.build_dir = os.path.join(top, args.build_dir)
         self.out = plan.output_dir(self.build_dir, args.target)
-        self.log = os.path.join(self.build_dir, "logs", "serve.log")
+        self.log = BuildDir(self.build_dir).log("serve")
         self.clients = set()
         self.wanted = asyncio.Event()
         self.restart = asyncio.Event()

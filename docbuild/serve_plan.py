@@ -15,6 +15,7 @@ import json
 import os
 import re
 
+from docbuild.paths import BuildDir
 from docbuild.timing import NoGraph, _ninja_tool, read_graph
 
 RELOAD_SCRIPT = "/__docbuild__/reload.js"
@@ -23,7 +24,7 @@ TEXT_OUTPUTS = (".html", ".htm")
 
 
 def steps(build_dir):
-    path = os.path.join(build_dir, ".docbuild", "steps.json")
+    path = BuildDir(build_dir).state("steps.json")
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
@@ -43,7 +44,7 @@ def default_target(build_dir):
     with editions or languages, the first variant's (html-cloud)."""
     names = page_targets(build_dir)
     try:
-        with open(os.path.join(build_dir, ".docbuild", "help.txt"), encoding="utf-8") as f:
+        with open(BuildDir(build_dir).state("help.txt"), encoding="utf-8") as f:
             defaults = re.findall(r"^\s+(\S+)\s.*\[default", f.read(), re.M)
     except OSError:
         defaults = []
@@ -57,7 +58,7 @@ def default_target(build_dir):
 
 def output_dir(build_dir, target):
     """A format's pages are in build/<step name> (configure's sphinx_row)."""
-    return os.path.join(build_dir, target)
+    return BuildDir(build_dir).output(target)
 
 
 def _inside(path, folder):
@@ -89,7 +90,7 @@ def watch_set(top, build_dir, target, ninja):
 
 def _plan_files(build_dir):
     """Documents (sources.list) and every file the include graph names (graph.json)."""
-    meta = os.path.join(build_dir, ".docbuild")
+    meta = BuildDir(build_dir).state()
     top = os.path.dirname(os.path.abspath(build_dir))
     found = []
     try:
@@ -167,8 +168,7 @@ def problems(build_dir, target, top, ninja, ninja_log, failed):
     from docbuild.report import collect, place
 
     reached = {os.path.normpath(os.path.join(top, p)) for p in
-               _safe_inputs(ninja, top, target)} | {os.path.normpath(os.path.join(build_dir, "stamps",
-                                                                             f"{target}.stamp"))}
+               _safe_inputs(ninja, top, target)} | {os.path.normpath(BuildDir(build_dir).stamp(target))}
     try:
         report = collect(build_dir, top, reached)
     except (OSError, ValueError):

@@ -9,14 +9,14 @@ configure calls `plan` and renders the result as ninja edges:
 
 import json
 import os
+import types
 
-from docbuild.config import STAGEABLE
 from docbuild.errors import UserError
-from docbuild.paths import COMPONENT_RULES, component_problem, write_if_changed
+from docbuild.formats import FORMATS, STAGEABLE
+from docbuild.paths import COMPONENT_RULES, BuildDir, component_problem, write_if_changed
 
 # Where each format goes in the stage tree unless `stage: layout:` says otherwise.
-LAYOUT = {"html": ".", "dirhtml": ".", "singlehtml": "single", "json": "json",
-          "epub": "{name}.epub", "latexpdf": "{name}.pdf", "man": "{name}-man.tar.gz"}
+LAYOUT = {name: FORMATS[name].layout for name in STAGEABLE}
 
 
 def expand(text, values, where=None, what="a stage setting"):
@@ -86,10 +86,6 @@ def _filled(values):
               "the git branch; {project}: conf.py)")
 
 
-# What the build dir holds besides the stage: the stage may not be (in) one of them.
-BUILD_FOLDERS = {"dist", "doctrees", "gen", "logs", "stamps", ".docbuild", "redirects", "read"}
-
-
 def inside(path, folder):
     path, folder = os.path.normpath(path), os.path.normpath(folder)
     return path == folder or path.startswith(folder + os.sep)
@@ -101,7 +97,7 @@ def plan(cfg, values, build_dir, redirects_dir=None, all_variants=None):
     Each variant (edition x language) goes to its own folder below the stage
     root, <edition>/<lang>, so the default layout is public/<version>/<edition>/<lang>/.
     """
-    from docbuild.variants import Variant, builds, subdir, target
+    from docbuild.variants import Variant, builds, target
 
     all_variants = all_variants or [Variant("", None, None, False, [], [])]
     stage_cfg = cfg.stage
@@ -122,14 +118,16 @@ def plan(cfg, values, build_dir, redirects_dir=None, all_variants=None):
     if not inside(root, build_dir) or os.path.normpath(root) == os.path.normpath(build_dir):
         raise UserError(f"the stage dir {root} is not inside the build dir {build_dir}",
                         where=where["dir"], hint="`stage: dir` must be a folder below the build dir")
+    # The stage may not be (in) a folder the build writes itself.
     first = os.path.relpath(root, build_dir).split(os.sep)[0]
-    from docbuild.formats import FORMATS
-    if first in BUILD_FOLDERS or first in FORMATS:
+    outputs = {target(f, v) for f in [*FORMATS, "read"] for v in all_variants}
+    if BuildDir(build_dir).reserved(first, outputs | set(FORMATS)):
         raise UserError(f"the stage dir {root} is inside {first}/, which the build writes itself",
                         where=where["dir"], hint="use a folder of its own, such as public/{version}")
     formats = stage_cfg.get("formats") or default_formats(cfg)[0]
     layout = {**LAYOUT, **stage_cfg.get("layout", {})}
-    dist_dir = os.path.join(build_dir, "dist")
+    site = Staging(name=name, names=names, layout=layout, root=root, build=BuildDir(build_dir),
+                   stage_cfg=stage_cfg, cfg=cfg, values=values)
     dist, entries, inputs = [], [], []
     if "html" in formats and "dirhtml" in formats:
         raise UserError("stage either html or dirhtml, not both: both would be the site root "
@@ -137,21 +135,16 @@ def plan(cfg, values, build_dir, redirects_dir=None, all_variants=None):
     for variant in all_variants:
         for fmt in formats:
             if builds(fmt, variant):
-                _stage_format(fmt, target(fmt, variant), variant, subdir(variant), name, names, layout,
-                              root, build_dir, dist_dir, stage_cfg, cfg, values, dist, entries, inputs)
+                more = _stage_format(fmt, variant, site)
+                dist += more[0]
+                entries += more[1]
+                inputs += more[2]
     if redirects_dir:
         entries.append({"tree": os.path.join(redirects_dir, "pages"), "to": ".", "optional": True})
         entries.append({"file": os.path.join(redirects_dir, ".htaccess"), "to": ".htaccess"})
         entries.append({"file": os.path.join(redirects_dir, "nginx.conf"), "to": "nginx.conf"})
-    seen = {}
-    for entry in entries:
-        if "file" in entry:
-            to = os.path.normpath(entry["to"])
-            if to in seen:
-                raise UserError(f"two downloads would be staged as {to}: {seen[to]} and {entry['file']}",
-                                where=cfg.path, hint="give them different names in `stage: layout`")
-            seen[to] = entry["file"]
-    stage = {"root": root, "manifest": os.path.join(build_dir, ".docbuild", "stage-manifest.json"),
+    _check_unique(entries, cfg)
+    stage = {"root": root, "manifest": BuildDir(build_dir).state("stage-manifest.json"),
              "entries": entries, "inputs": inputs + [d["out"] for d in dist],
              "left_out": [] if stage_cfg.get("formats") else default_formats(cfg)[1]}
     destinations = dict(cfg.publish)
@@ -163,6 +156,18 @@ def plan(cfg, values, build_dir, redirects_dir=None, all_variants=None):
     return dist, stage, publish
 
 
+def _check_unique(entries, cfg):
+    """Two downloads may not be staged under one name."""
+    seen = {}
+    for entry in entries:
+        if "file" in entry:
+            to = os.path.normpath(entry["to"])
+            if to in seen:
+                raise UserError(f"two downloads would be staged as {to}: {seen[to]} and {entry['file']}",
+                                where=cfg.path, hint="give them different names in `stage: layout`")
+            seen[to] = entry["file"]
+
+
 def default_formats(cfg):
     """(formats, left out): what `ninja stage` stages when `stage: formats` is
     not set: the stageable formats of `formats` (html rather than dirhtml),
@@ -171,8 +176,6 @@ def default_formats(cfg):
     listing a format in `stage: formats` makes it required.  Notes for the
     formats left out: [(format, tool, Debian packages)]."""
     import shutil
-
-    from docbuild.formats import FORMATS
 
     formats, left_out = [], []
     for name in STAGEABLE:
@@ -186,47 +189,55 @@ def default_formats(cfg):
     return formats, left_out
 
 
-def _stage_format(fmt, step, variant, folder, name, names, layout, root, build_dir, dist_dir,
-                  stage_cfg, cfg, values, dist, entries, inputs):
-    """The stage entries (and dist edges) of one format of one variant."""
-    if variant.suffix:
-        name = f"{name}-{variant.suffix}"
-    stamp = os.path.join(build_dir, "stamps", f"{step}.stamp")
-    own = layout[fmt]  # within the variant's folder
+class Staging(types.SimpleNamespace):
+    """What staging every format shares: name (of the downloads), names
+    (the placeholders), layout, root (the stage dir), build (BuildDir),
+    stage_cfg, cfg, values (conf.py's)."""
+
+
+def _stage_format(fmt, variant, site):
+    """(dist edges, stage entries, stamps the stage waits for) of one format of one variant."""
+    from docbuild.variants import subdir, target
+
+    step, folder = target(fmt, variant), subdir(variant)
+    name = f"{site.name}-{variant.suffix}" if variant.suffix else site.name
+    build = site.build
+    stamp = build.stamp(step)
+    own = site.layout[fmt]  # within the variant's folder
     if own not in (".", ""):
-        given = fmt in stage_cfg.get("layout", {})
-        at = _line(cfg, "layout", fmt) if given else None
-        own = _path(own, {**names, "name": name}, at, f"`stage: layout: {fmt}`")
+        given = fmt in site.stage_cfg.get("layout", {})
+        at = _line(site.cfg, "layout", fmt) if given else None
+        own = _path(own, {**site.names, "name": name}, at, f"`stage: layout: {fmt}`")
     where = os.path.normpath(os.path.join(folder, own))
-    if not inside(os.path.join(root, where), root):
-        raise UserError(f"the layout of {fmt} ({where}) leaves the stage dir", where=cfg.path)
+    if not inside(os.path.join(site.root, where), site.root):
+        raise UserError(f"the layout of {fmt} ({where}) leaves the stage dir", where=site.cfg.path)
     if fmt in ("epub", "latexpdf", "man") and where == os.path.normpath(folder):
-        raise UserError(f"the layout of {fmt} must be a file name, not {where!r}", where=cfg.path,
+        raise UserError(f"the layout of {fmt} must be a file name, not {where!r}", where=site.cfg.path,
                         hint=f"for example {LAYOUT[fmt]}")
-    if fmt in ("html", "dirhtml", "singlehtml", "json"):
-        entries.append({"tree": os.path.join(build_dir, step), "to": where})
-        inputs.append(stamp)
-        if fmt in ("html", "dirhtml"):
-            for kind in stage_cfg.get("archives", ["tar.gz", "zip"]):
-                out = os.path.join(dist_dir, f"{name}.{kind}")
-                dist.append({"out": out, "input": stamp, "step": f"archive-{step}-{kind}",
-                             "args": ["archive", kind, os.path.join(build_dir, step), out,
-                                      "--prefix", name]})
-                entries.append({"file": out, "to": os.path.normpath(
-                    os.path.join(folder, os.path.dirname(own), f"{name}.{kind}"))})
-        return
-    out = os.path.join(dist_dir, os.path.basename(where))
+    if fmt not in ("html", "dirhtml", "singlehtml", "json"):
+        out = os.path.join(build.dist, os.path.basename(where))
+        return ([{"out": out, "input": stamp, "step": f"dist-{step}", "args": _pick(fmt, step, name, out, site)}],
+                [{"file": out, "to": where}], [])
+    dist, entries = [], [{"tree": build.output(step), "to": where}]
+    for kind in site.stage_cfg.get("archives", ["tar.gz", "zip"]) if fmt in ("html", "dirhtml") else ():
+        out = os.path.join(build.dist, f"{name}.{kind}")
+        dist.append({"out": out, "input": stamp, "step": f"archive-{step}-{kind}",
+                     "args": ["archive", kind, build.output(step), out, "--prefix", name]})
+        entries.append({"file": out, "to": os.path.normpath(
+            os.path.join(folder, os.path.dirname(own), f"{name}.{kind}"))})
+    return dist, entries, [stamp]
+
+
+def _pick(fmt, step, name, out, site):
+    """The arguments of the stage tool that makes the one download of `fmt`."""
     if fmt == "man":
-        args = ["archive", "tar.gz", os.path.join(build_dir, step), out, "--prefix", f"{name}-man"]
-    elif fmt == "epub":
-        args = ["pick", os.path.join(build_dir, step), ".epub", out]
-    else:
-        docs = values.get("latex_documents") or []
-        stem = os.path.splitext(docs[0][1])[0] if docs and len(docs[0]) > 1 else None
-        latex = os.path.join(build_dir, "latex" + step[len("latexpdf"):])
-        args = ["pick", latex, ".pdf", out] + (["--prefer", stem] if stem else [])
-    dist.append({"out": out, "input": stamp, "step": f"dist-{step}", "args": args})
-    entries.append({"file": out, "to": where})
+        return ["archive", "tar.gz", site.build.output(step), out, "--prefix", f"{name}-man"]
+    if fmt == "epub":
+        return ["pick", site.build.output(step), ".epub", out]
+    docs = site.values.get("latex_documents") or []
+    stem = os.path.splitext(docs[0][1])[0] if docs and len(docs[0]) > 1 else None
+    latex = site.build.output("latex" + step[len("latexpdf"):])
+    return ["pick", latex, ".pdf", out] + (["--prefer", stem] if stem else [])
 
 
 def write_plans(meta, stage, publish):

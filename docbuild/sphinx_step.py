@@ -18,8 +18,8 @@ import logging
 import os
 import sys
 
-from docbuild import sphinx_ext
-from docbuild.paths import working_folder_last
+from docbuild import sphinx_depfile, sphinx_ext
+from docbuild.paths import OWN_STATE_PREFIX, working_folder_last
 
 FULL = (errno.ENOSPC, errno.EDQUOT)
 
@@ -102,7 +102,7 @@ def parse(argv):
     return opts, extra
 
 
-OWN = "docbuild-"  # each doctree dir's own memory (sphinx_ext, sphinx_xrefs ...): never copied
+OWN = OWN_STATE_PREFIX  # each doctree dir's own memory (sphinx_ext, sphinx_xrefs ...): never copied
 
 
 def sync_doctrees(source, target):
@@ -175,8 +175,8 @@ def main(argv=None):
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):  # a TextIOWrapper; tests may swap in others
             stream.reconfigure(line_buffering=True)
-    sphinx_ext.record_workers(opts["depfile"])
-    sys.addaudithook(sphinx_ext.audit)
+    sphinx_depfile.record_workers(opts["depfile"])
+    sys.addaudithook(sphinx_depfile.audit)
 
     import sphinx.application
     from sphinx.cmd.build import build_main

@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 from docbuild.errors import UserError
-from docbuild.paths import spell, working_folder_last, write_if_changed
+from docbuild.paths import BuildDir, spell, working_folder_last, write_if_changed
 
 # Seconds conf.py may take when configure reads it (DOCBUILD_CONF_TIMEOUT).
 CONF_TIMEOUT = 60.0
@@ -148,7 +148,8 @@ def read(confdir, build_dir):
     conf = os.path.join(confdir, "conf.py")
     st = os.stat(conf)
     key = [os.path.abspath(conf), st.st_mtime_ns, st.st_size, sys.executable]
-    cache = os.path.join(build_dir, ".docbuild", "conf.json")
+    bd = BuildDir(build_dir)
+    cache = bd.state("conf.json")
     try:
         with open(cache, encoding="utf-8") as f:
             cached = json.load(f)
@@ -156,8 +157,8 @@ def read(confdir, build_dir):
             return cached["values"], None
     except (OSError, ValueError, KeyError):
         pass
-    log = os.path.join(build_dir, "logs", "conf.py.log")
-    out = os.path.join(build_dir, ".docbuild", "conf.values.json")
+    log = bd.log("conf.py")
+    out = bd.state("conf.values.json")
     try:
         os.unlink(out)  # values left by an earlier run must not pass for this one's
     except FileNotFoundError:

@@ -22,7 +22,7 @@ import sys
 import tarfile
 import zipfile
 
-from docbuild.errors import UserError, report
+from docbuild.errors import UserError, entry_point
 from docbuild.paths import write_if_changed
 
 EPOCH = 315532800  # 1980-01-01: the earliest time a zip file can hold
@@ -256,6 +256,7 @@ def prune_empty(folder, root):
         folder = os.path.dirname(folder)
 
 
+@entry_point
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     try:
@@ -268,9 +269,6 @@ def main(argv=None):
         else:
             print(__doc__, file=sys.stderr)
             return 2
-    except UserError as exc:
-        report(exc)
-        return 1
     except OSError as exc:  # one not met above: still one line, not a traceback
         print(f"docbuild: {write_error(exc, exc.filename2 or exc.filename or 'a file')}", file=sys.stderr)
         return 1

@@ -9,8 +9,7 @@ steps, following real dependencies, whose durations add up most), its wall
 time and the sum of its step times.  --trace writes a Chrome trace (open it
 in Perfetto or chrome://tracing), --html a self-contained timeline page.
 
-How the log is read (ninja writes v5 up to 1.11, v6 in 1.12, v7 in 1.13; the
-lines are the same: start_ms, end_ms, mtime, output, command hash):
+How the log is read (its lines are parsed by docbuild/ninja_tool.py):
   * ninja appends a line per output when an edge *finishes*, with times in ms
     since that ninja started, so within one invocation end_ms never goes
     down while start_ms does (a long step started first is written after a
@@ -34,10 +33,9 @@ a missing, unknown or empty log).
 import os
 import sys
 
-from docbuild.errors import UserError, report
+from docbuild.errors import UserError, entry_point
+from docbuild.ninja_tool import LOG, ninja_binary, read_log  # noqa: F401 (read_log: tests use timing's)
 
-VERSIONS = (5, 6, 7)
-HEADER = "# ninja log v"
 ARGS_LIMIT = 100_000  # bytes of paths per ninja invocation
 
 
@@ -91,48 +89,6 @@ def _printable(path):
 
 
 # --- Reading the log ---------------------------------------------------------
-
-def read_log(path):
-    """(version, [(start, end, output, cmdhash)], skipped lines) of a .ninja_log."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except FileNotFoundError:
-        raise UserError("no such file", where=path,
-                        hint="build first (`ninja`), or pass --log with the .ninja_log beside build.ninja")
-    except OSError as exc:
-        raise UserError(f"cannot read: {exc.strerror}", where=path)
-    if not data.strip():
-        raise UserError("no entries: the file is empty", where=path,
-                        hint="run a build first (ninja logs only steps that succeeded)")
-    lines = data.decode("utf-8", "surrogateescape").split("\n")
-    header = lines[0].strip()
-    if not header.startswith(HEADER):
-        raise UserError("not a ninja log (the first line is not '# ninja log vN')", where=(path, 1))
-    number = header[len(HEADER):]
-    if not number.isdigit() or int(number) not in VERSIONS:
-        raise UserError(f"unsupported ninja log version {header[len('# ninja log '):]!r} "
-                        f"(this reads v5, v6 and v7)", where=(path, 1),
-                        hint="build with the ninja docbuild uses (the PyPI wheel), which writes v7")
-    entries, skipped = [], 0
-    for line in lines[1:]:
-        line = line.rstrip("\r")
-        if not line or line.startswith("#"):
-            continue
-        fields = line.split("\t")
-        try:
-            start, end = int(fields[0]), int(fields[1])
-            if len(fields) < 5:
-                raise ValueError
-        except ValueError:  # e.g. a last line cut short by a crash
-            skipped += 1
-            continue
-        entries.append((start, end, "\t".join(fields[3:-1]), fields[-1]))
-    if not entries:
-        raise UserError("no entries: no step has finished since the log was started", where=path,
-                        hint="run a build first (ninja logs only steps that succeeded)")
-    return int(number), entries, skipped
-
 
 def split_builds(entries, exclude=(), manifest="build.ninja"):
     """The invocations in a log: [[entry...]...] and how each after the first began
@@ -318,7 +274,6 @@ def read_graph(outputs, ninja_file, ninja=None):
     edge builds (phony targets, and edges that did not run, included).  Source
     files are left out: they have no inputs."""
     if ninja is None:
-        from docbuild.ninja_tool import ninja_binary
         ninja = ninja_binary()
     if not os.path.isfile(ninja_file):
         raise NoGraph(f"{ninja_file} not found (pass --ninja-file)")
@@ -625,6 +580,7 @@ def name_steps(steps, ninja_file):
         step.label = names.get(step.outputs[0])
 
 
+@entry_point
 def main(argv=None, prog="python -m docbuild.timing"):
     import argparse
 
@@ -643,34 +599,30 @@ def main(argv=None, prog="python -m docbuild.timing"):
     if args.top < 0:
         p.error("--top must be 0 or more")
     if args.log is None:
-        args.log = os.path.join(os.path.dirname(args.ninja_file or ""), ".ninja_log")
+        args.log = os.path.join(os.path.dirname(args.ninja_file or ""), LOG)
     if args.ninja_file is None:
         args.ninja_file = os.path.join(os.path.dirname(args.log), "build.ninja")
     manifest = os.path.normpath(os.path.relpath(os.path.abspath(args.ninja_file),
                                                 os.path.dirname(os.path.abspath(args.log))))
+    build = load(args.log, manifest, set(args.exclude))
+    name_steps(build.steps, args.ninja_file)
+    graph_error = None
     try:
-        build = load(args.log, manifest, set(args.exclude))
-        name_steps(build.steps, args.ninja_file)
-        graph_error = None
-        try:
-            inputs_of = read_graph([o for s in build.steps for o in s.outputs], args.ninja_file)
-            path = critical_path(build.steps, step_dependencies(build.steps, inputs_of, manifest))
-        except NoGraph as exc:
-            graph_error, path = str(exc), []
-        origin = min(s.start for s in build.steps)
-        print(text_report(build, args.top, path, graph_error, args.log, origin))
-        if args.trace:
-            import json
-            trace = chrome_trace(build, path)
-            events = ",\n".join(json.dumps(e) for e in trace["traceEvents"])
-            _write(args.trace, f'{{"displayTimeUnit": "ms", "traceEvents": [\n{events}\n]}}\n')
-            print(f"\ntrace: {args.trace} (open in https://ui.perfetto.dev or chrome://tracing)")
-        if args.html:
-            _write(args.html, html_report(build, path, args.top, args.log, graph_error))
-            print(("" if args.trace else "\n") + f"timeline: {args.html}")
-    except UserError as exc:
-        report(exc)
-        return 1
+        inputs_of = read_graph([o for s in build.steps for o in s.outputs], args.ninja_file)
+        path = critical_path(build.steps, step_dependencies(build.steps, inputs_of, manifest))
+    except NoGraph as exc:
+        graph_error, path = str(exc), []
+    origin = min(s.start for s in build.steps)
+    print(text_report(build, args.top, path, graph_error, args.log, origin))
+    if args.trace:
+        import json
+        trace = chrome_trace(build, path)
+        events = ",\n".join(json.dumps(e) for e in trace["traceEvents"])
+        _write(args.trace, f'{{"displayTimeUnit": "ms", "traceEvents": [\n{events}\n]}}\n')
+        print(f"\ntrace: {args.trace} (open in https://ui.perfetto.dev or chrome://tracing)")
+    if args.html:
+        _write(args.html, html_report(build, path, args.top, args.log, graph_error))
+        print(("" if args.trace else "\n") + f"timeline: {args.html}")
     return 0
 
 

@@ -14,6 +14,7 @@ from collections import namedtuple
 from sphinx.util.matching import compile_matchers
 
 from docbuild.errors import UserError
+from docbuild.formats import FORMATS
 
 # suffix: "" or "cloud", "ja", "cloud-ja"; edition: a name or None;
 # lang: the language code for names and folders (None when no languages are
@@ -21,7 +22,7 @@ from docbuild.errors import UserError
 Variant = namedtuple("Variant", "suffix edition lang translated tags exclude")
 
 # Formats that extract or check the source itself: built for the source language only.
-SOURCE_ONLY = {"gettext", "linkcheck"}
+SOURCE_ONLY = {name for name, fmt in FORMATS.items() if fmt.source_only}
 
 
 def variants(cfg, source_language):

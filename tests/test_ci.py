@@ -240,6 +240,22 @@ def test_the_runner_records_each_result(tmp_path):
     assert killed.returncode == 128 + 15 and status() == "interrupted 143 signal SIGTERM\n"
 
 
+def test_report_refuses_a_ninja_log_of_another_version(project):
+    # report read every 5-field line of any file named .ninja_log; it now
+    # reads the log as timing does (docbuild/ninja_tool.py), header first.
+    project.configure()
+    project.ninja("html")
+    log = project.path(".ninja_log")
+    with open(log, encoding="utf-8") as f:
+        lines = f.read().split("\n", 1)[1]
+    with open(log, "w", encoding="utf-8") as f:
+        f.write("# ninja log v4\n" + lines)
+    result = run([sys.executable, "-m", "docbuild", "report"], cwd=project.work)
+    assert result.returncode == 1
+    assert ".ninja_log:1: error: unsupported ninja log version 'v4'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_warning_without_a_location_is_reported_with_one_level(project):
     project.edit("conf.py", '\nhtml_static_path = ["no-such-folder"]\n')
     project.configure()

@@ -1,4 +1,4 @@
-"""giza's steps and options (giza-formats.md sections 2 and 4), against giza itself.
+"""giza's steps and options (docs/content.rst: content-steps, content-options), against giza itself.
 
 tests/giza/steps and tests/giza/options hold YAML in giza's style (steps
 inheriting across files, options inheriting from the abstract `_shared`
@@ -96,7 +96,7 @@ def test_fields_are_read_in_the_order_giza_read_them():
 
 
 def test_an_inheriting_step_without_stepnum_follows_the_step_before_it(tmp_path):
-    # On purpose: giza printed "Step None" here (giza-formats.md section 1).
+    # On purpose: giza printed "Step None" here.
     includes = tmp_path / "src" / "includes"
     includes.mkdir(parents=True)
     (includes / "steps-base.yaml").write_text("title: Stop.\nref: stop\nstepnum: 7\n", encoding="utf-8")

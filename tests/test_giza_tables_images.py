@@ -1,4 +1,4 @@
-"""giza's tables, images and build info (giza-formats.md sections 9-11).
+"""giza's tables, images and build info (docs/content.rst: content-images, content-build-info).
 
 The goldens under tests/giza/<kind>/expected are giza 0.5's own output
 (../shared/giza-oracle) for the inputs beside them.  They are compared after

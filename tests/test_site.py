@@ -219,6 +219,9 @@ def test_symlink_loop_in_an_output_is_a_clear_error(site):
     ("stage:\n  formats: [html, dirhtml]\n", "either html or dirhtml"),
     ("stage:\n  layout: {man: .}\n", "must be a file name"),
     ("stage:\n  dir: html/site\n", "which the build writes itself"),
+    # Every folder configure writes is refused, locales/ (compiled catalogs) too.
+    ("stage:\n  dir: locales\n", "inside locales/, which the build writes itself"),
+    ("stage:\n  dir: doctrees/x\n", "inside doctrees/, which the build writes itself"),
     ("stage:\n  name: '{nope}'\n", "unknown or bad placeholder"),
     ("stage:\n  layout: {man: x.tar.gz}\n  archives: [tar.gz]\n  name: x\n", "two downloads would be staged as x.tar.gz"),
 ])

@@ -265,6 +265,20 @@ def test_restart_after_regeneration_with_equal_end_times():
     assert [(s, e, o) for s, e, o, _ in build] == [(0, 106, "build.ninja"), (107, 212, "x")]
 
 
+def test_report_durations_read_the_log_as_timing_does(tmp_path):
+    # An output holding a tab is every field between mtime and the hash
+    # (report used to drop such a line); a cut-short line is skipped by both.
+    from docbuild.ninja_tool import last_durations
+
+    path = write_log(tmp_path, 7, [(0, 1500, "a\tb", "h1"), (0, 250, "c", "h2")])
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("0\t900\t1\tc\n")  # no hash: cut short
+    assert [e[2] for e in timing.read_log(path)[1]] == ["a\tb", "c"]
+    assert last_durations(str(tmp_path)) == {"a\tb": 1.5, "c": 0.25}
+    os.unlink(path)
+    assert last_durations(str(tmp_path)) == {}  # no build yet
+
+
 def test_the_report_and_timeline_name_steps_as_ninja_prints_them(tmp_path, capsys):
     project = Project(tmp_path / "work", files={
         "conf.py": 'project = "Named"\n',

@@ -1,0 +1,215 @@
+"""The two tools the benchmarks compare, one driver each, and the runner that
+times them (wall, CPU, peak memory) with every command's output in a log file.
+
+    Runner(logs, env).run(label, cmd, cwd, sample=False) -> Run
+    DocBuild(runner, top, srcdir, ninja): configure(label), html(label), ninja_run(...)
+    SphinxBuild(runner, top, srcdir, sphinx_build, jobs, extra): html(label)
+
+Used by bench.py and sphinx_docs.py.  Not a script.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+from common import BenchError, clean_build, ninja_edges, read
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TIME_BIN = "/usr/bin/time"
+# Where /usr/bin/time is missing: a Python wrapper that reads RUSAGE_CHILDREN.
+TIMED = os.path.join(HERE, "timed.py")
+
+
+def page_problems(log_text, page_path):
+    """Warning/error lines of a Sphinx log that name the page (line numbers kept)."""
+    marks = ("WARNING", "ERROR", "SEVERE", "CRITICAL")
+    return {line.strip() for line in log_text.splitlines()
+            if page_path in line and any(m in line for m in marks)}
+
+
+def sphinx_read_nothing(log_text):
+    return bool(re.search(r"updating environment: (\[[^\]]*\] )?0 added, 0 changed, 0 removed",
+                          log_text))
+
+
+
+class TreeSampler(threading.Thread):
+    """Peak of the summed RSS of a process and all its descendants, sampled."""
+
+    PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+    def __init__(self, pid, interval=0.25):
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peak_kb = 0
+        self.peak_procs = 0
+        self.stop = threading.Event()
+
+    def sample(self):
+        children = {}
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open(f"/proc/{d}/stat", encoding="ascii", errors="replace") as f:
+                    s = f.read()
+                ppid = int(s[s.rfind(")") + 2:].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(d))
+        total, procs, stack = 0, 0, [self.pid]
+        while stack:
+            p = stack.pop()
+            try:
+                with open(f"/proc/{p}/statm", encoding="ascii") as f:
+                    total += int(f.read().split()[1]) * self.PAGE_KB
+                procs += 1
+            except (OSError, ValueError, IndexError):
+                pass
+            stack += children.get(p, [])
+        if total > self.peak_kb:
+            self.peak_kb, self.peak_procs = total, procs
+
+    def run(self):
+        while not self.stop.wait(self.interval):
+            self.sample()
+
+
+class Run:
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+    def brief(self):
+        return {"secs": self.secs, "cpu": self.cpu, "maxrss_kb": self.maxrss_kb,
+                "tree_peak_kb": self.tree_peak_kb, "log": self.log}
+
+
+class Runner:
+    def __init__(self, logs, env):
+        self.logs = logs
+        self.env = env
+        self.count = 0
+        self.use_time = os.access(TIME_BIN, os.X_OK)
+
+    def run(self, label, cmd, cwd, sample=False, check=True):
+        """Run `cmd` with its output in a log file; a Run (wall, CPU, memory, log text)."""
+        self.count += 1
+        log = os.path.join(self.logs, f"{self.count:03d}-{label}.log")
+        tfile = log[:-4] + ".time"
+        wrapped = ([TIME_BIN, "-v", "-o", tfile] if self.use_time
+                   else [sys.executable, TIMED, tfile]) + list(cmd)
+        with open(log, "w", encoding="utf-8") as f:
+            f.write(f"$ cd {cwd} && {' '.join(cmd)}\n")
+            f.flush()
+            start = time.perf_counter()
+            proc = subprocess.Popen(wrapped, cwd=cwd, stdin=subprocess.DEVNULL, stdout=f,
+                                    stderr=subprocess.STDOUT, env=self.env)
+            sampler = None
+            if sample:
+                sampler = TreeSampler(proc.pid)
+                sampler.start()
+            rc = proc.wait()
+            secs = time.perf_counter() - start
+            if sampler:
+                sampler.stop.set()
+                sampler.join()
+        info = parse_time_file(tfile)
+        if "wall" in info:  # the Python wrapper: its own start-up is not the command's
+            secs = info["wall"]
+        cpu = info.get("user", 0.0) + info.get("sys", 0.0)
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"\n# exit status {rc}, {secs:.3f} s wall, {cpu:.3f} s CPU, max RSS "
+                    f"{info.get('maxrss_kb', 0) / 1024:.0f} MiB"
+                    + (f", sampled tree peak {sampler.peak_kb / 1024:.0f} MiB" if sampler else "")
+                    + "\n")
+        text = read(log)
+        run = Run(label=label, cmd=cmd, rc=rc, secs=secs, cpu=cpu, log=log, text=text,
+                  maxrss_kb=info.get("maxrss_kb"), tree_peak_kb=sampler.peak_kb if sampler else None)
+        if check and rc:
+            raise BenchError(f"{label}: `{' '.join(cmd)}` failed (exit {rc}); see {log}")
+        return run
+
+
+def parse_time_file(path):
+    out = {}
+    try:
+        text = read(path)
+    except OSError:
+        return out
+    for key, pat in (("maxrss_kb", r"Maximum resident set size \(kbytes\): (\d+)"),
+                     ("user", r"User time \(seconds\): ([\d.]+)"),
+                     ("sys", r"System time \(seconds\): ([\d.]+)"),
+                     ("wall", r"Wall \(seconds\): ([\d.]+)")):
+        m = re.search(pat, text)
+        if m:
+            out[key] = int(m.group(1)) if key == "maxrss_kb" else float(m.group(1))
+    return out
+
+
+
+# --- the tools ---------------------------------------------------------------------------------------
+
+class DocBuild:
+    name = "docbuild"
+
+    def __init__(self, runner, top, srcdir, ninja):
+        self.runner, self.top, self.srcdir, self.ninja = runner, top, srcdir, ninja
+        os.makedirs(top, exist_ok=True)
+        self.build = os.path.join(top, "build")
+        self.outdir = os.path.join(self.build, "html")
+        self.jobs = self.depth = None
+
+    def configure(self, label):
+        run = self.runner.run(label, [sys.executable, "-m", "docbuild", "configure",
+                                      "--source", self.srcdir], self.top)
+        text = read(os.path.join(self.top, "build.ninja"))
+        m = re.search(r"--jobs (\d+)", text)
+        self.jobs = int(m.group(1)) if m else 1
+        m = re.search(r"pool sphinx\n  depth = (\d+)", text)
+        self.depth = int(m.group(1)) if m else None
+        return run
+
+    def ninja_run(self, label, targets, sample=False):
+        run = self.runner.run(label, [self.ninja, *targets], self.top, sample=sample)
+        run.noop = "ninja: no work to do." in run.text
+        run.sphinx_text = ""
+        html_log = os.path.join(self.build, "logs", "html.log")
+        if not run.noop and "html" in targets and os.path.isfile(html_log):
+            run.sphinx_text = read(html_log)
+            shutil.copyfile(html_log, run.log[:-4] + ".html-step.log")
+        run.edges = ninja_edges(run.text)
+        return run
+
+    def html(self, label, sample=False):
+        return self.ninja_run(label, ["html"], sample)
+
+    def clean(self):
+        clean_build(self.top)
+
+
+class SphinxBuild:
+    name = "sphinx-build"
+
+    def __init__(self, runner, top, srcdir, sphinx_build, jobs, extra):
+        self.runner, self.top, self.srcdir = runner, top, srcdir
+        self.sphinx_build, self.jobs, self.extra = sphinx_build, jobs, list(extra)
+        os.makedirs(top, exist_ok=True)
+        self.outdir = os.path.join(top, "html")
+        self.doctrees = os.path.join(top, "doctrees")
+
+    def cmd(self, builder, outdir, doctrees):
+        cmd = [*self.sphinx_build, "-b", builder, self.srcdir, outdir, "-d", doctrees]
+        if self.jobs > 1:
+            cmd += ["-j", str(self.jobs)]
+        return cmd + self.extra
+
+    def html(self, label, sample=False):
+        run = self.runner.run(label, self.cmd("html", self.outdir, self.doctrees), self.top,
+                              sample=sample)
+        run.noop = sphinx_read_nothing(run.text)
+        run.sphinx_text = run.text
+        return run
