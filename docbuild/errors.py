@@ -68,4 +68,12 @@ def entry_point(main):
         except UserError as exc:
             report(exc)
             return 1
+        except BrokenPipeError:
+            # The reader went away (`... | head`): stop quietly, as cat does.
+            # Python would print a traceback while flushing stdout at exit.
+            import os
+            import sys
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
     return run

@@ -43,3 +43,23 @@ def test_the_console_script_names_itself_docbuild(tmp_path):
     assert result.stdout.startswith("usage: docbuild report")
     result = run([script], cwd=tmp_path)
     assert result.returncode == 2 and result.stdout.startswith("usage: docbuild COMMAND")
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    """`python -m docbuild report | head`: the pipe closes while report writes."""
+    from conftest import Project
+
+    links = "".join(f"See :doc:`missing-{i:04d}-{'x' * 60}`.\n\n" for i in range(1500))
+    project = Project(tmp_path / "work", files={"conf.py": 'project = "P"\n',
+                                                "index.rst": "Home\n====\n\n" + links}, shared={})
+    project.configure()
+    project.ninja("html")
+    import subprocess
+
+    reader = subprocess.Popen([sys.executable, "-m", "docbuild", "report"], cwd=project.work,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout.readline()
+    reader.stdout.close()  # as head does after its lines
+    reader.wait(timeout=60)
+    stderr = reader.stderr.read().decode()
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
