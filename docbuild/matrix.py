@@ -25,7 +25,6 @@ and run the command of each edge that does (`ninja -t commands -s`) directly:
 ninja would build the other job's step again, having no record of it.
 """
 
-import hashlib
 import json
 import os
 import pickle
@@ -38,7 +37,7 @@ import time
 from docbuild import variants
 from docbuild.errors import UserError, report
 from docbuild.formats import FORMATS
-from docbuild.paths import OWN_STATE_PREFIX, BuildDir, spell, write_if_changed
+from docbuild.paths import OWN_STATE_PREFIX, BuildDir, file_sha256, spell, write_if_changed
 
 JOBS_FILE = "jobs.json"  # in the build dir's .docbuild
 MANIFEST = "job.json"  # in each job's artifact
@@ -327,14 +326,6 @@ def import_doctrees(source, target, moves, read_time):
 
 # --- Artifacts -------------------------------------------------------------------
 
-def file_hash(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def read_inputs(stamp, top):
     """{path relative to top: sha256} of every file inside top the step read
     (ninja's record of its depfile)."""
@@ -344,7 +335,7 @@ def read_inputs(stamp, top):
         path = line.strip()
         full = os.path.normpath(os.path.join(top, path))
         if line.startswith("    ") and path and full.startswith(top + os.sep) and os.path.isfile(full):
-            found[os.path.relpath(full, top)] = file_hash(full)
+            found[os.path.relpath(full, top)] = file_sha256(full)
     return found
 
 
@@ -419,7 +410,7 @@ def check_same(manifest, top):
     differ = []
     for rel, digest in sorted(manifest["inputs"].items()):
         path = os.path.join(top, rel)
-        if not os.path.isfile(path) or file_hash(path) != digest:
+        if not os.path.isfile(path) or file_sha256(path) != digest:
             differ.append(rel)
     if differ:
         more = f" and {len(differ) - 3} more" if len(differ) > 3 else ""

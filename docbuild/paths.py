@@ -329,3 +329,12 @@ def working_folder_last():
     here = os.getcwd()
     if sys.path and sys.path[0] in ("", here):
         sys.path.append(sys.path.pop(0))
+
+
+def file_sha256(path):
+    """The SHA-256 of a file's bytes, read in blocks (a staged file may be large)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

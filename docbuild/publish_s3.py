@@ -28,13 +28,13 @@ what is still missing and finishes the job.
 
 import fcntl
 import fnmatch
-import hashlib
 import json
 import mimetypes
 import os
 import sys
 
 from docbuild.errors import UserError
+from docbuild.paths import file_sha256
 from docbuild.stage import tree_files
 from docbuild.s3target import CREDENTIALS_HINT
 
@@ -82,14 +82,6 @@ def order(rel, redirects):
     return 1 if name == "searchindex.js" else 0
 
 
-def sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def staged(stage, plan, dest):
     """{relative path: what its object must be} for every file to publish."""
     redirects, skip = {}, set()
@@ -106,7 +98,7 @@ def staged(stage, plan, dest):
         if rel == MANIFEST:
             raise UserError(f"the stage holds {MANIFEST}, the name of docbuild's manifest object",
                             where=os.path.join(stage, rel), hint="remove or rename that file")
-        state = {HASH_META: sha256(os.path.join(stage, rel)), "type": content_type(rel)}
+        state = {HASH_META: file_sha256(os.path.join(stage, rel)), "type": content_type(rel)}
         cache = cache_control(dest.get("cache_control", []), rel)
         if cache:
             state["cache"] = cache

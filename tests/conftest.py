@@ -104,9 +104,29 @@ class Project:
         with open(self.path("build", "logs", f"{step}.log"), encoding="utf-8") as f:
             return f.read()
 
+    def replace(self, name, old, new):
+        """Replace `old` (which must be there) with `new` in a source file."""
+        path = os.path.join(self.src, name)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        assert old in text, (name, old)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text.replace(old, new))
+
     def edit(self, name, text="\nMore text.\n", folder=None):
         with open(os.path.join(folder or self.src, name), "a", encoding="utf-8") as f:
             f.write(text)
+
+
+def tree(folder):
+    """{path relative to folder (with /): bytes} of every file below it."""
+    found = {}
+    for root, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(root, name)
+            with open(path, "rb") as f:
+                found[os.path.relpath(path, folder).replace(os.sep, "/")] = f.read()
+    return found
 
 
 def run(command, cwd, env=None):

@@ -27,6 +27,7 @@ import sys
 import pytest
 import yaml
 
+from conftest import tree
 from docbuild import generate
 from docbuild.kinds import PREFIXES, kind_of
 
@@ -40,17 +41,6 @@ GLOBALS = {"version": "7.0.2", "branch": "v7.0"}
 def sources(folder):
     """The YAML sources of a golden folder (file names)."""
     return sorted(f for f in os.listdir(os.path.join(GOLDEN, folder)) if kind_of(f))
-
-
-def tree(folder):
-    """{path relative to folder (with /): bytes} of every file below it."""
-    found = {}
-    for root, _, names in os.walk(folder):
-        for name in names:
-            path = os.path.join(root, name)
-            with open(path, "rb") as f:
-                found[os.path.relpath(path, folder).replace(os.sep, "/")] = f.read()
-    return found
 
 
 @pytest.fixture(scope="module")

@@ -11,22 +11,12 @@ import sys
 
 import pytest
 
-from conftest import Project, run
+from conftest import Project, run, tree
 from test_errors import assert_clean_error
 
 CONF = 'project = "P"\nversion = "3.1"\n'
 INDEX = "P\n=\n\nHello.\n"
 
-
-def tree(folder):
-    """{relative path: bytes} of every file below `folder`."""
-    out = {}
-    for root, _, files in os.walk(folder):
-        for name in files:
-            path = os.path.join(root, name)
-            with open(path, "rb") as f:
-                out[os.path.relpath(path, folder)] = f.read()
-    return out
 
 
 def pwned(work):

@@ -83,15 +83,6 @@ def built(tmp_path, files):
     return project
 
 
-def replace(project, name, old, new):
-    path = os.path.join(project.src, name)
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    assert old in text
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text.replace(old, new))
-
-
 def search_index(project):
     with open(project.path("build", "html", "searchindex.js"), encoding="utf-8") as f:
         return f.read()
@@ -108,7 +99,7 @@ def test_the_search_index_keeps_the_entries_of_pages_not_written_again(tmp_path)
 def test_a_removed_page_leaves_no_search_terms_behind(tmp_path):
     project = built(tmp_path, API)
     os.unlink(os.path.join(project.src, "other.rst"))
-    replace(project, "index.rst", "   other\n", "")
+    project.replace("index.rst", "   other\n", "")
     assert differences(project, tmp_path) == []
     assert "[]" not in search_index(project)
 
@@ -116,14 +107,14 @@ def test_a_removed_page_leaves_no_search_terms_behind(tmp_path):
 def test_a_module_no_longer_documented_loses_its_source_page(tmp_path):
     project = built(tmp_path, API)
     assert os.path.exists(project.path("build", "html", "_modules", "mod_b.html"))
-    replace(project, "beta.rst", ".. automodule:: mod_b\n   :members:\n", "No module any more.\n")
+    project.replace("beta.rst", ".. automodule:: mod_b\n   :members:\n", "No module any more.\n")
     assert differences(project, tmp_path) == []
     assert not os.path.exists(project.path("build", "html", "_modules", "mod_b.html"))
 
 
 def test_a_source_page_links_to_where_its_functions_are_documented_now(tmp_path):
     project = built(tmp_path, API)
-    replace(project, "beta.rst", ".. automodule:: mod_b\n   :members:\n", "No module.\n")
+    project.replace("beta.rst", ".. automodule:: mod_b\n   :members:\n", "No module.\n")
     project.edit("other.rst", "\n.. automodule:: mod_b\n   :members:\n")
     assert differences(project, tmp_path) == []
     with open(project.path("build", "html", "_modules", "mod_b.html"), encoding="utf-8") as f:
@@ -132,7 +123,7 @@ def test_a_source_page_links_to_where_its_functions_are_documented_now(tmp_path)
 
 def test_retitling_a_section_changes_the_text_of_links_to_it_on_other_pages(tmp_path):
     project = built(tmp_path, LINKS)
-    replace(project, "target.rst", "Old section title\n-----------------\n", "New section title\n-----------------\n")
+    project.replace("target.rst", "Old section title\n-----------------\n", "New section title\n-----------------\n")
     assert differences(project, tmp_path) == []
     with open(project.path("build", "html", "source.html"), encoding="utf-8") as f:
         assert "New section title" in f.read()
@@ -140,7 +131,7 @@ def test_retitling_a_section_changes_the_text_of_links_to_it_on_other_pages(tmp_
 
 def test_retitling_a_page_changes_the_text_of_doc_links_to_it(tmp_path):
     project = built(tmp_path, LINKS)
-    replace(project, "target.rst", "Target page\n===========\n", "Renamed page\n============\n")
+    project.replace("target.rst", "Target page\n===========\n", "Renamed page\n============\n")
     assert differences(project, tmp_path) == []
     with open(project.path("build", "text", "source.txt"), encoding="utf-8") as f:
         assert "Renamed page" in f.read()
@@ -150,6 +141,6 @@ def test_a_domain_index_with_no_entries_left_is_deleted(tmp_path):
     project = built(tmp_path, API)
     assert os.path.exists(project.path("build", "html", "py-modindex.html"))
     for page in ("alpha.rst", "beta.rst"):
-        replace(project, page, f".. automodule:: mod_{page[0]}\n   :members:\n", "No module.\n")
+        project.replace(page, f".. automodule:: mod_{page[0]}\n   :members:\n", "No module.\n")
     assert differences(project, tmp_path) == []
     assert not os.path.exists(project.path("build", "html", "py-modindex.html"))

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 
-from conftest import NINJA, Project, reread, run
+from conftest import NINJA, Project, reread, run, tree
 from test_variants import EDITIONS
 
 FORMATS = "formats: [html, singlehtml]\n"
@@ -20,16 +20,6 @@ def docbuild(top, *args, check=True):
         assert result.returncode == 0, result.stdout + result.stderr
     return result
 
-
-def tree(folder):
-    """{relative path: bytes} of every file below `folder`."""
-    out = {}
-    for root, _, files in os.walk(folder):
-        for name in files:
-            path = os.path.join(root, name)
-            with open(path, "rb") as f:
-                out[os.path.relpath(path, folder)] = f.read()
-    return out
 
 
 def editions_project(root, formats=FORMATS):

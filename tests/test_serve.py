@@ -10,7 +10,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
@@ -254,15 +253,6 @@ def browser():
             chromium.close()
 
 
-def replace(project, name, old, new):
-    path = os.path.join(project.src, name)
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    assert old in text
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text.replace(old, new))
-
-
 def test_a_page_in_the_browser_shows_edits_warnings_and_yaml_changes_by_itself(tmp_path, browser):
     project = Project(tmp_path / "work", files=BROWSER_PROJECT, shared={})
     project.configure()
@@ -276,20 +266,20 @@ def test_a_page_in_the_browser_shows_edits_warnings_and_yaml_changes_by_itself(t
         assert "First words." in body.inner_text()
         page.evaluate("window.notReloaded = true")
 
-        replace(project, "page.rst", "First words.", "Second words.")
+        project.replace("page.rst", "First words.", "Second words.")
         page.wait_for_function("document.body.innerText.includes('Second words.')", timeout=60000)
         assert page.evaluate("window.notReloaded === undefined")  # a reload, not a patch
 
-        replace(project, "page.rst", "Second words.", "Broken :ref:`no-such-label`.")
+        project.replace("page.rst", "Second words.", "Broken :ref:`no-such-label`.")
         overlay = page.locator("#docbuild-overlay")
         overlay.wait_for(timeout=60000)
         assert "proj/page.rst:4: WARNING: undefined label: 'no-such-label'" in overlay.inner_text()
 
-        replace(project, "page.rst", "Broken :ref:`no-such-label`.", "Fixed words.")
+        project.replace("page.rst", "Broken :ref:`no-such-label`.", "Fixed words.")
         page.wait_for_function("document.body.innerText.includes('Fixed words.')", timeout=60000)
         overlay.wait_for(state="detached", timeout=60000)
 
-        replace(project, "includes/extracts-live.yaml", "Generated words.", "Regenerated words.")
+        project.replace("includes/extracts-live.yaml", "Generated words.", "Regenerated words.")
         page.wait_for_function("document.body.innerText.includes('Regenerated words.')", timeout=60000)
         events.close()
     finally:
