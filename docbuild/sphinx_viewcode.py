@@ -76,7 +76,36 @@ class ModulePages:
             write_if_changed(self.path(app), json.dumps(self.now, indent=0, sort_keys=True))
 
 
+def note_empty(app, doctree):
+    """doctree-read, after viewcode's: the modules left with no documented
+    object after this document was read (viewcode makes such an entry for a
+    module it looked in and did not find the object, and drops it when the
+    next document is purged)."""
+    modules = getattr(app.env, "_viewcode_modules", {})
+    if not hasattr(app.env, "docbuild_viewcode_empty"):
+        app.env.docbuild_viewcode_empty = {}
+    app.env.docbuild_viewcode_empty[app.env.docname] = sorted(m for m, e in modules.items() if e and not e[2])
+
+
+def drop_empty(app, env):
+    """env-updated: the empty entries a clean build has.  A clean build reads
+    every document in name order and purges each one before reading it, which
+    drops every empty entry: only those of the last document stay.  An
+    incremental build keeps those of whatever documents it read, and writes a
+    `_modules/` page for each (pluggy: `_modules/pluggy.html`)."""
+    modules = getattr(env, "_viewcode_modules", None)
+    if not modules or not env.found_docs:
+        return []
+    last = max(env.found_docs)
+    keep = set(getattr(env, "docbuild_viewcode_empty", {}).get(last, []))
+    for modname in [m for m, e in modules.items() if e and not e[2] and m not in keep]:
+        del modules[modname]
+    return []
+
+
 def setup(app, navigation, remove):
+    app.connect("doctree-read", note_empty, priority=600)
+    app.connect("env-updated", drop_empty, priority=400)
     pages = ModulePages(navigation, remove)
     app.connect("html-collect-pages", pages.collect, priority=400)
     app.connect("build-finished", pages.finished)

@@ -144,3 +144,24 @@ def test_a_domain_index_with_no_entries_left_is_deleted(tmp_path):
         project.replace(page, f".. automodule:: mod_{page[0]}\n   :members:\n", "No module.\n")
     assert differences(project, tmp_path) == []
     assert not os.path.exists(project.path("build", "html", "py-modindex.html"))
+
+
+def test_a_module_viewcode_looked_in_for_nothing_gets_no_page(tmp_path):
+    """pluggy: a class whose __module__ is the package, not the file that
+    defines it.  viewcode notes the package with nothing in it; a clean build
+    drops that note when it reads the next page, an incremental build that
+    reads only the class's page kept it and wrote `_modules/pkg.html`."""
+    files = {
+        "conf.py": API["conf.py"],
+        "index.rst": "Pkg\n===\n\n.. toctree::\n\n   a\n   z\n",
+        "a.rst": "A\n=\n\n.. autoclass:: pkg.Thing\n",
+        "z.rst": "Z\n=\n\n.. autofunction:: mod_a.f\n",
+        "mod_a.py": API["mod_a.py"],
+        "pkg/__init__.py": "from pkg._impl import Thing\n",
+        "pkg/_impl.py": 'class Thing:\n    """A thing."""\n\n    __module__ = "pkg"\n',
+    }
+    project = built(tmp_path, files)
+    assert not os.path.exists(project.path("build", "html", "_modules", "pkg.html"))
+    project.edit("a.rst", "\nMore about things.\n")
+    assert differences(project, tmp_path) == []
+    assert not os.path.exists(project.path("build", "html", "_modules", "pkg.html"))
