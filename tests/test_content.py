@@ -12,7 +12,7 @@ EXTRACTS = "".join(
     for i in range(50)) + "...\n"
 
 FILES = {
-    "conf.py": 'project = "Content"\nversion = "3.1"\n',
+    "conf.py": 'project = "Content"\nversion = "3.1"\nsmartquotes = False\n',
     # One file per generator process, so that the tests can tell which ran.
     "docbuild.yaml": "content_group_size: 1\nreplacements:\n  product: ExampleDB\n",
     "index.rst": """\

@@ -18,7 +18,7 @@ AWKWARD = ["with space", "dollar$sign", "co:lon", "hash#mark", "quo'te", "an<gle
 @pytest.fixture
 def awkward(tmp_path):
     root = tmp_path / "top $dir: #1 'x'"
-    files = {"conf.py": 'project = "Awkward"\n'}
+    files = {"conf.py": 'project = "Awkward"\nsmartquotes = False\n'}
     toctree = "\n".join(f"   {name}/{name}" for name in AWKWARD)
     files["index.rst"] = f"Awkward\n=======\n\n.. toctree::\n\n{toctree}\n"
     for number, name in enumerate(AWKWARD):
