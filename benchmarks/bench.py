@@ -103,6 +103,8 @@ from common import Checks, end_table, html_differences  # noqa: E402
 from common import snapshot_code as copy_code  # noqa: E402
 from tools import TIME_BIN, DocBuild, Runner, SphinxBuild, page_problems  # noqa: E402
 
+from docbuild.step_names import split_build_line  # noqa: E402
+
 DEFAULT_WORK = os.path.join(HERE, "work", "bench")
 TOOLS = ("docbuild", "sphinx-build")
 FORMATS7 = ["html", "dirhtml", "singlehtml", "epub", "latex", "man", "text"]
@@ -258,36 +260,6 @@ def new_problems(log_text, full_text, needle):
 
 # --- ninja's floor --------------------------------------------------------------------------------
 
-def ninja_tokens(line):
-    """Split a build line into tokens, unescaping $ , $: and $$; ':' is its own token."""
-    tokens, cur, i = [], "", 0
-    while i < len(line):
-        c = line[i]
-        if c == "$" and i + 1 < len(line) and line[i + 1] in " :$":
-            cur += line[i + 1]
-            i += 2
-            continue
-        if c == " ":
-            if cur:
-                tokens.append(cur)
-            cur = ""
-        elif c == ":" and not tokens_has_colon(tokens):
-            if cur:
-                tokens.append(cur)
-            tokens.append(":")
-            cur = ""
-        else:
-            cur += c
-        i += 1
-    if cur:
-        tokens.append(cur)
-    return tokens
-
-
-def tokens_has_colon(tokens):
-    return ":" in tokens
-
-
 def parse_graph(top, ninja, runner):
     """Edges of build.ninja with their inputs, and depfile deps from .ninja_deps."""
     text = re.sub(r"\$\n\s*", "", read(os.path.join(top, "build.ninja")))
@@ -295,7 +267,7 @@ def parse_graph(top, ninja, runner):
     for line in text.split("\n"):
         if not line.startswith("build "):
             continue
-        toks = ninja_tokens(line[6:])
+        toks = split_build_line(line[6:])
         colon = toks.index(":")
         outs = [t for t in toks[:colon] if t != "|"]
         rule = toks[colon + 1]

@@ -51,56 +51,64 @@ def saved(app):
     return data
 
 
-def outdated(app, env):
-    """env-updated: every document, when no kept index matches the page's."""
-    if not _indexed(app.builder) or saved(app) is not None:
-        return []
-    return sorted(env.found_docs)
+class SearchIndex:
+    """A writer's kept index: read once (at env-updated), used when Sphinx
+    loads its indexer, written again after Sphinx dumps searchindex.js."""
 
+    def __init__(self):
+        self.data = None
 
-def builder_inited(app):
-    builder = app.builder
-    if not _indexed(builder):
-        return
-    load, dump = builder.load_indexer, builder.dump_search_index
+    def outdated(self, app, env):
+        """env-updated: every document, when no kept index matches the page's."""
+        if not _indexed(app.builder):
+            return []
+        self.data = saved(app)
+        return [] if self.data is not None else sorted(env.found_docs)
 
-    def load_indexer(docnames):
-        load(docnames)
-        data = saved(app)
-        indexer = builder.indexer
-        if data:
+    def builder_inited(self, app):
+        builder = app.builder
+        if not _indexed(builder):
+            return
+        load, dump = builder.load_indexer, builder.dump_search_index
+
+        def load_indexer(docnames):
+            indexer = builder.indexer
+            if self.data is None:
+                load(docnames)  # Sphinx's: every page is written, nothing to keep
+                return
             for field in FIELDS:
                 if field == "_index_entries":  # the same dict as the environment's
                     indexer._index_entries.clear()
-                    indexer._index_entries.update(data[field])
+                    indexer._index_entries.update(self.data[field])
                 else:
-                    setattr(indexer, field, data[field])
-        keep = set(builder.env.all_docs) - set(docnames)
-        indexer.prune(keep)
-        for mapping in (indexer._mapping, indexer._title_mapping):
-            for word in [w for w, docs in mapping.items() if not docs]:
-                del mapping[word]
-        for doc in [d for d in indexer._index_entries if d not in keep]:
-            del indexer._index_entries[doc]
+                    setattr(indexer, field, self.data[field])
+            keep = set(builder.env.all_docs) - set(docnames)
+            indexer.prune(keep)
+            for mapping in (indexer._mapping, indexer._title_mapping):
+                for word in [w for w, docs in mapping.items() if not docs]:
+                    del mapping[word]
+            for doc in [d for d in indexer._index_entries if d not in keep]:
+                del indexer._index_entries[doc]
 
-    def dump_search_index():
-        indexer = builder.indexer
-        if indexer is not None:
-            # A clean build feeds the pages in name order.
-            entries = sorted(indexer._index_entries.items())
-            indexer._index_entries.clear()
-            indexer._index_entries.update(entries)
-        dump()
-        if indexer is not None:
-            data = {field: getattr(indexer, field) for field in FIELDS}
-            data["index"] = _digest(builder)
-            write_if_changed(os.path.join(app.doctreedir, STATE),
-                             pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        def dump_search_index():
+            indexer = builder.indexer
+            if indexer is not None:
+                # A clean build feeds the pages in name order.
+                entries = sorted(indexer._index_entries.items())
+                indexer._index_entries.clear()
+                indexer._index_entries.update(entries)
+            dump()
+            if indexer is not None:
+                data = {field: getattr(indexer, field) for field in FIELDS}
+                data["index"] = _digest(builder)
+                write_if_changed(os.path.join(app.doctreedir, STATE),
+                                 pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 
-    builder.load_indexer = load_indexer
-    builder.dump_search_index = dump_search_index
+        builder.load_indexer = load_indexer
+        builder.dump_search_index = dump_search_index
 
 
 def setup(app):
-    app.connect("builder-inited", builder_inited)
-    app.connect("env-updated", outdated)
+    index = SearchIndex()
+    app.connect("builder-inited", index.builder_inited)
+    app.connect("env-updated", index.outdated)

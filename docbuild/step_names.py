@@ -13,7 +13,7 @@ import re
 VAR = re.compile(r"\$(?:\{([\w.-]+)\}|([\w-]+)|(.))")
 
 
-def _split(line):
+def split_build_line(line):
     """A build line's words, ninja-unescaped; ':' and '|' markers kept as words."""
     words, word, i = [], "", 0
     while i < len(line):
@@ -77,7 +77,7 @@ def edges(ninja_file):
         if line.startswith("rule "):
             current = rules.setdefault(line[5:].strip(), {})
         elif line.startswith("build "):
-            words = _split(line[6:])
+            words = split_build_line(line[6:])
             if ":" not in words:
                 continue
             at = words.index(":")

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from conftest import Project, python27, run
+from conftest import Project, python27, run, tree
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GIZA = os.path.join(HERE, "giza")
@@ -102,16 +102,6 @@ prepend: /tutorial/install-on-linux.txt
 }
 
 
-def snapshot(folder):
-    found = {}
-    for root, _, files in os.walk(folder):
-        for name in files:
-            path = os.path.join(root, name)
-            with open(path, "rb") as f:
-                found[os.path.relpath(path, folder)] = f.read()
-    return found
-
-
 def pages_read(log):
     """The documents one Sphinx run read, from its log."""
     import re
@@ -132,7 +122,7 @@ def html(project, page):
 
 def test_appended_and_prepended_extracts_are_in_the_pages_and_the_sources_untouched(tmp_path):
     project = Project(tmp_path / "work", ATTACHED)
-    before = snapshot(project.src)
+    before = tree(project.src)
     project.configure("--ci")
     project.ninja("html")
     linux, windows, other = (html(project, p) for p in ("tutorial/install-on-linux",
@@ -143,7 +133,7 @@ def test_appended_and_prepended_extracts_are_in_the_pages_and_the_sources_untouc
         < linux.index("Use the package manager.") < linux.index("Read the release notes first.")
     assert "You need an administrator account." not in windows
     assert "release notes" not in other
-    assert snapshot(project.src) == before
+    assert tree(project.src) == before
     assert "no work to do" in project.ninja("html").stdout
 
 
