@@ -82,11 +82,31 @@ def append(path, text):
         f.write(text)
 
 
-def measure(page, source, url):
+def warm_ready(top, timeout=120):
+    """Wait until docbuild serve's warm Sphinx workers are ready (waiting for
+    a build): measured with both servers idle, the workers' start-up taking
+    no processor from the other tool's build."""
+    import glob
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        logs = glob.glob(os.path.join(top, "build", "logs", "serve-warm-*.log"))
+        tails = []
+        for log in logs:
+            with open(log, "rb") as f:
+                tails.append(f.read().rstrip().rsplit(b"\n", 1)[-1])
+        if logs and all(t.endswith(b"; waiting") for t in tails):
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"docbuild serve's warm workers never got ready; see {top}/build/logs")
+
+
+def measure(page, source, url, db):
     """Seconds from saving `source` to `page` (at `url`) showing the new text."""
     page.goto(url)
     token = "edit" + uuid.uuid4().hex[:12]
     time.sleep(1.0)  # both servers idle, the page loaded and connected
+    warm_ready(db)
     t0 = time.monotonic()
     append(source, f"\n\nSaved text {token}.\n")
     page.wait_for_function(f"document.body && document.body.innerText.includes('{token}')",
@@ -164,7 +184,7 @@ def run(args):
                     order = ("docbuild", "autobuild") if rep % 2 == 0 else ("autobuild", "docbuild")
                     for tool in order:
                         top, url = (db, db_url) if tool == "docbuild" else (ab, ab_url)
-                        seconds = measure(pages[tool], os.path.join(top, "src", source), url + html)
+                        seconds = measure(pages[tool], os.path.join(top, "src", source), url + html, db)
                         times[case, tool].append(seconds)
                         print(f"  rep {rep + 1} {case:13} {tool:9} {seconds:6.2f} s", flush=True)
             browser.close()

@@ -24,6 +24,7 @@ import sys
 import time
 
 from docbuild import serve_plan as plan
+from docbuild import serve_warm
 from docbuild.errors import UserError, report
 from docbuild.paths import BuildDir
 
@@ -66,7 +67,7 @@ RELOAD_JS = r"""(function () {
   events.onmessage = function (e) {
     var d = JSON.parse(e.data);
     var mine = d.changed.some(function (p) { return p === me || (!/\.html?$/.test(p) && !quiet.test(p)); });
-    if (mine && d.build > 0) { events.close(); location.reload(); return; }
+    if (mine && (d.build > 0 || d.early)) { events.close(); location.reload(); return; }
     show(d.problems);
   };
 })();
@@ -87,6 +88,8 @@ class Preview:
         self.state = {"build": 0, "changed": [], "problems": None}
         self.files, self.folders = set(), set()
         self.files_out = plan.snapshot(self.out)
+        self.warm = BuildDir(self.build_dir).state("warm")
+        self.workers = {}  # socket path -> the warm worker's process (docbuild.serve_warm)
 
     # --- building ---------------------------------------------------------
 
@@ -107,7 +110,8 @@ class Preview:
             log.flush()
             self.proc = await asyncio.create_subprocess_exec(
                 self.ninja, self.args.target, cwd=self.top, stdin=asyncio.subprocess.DEVNULL,
-                stdout=log, stderr=log, start_new_session=True)
+                stdout=log, stderr=log, start_new_session=True,
+                env=dict(os.environ, **{serve_warm.FOLDER: self.warm}))
         code = await self.proc.wait()
         self.proc = None
         if self.stopping.is_set():
@@ -118,6 +122,7 @@ class Preview:
         self.state = {"build": self.state["build"] + 1, "changed": changed, "problems": problems}
         self.broadcast()  # first: the pages reload while the watch set is read again
         self.refresh_watch()
+        self.warm_up()
         pages = sum(p.endswith((".html", ".htm")) for p in changed)
         what = "failed" if code else "built"
         print(f"docbuild serve: {self.args.target} {what} in {time.monotonic() - start:.1f} s: "
@@ -130,6 +135,40 @@ class Preview:
         self.files, self.folders = files, folders
         if plan.roots(files, folders) != old_roots:
             self.restart.set()
+
+    async def output_watcher(self):
+        """Pages a running build writes reload at once, before the build's last
+        phases (indices, the search index, the depfile) are done."""
+        from watchfiles import awatch
+
+        while not self.stopping.is_set():
+            if not os.path.isdir(self.out):
+                await asyncio.sleep(0.5)
+                continue
+            # step=10: a page is one write, and a leaf edit writes a page or two.
+            async for changes in awatch(self.out, watch_filter=None, step=10, stop_event=self.stopping):
+                if self.proc is None:
+                    continue
+                early = plan.written(self.out, sorted(p for _, p in changes), self.files_out)
+                if early:
+                    self.broadcast(dict(self.state, changed=early, early=True))
+
+    def warm_up(self):
+        """A warm worker for each Sphinx step of the target that has none (the
+        last build used it up, or there was none yet), and none for a step
+        the target no longer runs (configure ran again)."""
+        wanted = {}
+        for python, args in plan.sphinx_steps(self.top, self.args.target, self.ninja):
+            path = serve_warm.socket_path(self.warm, args)
+            if path and serve_warm.takes(args):
+                wanted[path] = (python, args)
+        for path, proc in list(self.workers.items()):
+            if proc.poll() is not None or path not in wanted:
+                stop_worker(proc)
+                del self.workers[path]
+        for path, (python, args) in wanted.items():
+            if path not in self.workers:
+                self.workers[path] = start_worker(python, path, args, self.top, self.build_dir)
 
     async def watcher(self):
         from watchfiles import awatch
@@ -149,8 +188,8 @@ class Preview:
 
     # --- serving ------------------------------------------------------------
 
-    def broadcast(self):
-        message = json.dumps(self.state)
+    def broadcast(self, state=None):
+        message = json.dumps(state or self.state)
         for queue in list(self.clients):
             queue.put_nowait(message)
 
@@ -215,7 +254,31 @@ class Preview:
                 await proc.wait()
         if proc is not None:
             run.signal_group(proc.pid, signal.SIGKILL)  # what is left in its session
+        for worker in self.workers.values():
+            stop_worker(worker)
         run.end_descendants()  # we are a subreaper: nothing started below us outlives us
+
+
+def start_worker(python, path, args, top, build_dir):
+    """docbuild.serve_warm for the step with these arguments, in a session of
+    its own, its output in build/logs/serve-warm-<key>.log."""
+    import subprocess
+
+    os.makedirs(os.path.dirname(os.path.join(top, path)), exist_ok=True)
+    log = BuildDir(build_dir).log("serve-warm-" + os.path.basename(path).split(".")[0])
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    with open(log, "w+b") as out:  # read and write: the worker reads back what Sphinx said
+        return subprocess.Popen([python, "-m", "docbuild.serve_warm", path, "--", *args], cwd=top,
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                start_new_session=True)
+
+
+def stop_worker(proc):
+    from docbuild import run
+
+    if proc.poll() is None:
+        run.signal_group(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 async def serve(args, top, ninja):
@@ -249,7 +312,8 @@ async def serve(args, top, ninja):
     done = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(sig, done.set)
-    tasks = [asyncio.create_task(preview.builder()), asyncio.create_task(preview.watcher())]
+    tasks = [asyncio.create_task(preview.builder()), asyncio.create_task(preview.watcher()),
+             asyncio.create_task(preview.output_watcher())]
     preview.wanted.set()  # bring the output up to date first
     if args.open:
         import webbrowser

@@ -110,6 +110,24 @@ def _plan_files(build_dir):
     return found
 
 
+def sphinx_steps(top, target, ninja):
+    """The Sphinx steps ninja would run for `target`: (python, the arguments
+    after `-m docbuild.sphinx_step`) each, as `ninja -t commands` gives them."""
+    import shlex
+
+    try:
+        commands = _ninja_tool(ninja, os.path.join(top, "build.ninja"), "commands", [target])
+    except NoGraph:
+        return []
+    found = []
+    for line in commands.splitlines():
+        words = shlex.split(line)
+        for at in range(len(words) - 2):
+            if words[at + 1:at + 3] == ["-m", "docbuild.sphinx_step"]:
+                found.append((words[at], words[at + 3:]))
+    return found
+
+
 def roots(files, folders):
     """The folders to watch (not recursively): each folder, and each file's folder."""
     return sorted(folders | {os.path.dirname(f) for f in files})
@@ -147,6 +165,30 @@ def snapshot(folder, previous=None):
             except OSError:
                 continue
     return out
+
+
+def written(folder, paths, known):
+    """URL paths of the pages among `paths` (files in `folder` a running build
+    just wrote) whose bytes differ from `known`, which is updated with them:
+    the build's snapshot at its end then leaves them out, and they do not
+    reload twice."""
+    import zlib
+
+    found = []
+    for path in paths:
+        if not path.endswith(TEXT_OUTPUTS) or not _inside(path, folder):
+            continue
+        rel = os.path.relpath(path, folder).replace(os.sep, "/")
+        try:
+            st = os.stat(path)
+            with open(path, "rb") as f:
+                entry = (st.st_mtime_ns, st.st_size, zlib.crc32(f.read()))
+        except OSError:
+            continue
+        if (known.get(rel) or (0, 0, None))[1:] != entry[1:]:
+            found.append("/" + rel)
+        known[rel] = entry
+    return sorted(found)
 
 
 def changed(before, after):

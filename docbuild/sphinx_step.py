@@ -18,7 +18,7 @@ import logging
 import os
 import sys
 
-from docbuild import sphinx_depfile, sphinx_ext
+from docbuild import serve_warm
 from docbuild.paths import OWN_STATE_PREFIX, working_folder_last
 
 FULL = (errno.ENOSPC, errno.EDQUOT)
@@ -43,11 +43,14 @@ def disk_full(exc):
     return None
 
 
-def stop_on_full_disk(application):
-    """Make Sphinx.build turn a full disk into DiskFull, its traceback saved aside."""
+def stop_on_full_disk(application, before_build=None):
+    """Make Sphinx.build turn a full disk into DiskFull, its traceback saved
+    aside (and first call before_build(app), for a warm worker)."""
     build = application.Sphinx.build
 
     def guarded(self, *args, **kwargs):
+        if before_build is not None:
+            before_build(self)
         # Sphinx reports some failed writes as warnings and goes on: watch for them.
         watch = FullDiskWarnings()
         logging.getLogger("sphinx").addHandler(watch)
@@ -150,8 +153,16 @@ def sync_doctrees(source, target):
     return [rel[:-len(".doctree")].replace(os.sep, "/") for rel in copied if rel.endswith(".doctree")]
 
 
-def main(argv=None):
-    opts, extra = parse(sys.argv[1:] if argv is None else argv)
+def main(argv=None, before_build=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if before_build is None and os.environ.get(serve_warm.FOLDER):
+        status = serve_warm.ask(argv)  # docbuild serve's warm worker builds it, if it is ready
+        if status is not None:
+            return status
+    # Imported here: a step that docbuild serve's warm worker builds needs none of it.
+    from docbuild import sphinx_depfile, sphinx_ext
+
+    opts, extra = parse(argv)
     if opts.get("doctrees_from"):
         # Documents the shared read re-read since this writer last wrote: the
         # writer reads nothing itself, so Sphinx would not know to rewrite
@@ -183,7 +194,7 @@ def main(argv=None):
 
     if "docbuild.sphinx_ext" not in sphinx.application.builtin_extensions:
         sphinx.application.builtin_extensions += ("docbuild.sphinx_ext",)
-    stop_on_full_disk(sphinx.application)
+    stop_on_full_disk(sphinx.application, before_build)
     args = ["-b", opts["builder"], "-d", opts["doctreedir"], "-c", opts["confdir"], "--no-color"]
     if int(opts.get("jobs", 1)) > 1:
         args += ["-j", opts["jobs"]]

@@ -284,3 +284,28 @@ def test_a_page_in_the_browser_shows_edits_warnings_and_yaml_changes_by_itself(t
         events.close()
     finally:
         server.close()
+
+
+def test_an_edited_page_reloads_before_the_build_ends_and_only_once(tmp_path):
+    project = Project(tmp_path / "work")
+    sleep = unique_sleep(3)
+    project.edit("conf.py", "import subprocess\n"
+                            "def finishing(app, exception):\n"
+                            f"    subprocess.run(['sleep', '{sleep}'])\n"
+                            "def setup(app):\n"
+                            "    app.connect('build-finished', finishing)\n")
+    project.configure()
+    server = Server(project)
+    events = Events(server)
+    try:
+        first = events.after_first_build()
+        project.edit("intro.rst", "\nSeen before the build ends.\n")
+        early = events.next(lambda m: m["changed"])
+        assert processes_with(sleep), "the build had ended"  # still in its last phase
+        assert early["changed"] == ["/intro.html"] and early["build"] == first["build"]
+        assert "Seen before the build ends." in server.get("intro.html")
+        done = events.next(lambda m: m["build"] > first["build"])
+        assert "/intro.html" not in done["changed"]  # it reloads once
+    finally:
+        events.close()
+        server.close()
