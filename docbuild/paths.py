@@ -205,6 +205,8 @@ class BuildDir:
 
     FOLDERS = ("stamps", "logs", "doctrees", "gen", "locales", "redirects", "dist", ".docbuild")
     FILES = ("report.json", "junit.xml", "timing.json", "timing.html")
+    # What `docbuild clean` keeps: what makes the next build fast, and the logs.
+    KEPT = ("doctrees", "gen", "locales", "redirects", ".docbuild", "logs")
 
     def __init__(self, root):
         self.root = os.fspath(root)
@@ -253,6 +255,10 @@ class BuildDir:
     @property
     def dist(self):
         return os.path.join(self.root, "dist")
+
+    def kept(self):
+        """The folders `docbuild clean` leaves (without --all): caches and logs."""
+        return [os.path.join(self.root, name) for name in self.KEPT]
 
     def created(self):
         """The folders configure creates before anything runs."""
