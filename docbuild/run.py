@@ -259,7 +259,7 @@ def stop_group(pgid, first=signal.SIGTERM, pid=None):
 def supervise(pid, logfd, timeout, idle):
     """Wait for the child; (wait status, reason or None).  Woken when its pidfd
     says it ended or, on the portable path, to ask waitpid: after 2 ms, then
-    twice as long each time up to 128 ms (most steps are short)."""
+    twice as long each time up to 32 ms (most steps are short)."""
     pidfd = None if PORTABLE else os.pidfd_open(pid)
     poller = select.poll()
     if pidfd is not None:
@@ -273,7 +273,7 @@ def supervise(pid, logfd, timeout, idle):
     last_size, nap = 0, 1
     try:
         while True:
-            nap = min(nap * 2, 128) if pidfd is None else 250 if (timeout or idle) else 60000
+            nap = min(nap * 2, 32) if pidfd is None else 250 if (timeout or idle) else 60000
             events = poller.poll(nap)
             if pidfd is None or any(fd == pidfd for fd, _ in events):
                 done, status = os.waitpid(pid, os.WNOHANG)
