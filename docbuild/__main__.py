@@ -37,6 +37,9 @@ COMMANDS = [
     Command("serve", "docbuild.serve:main", "[TARGET] [--port N] [--host H] [--open]",
             "live preview: rebuild TARGET (html) on every change, serve\n"
             "it on 127.0.0.1 and reload the open pages (docbuild[serve])", False),
+    Command("clean", "docbuild.clean:main", "[--all] [--dry-run]",
+            "remove the outputs and their stamps (the next ninja makes them\n"
+            "again); keep the caches: doctrees, gen, .docbuild (--all: all)"),
     Command("catalogs", "docbuild.catalogs:catalogs_main", "update",
             "build the gettext target, then merge the messages into each\n"
             "language's .po files (creating missing ones)"),

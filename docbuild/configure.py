@@ -107,14 +107,17 @@ def aliases(rows):
 
 
 def step_list(rows, build_dir, publish):
-    """The steps reports look at: stamp, log and (for Sphinx) doctree dir."""
+    """The steps reports and `docbuild clean` look at: stamp, log, (for Sphinx)
+    doctree dir, and kind: read (a shared read), sphinx, tool, stage or publish."""
     steps, bd = [], BuildDir(build_dir)
     for row in rows:
+        kind = "read" if row["format"] == "read" else "sphinx" if row["builder"] else "tool"
         steps.append({"name": row["name"], "stamp": os.path.abspath(row["stamp"]),
-                      "log": os.path.abspath(row["log"]),
+                      "log": os.path.abspath(row["log"]), "kind": kind,
                       "doctrees": bd.doctrees(row["name"]) if row["builder"] else None})
     for name in ["stage", *(f"publish-{d}" for d in publish["destinations"])]:
-        steps.append({"name": name, "stamp": bd.stamp(name), "log": bd.log(name), "doctrees": None})
+        steps.append({"name": name, "stamp": bd.stamp(name), "log": bd.log(name), "doctrees": None,
+                      "kind": "stage" if name == "stage" else "publish"})
     return steps
 
 

@@ -65,19 +65,17 @@ def shown(path):
 
 
 def data_dir():
-    """The folder that holds build.ninja.in and templates/: the source
-    checkout (also behind an editable install), or <prefix>/share/docbuild
-    where an installed wheel put them (pyproject's data-files)."""
-    checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    if os.path.isfile(os.path.join(checkout, "build.ninja.in")):
-        return checkout
-    import site
+    """The folder that holds build.ninja.in and templates/.  In a source tree
+    (a checkout, also behind an editable install, or the benchmarks' copy of
+    one) they lie at its top, beside the package; an installed wheel holds
+    them in the package as package data (pyproject.toml), which
+    importlib.resources finds."""
+    tree = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if os.path.isfile(os.path.join(tree, "build.ninja.in")):
+        return tree
+    from importlib.resources import files
 
-    for prefix in (sys.prefix, site.getuserbase()):
-        folder = os.path.join(prefix, "share", "docbuild")
-        if os.path.isfile(os.path.join(folder, "build.ninja.in")):
-            return folder
-    return checkout
+    return str(files("docbuild"))
 
 
 NINJA_SPECIAL = set("$ :|\n\r\0")
@@ -207,6 +205,8 @@ class BuildDir:
 
     FOLDERS = ("stamps", "logs", "doctrees", "gen", "locales", "redirects", "dist", ".docbuild")
     FILES = ("report.json", "junit.xml", "timing.json", "timing.html")
+    # What `docbuild clean` keeps: what makes the next build fast, and the logs.
+    KEPT = ("doctrees", "gen", "locales", "redirects", ".docbuild", "logs")
 
     def __init__(self, root):
         self.root = os.fspath(root)
@@ -255,6 +255,10 @@ class BuildDir:
     @property
     def dist(self):
         return os.path.join(self.root, "dist")
+
+    def kept(self):
+        """The folders `docbuild clean` leaves (without --all): caches and logs."""
+        return [os.path.join(self.root, name) for name in self.KEPT]
 
     def created(self):
         """The folders configure creates before anything runs."""

@@ -3,24 +3,21 @@
     python -m docbuild.run --step NAME --log FILE [--stamp FILE]
                            [--timeout S] [--idle S] [--show N] -- COMMAND...
 
-Why it exists: the scripts docbuild replaces hung when a child's output
-filled a pipe nobody read, or when a worker hung and its parent waited
-forever.  Here the child
-  * reads /dev/null and writes only to the log file (never a pipe),
-  * runs in a session (process group) of its own, so the whole group can be
-    stopped: on a timeout, on inactivity, on Ctrl-C, and after it exits (a
-    grandchild left running would otherwise outlive the step),
-  * cannot hide from it: on Linux the runner is a "child subreaper", so a
-    process that leaves the group (setsid, start_new_session) is still
-    below the runner, found through /proc and ended with the step,
-and the stamp is written only when the child succeeded.  The result (ok,
-failed, interrupted, with the exit status) is recorded in <log>.status.  On failure the
-runner prints the step, the reason, the last lines of the log and its path.
-No threads: one process waits on a pidfd with a timeout.
+Why: the scripts docbuild replaces hung when a child's output filled a pipe
+nobody read, or when a worker hung and its parent waited forever.  Here the
+child reads /dev/null and writes only to the log file; runs in a session
+(process group) of its own, stopped as a whole on a timeout, on inactivity,
+on Ctrl-C and after it exits; and cannot hide: on Linux the runner is a
+"child subreaper", so a process that left the group is found through /proc
+and ended with the step.  The stamp is written only when the child
+succeeded; the result goes to <log>.status; a failure is reported with the
+step, the reason, the last lines of the log and its path.
 
-A Sphinx step (`<this python> -m docbuild.sphinx_step ...`) runs in a
-forked child rather than a new interpreter: the same set-up, without a
-second Python start-up per step.
+No threads: one process waits on a pidfd with a timeout (Linux) or, where
+there is none (macOS; forced with DOCBUILD_RUNNER=portable, which is how the
+tests run this path on Linux), asks waitpid every few milliseconds.  A Sphinx
+step (`<this python> -m docbuild.sphinx_step ...`) runs in a forked child,
+set up alike, without a second Python start-up per step.
 """
 
 import fcntl
@@ -33,13 +30,13 @@ import time
 
 TAIL_LINES = 30
 GRACE = 5.0  # seconds between TERM and KILL
+TIMED_OUT = 124  # the exit status of a step that ran out of time, as timeout(1)'s
 WARNING_MARKS = (b"WARNING:", b"ERROR:", b"CRITICAL:", b"SEVERE:")
+PORTABLE = os.environ.get("DOCBUILD_RUNNER") == "portable" or not hasattr(os, "pidfd_open")
 
 
 class Interrupted(Exception):
-    def __init__(self, signum):
-        super().__init__(signum)
-        self.signum = signum
+    signum = property(lambda self: self.args[0])
 
 
 def _on_signal(signum, frame):
@@ -65,20 +62,20 @@ def parse(argv):
 
 def spawn(command, logfd):
     """Start `command` in a new session, stdin /dev/null, output to logfd."""
-    return os.posix_spawnp(
-        command[0], command, os.environ,
-        file_actions=[
-            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-            (os.POSIX_SPAWN_DUP2, logfd, 1),
-            (os.POSIX_SPAWN_DUP2, logfd, 2),
-        ],
-        setsid=True,
-    )
+    if PORTABLE:  # posix_spawn's setsid is a glibc feature
+        import subprocess
+
+        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=logfd, stderr=logfd,
+                                 start_new_session=True, restore_signals=False)
+        child.returncode = 0  # waited for by pid here: Popen must not reap it
+        return child.pid
+    return os.posix_spawnp(command[0], command, os.environ, setsid=True, file_actions=[
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_DUP2, logfd, 1), (os.POSIX_SPAWN_DUP2, logfd, 2)])
 
 
-# Python modules a step may run in a forked child of this runner instead of
-# a new interpreter: the child skips Python's start-up (site, the .pth files
-# of every installed package), which costs more than the runner itself.
+# Python modules a step runs in a forked child of the runner, not a new interpreter: that
+# skips Python's start-up (site, every package's .pth files), which costs more than the runner.
 IN_PROCESS = {"docbuild.sphinx_step", "docbuild.sphinxconf", "docbuild.generate"}
 
 
@@ -87,43 +84,33 @@ def in_process(command):
     for a module in IN_PROCESS, else None."""
     if len(command) < 3 or command[1] != "-m" or command[2] not in IN_PROCESS:
         return None
-    exe = command[0]
-    if exe != sys.executable and not (
-            os.path.isabs(exe) and os.path.realpath(exe) == os.path.realpath(sys.executable)):
-        return None
-    return command[2], command[3:]
+    exe, python = command[0], sys.executable
+    if exe == python or os.path.isabs(exe) and os.path.realpath(exe) == os.path.realpath(python):
+        return command[2], command[3:]
+    return None
 
 
 def fork_module(module, args, logfd, close=()):
     """Run `module`.main(args) in a forked child, set up as spawn() sets up a
     command: a session of its own, stdin /dev/null, output to logfd."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
+    _flush()
     pid = os.fork()
     if pid:
         return pid
     code = 1
     try:
         os.setsid()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        for sig, handler in ((signal.SIGINT, signal.default_int_handler),
+                             (signal.SIGTERM, signal.SIG_DFL), (signal.SIGHUP, signal.SIG_DFL)):
+            signal.signal(sig, handler)
         null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.dup2(logfd, 1)
-        os.dup2(logfd, 2)
+        for fd, to in ((null, 0), (logfd, 1), (logfd, 2)):
+            os.dup2(fd, to)
         for fd in (null, logfd, *close):
             os.close(fd)
         code = _run_module(module, args)
     except BaseException:  # noqa: B036 (a child must never return into the runner)
-        try:
-            import traceback
-            traceback.print_exc()
-        except BaseException:  # noqa: B036
-            pass
+        _traceback()
     finally:
         os._exit(code)
 
@@ -149,30 +136,37 @@ def _run_module(module, args):
             code = 1
         atexit._run_exitfuncs()
     except Exception:
+        _traceback()
+        code = 1
+    _flush()
+    return (code or 0) & 0xFF
+
+
+def _traceback():
+    try:
         import traceback
         traceback.print_exc()
-        code = 1
+    except BaseException:  # noqa: B036 (a forked child must reach its os._exit)
+        pass
+
+
+def _flush():
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):
             pass
-    return (code or 0) & 0xFF
-
-
-PR_SET_CHILD_SUBREAPER = 36
 
 
 def become_subreaper():
-    """Make orphaned descendants children of this process, not of init, so
-    that one that left the step's process group can still be found and
-    ended.  Linux only; elsewhere the process group is all there is."""
+    """Make orphaned descendants children of this process, not of init, so that one that left
+    the step's group can still be ended.  Linux only; elsewhere the group is all there is."""
     if not sys.platform.startswith("linux"):
         return
     try:
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
     except (OSError, AttributeError):
         pass
 
@@ -199,48 +193,37 @@ def descendants(pid=None):
 
 def reap_children():
     """Collect the exit status of every child that has ended (orphans reparented here)."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if not pid:
-            return
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
 
 
 def end_descendants():
     """TERM, then after GRACE seconds KILL, every process left below this
     runner, wherever its session or group: a step leaves nothing running."""
-    left = descendants()
-    if not left:
-        return
+    left, deadline = descendants(), time.monotonic() + GRACE
     for pid in left:
-        _kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + GRACE
+        _send(os.kill, pid, signal.SIGTERM)
     while left and time.monotonic() < deadline:
         time.sleep(0.02)
         reap_children()
         left = descendants()
     for _ in range(100):  # KILL until none is left (one may fork meanwhile)
+        if not left:
+            return
         for pid in left:
-            _kill(pid, signal.SIGKILL)
+            _send(os.kill, pid, signal.SIGKILL)
         time.sleep(0.01)
         reap_children()
         left = descendants()
-        if not left:
-            return
 
 
-def _kill(pid, signum):
+def _send(kill, target, signum):
+    """kill(target, signum), os.kill or os.killpg; whether the target is there."""
     try:
-        os.kill(pid, signum)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def signal_group(pgid, signum):
-    try:
-        os.killpg(pgid, signum)
+        kill(target, signum)
         return True
     except (ProcessLookupError, PermissionError):
         return False
@@ -254,53 +237,48 @@ def reap(pid, timeout):
             done, status = os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:  # reaped already: interrupted while stopping grandchildren
             return 0
-        if done:
-            return status
-        if time.monotonic() >= deadline:
-            return None
+        if done or time.monotonic() >= deadline:
+            return status if done else None
         time.sleep(0.02)
 
 
 def stop_group(pgid, first=signal.SIGTERM, pid=None):
-    """Signal the group, give it GRACE seconds, then KILL what is left.
-
-    Returns the main child's wait status when `pid` is given.
-    """
-    signal_group(pgid, first)
-    status = None
+    """Signal the group, give it GRACE seconds, then KILL what is left; the
+    main child's wait status when `pid` is given."""
+    _send(os.killpg, pgid, first)
     deadline = time.monotonic() + GRACE
-    if pid is not None:
-        status = reap(pid, GRACE)
-    while signal_group(pgid, 0) and time.monotonic() < deadline:
+    status = None if pid is None else reap(pid, GRACE)
+    while _send(os.killpg, pgid, 0) and time.monotonic() < deadline:
         time.sleep(0.02)
         if pid is None or status is not None:  # never the main child's status: it is wanted
             reap_children()  # orphans of the group are ours (subreaper): zombies until reaped
-    signal_group(pgid, signal.SIGKILL)
-    if pid is not None and status is None:
-        try:
-            _, status = os.waitpid(pid, 0)
-        except ChildProcessError:
-            status = 0
-    return status
+    _send(os.killpg, pgid, signal.SIGKILL)
+    return reap(pid, float("inf")) if pid is not None and status is None else status
 
 
 def supervise(pid, logfd, timeout, idle):
-    """Wait for the child; (wait status, reason or None)."""
-    pidfd = os.pidfd_open(pid)
+    """Wait for the child; (wait status, reason or None).  Woken when its pidfd
+    says it ended or, on the portable path, to ask waitpid: after 2 ms, then
+    twice as long each time up to 32 ms (most steps are short)."""
+    pidfd = None if PORTABLE else os.pidfd_open(pid)
     poller = select.poll()
-    poller.register(pidfd, select.POLLIN)
+    if pidfd is not None:
+        poller.register(pidfd, select.POLLIN)
     # ninja reads our stderr through a pipe: POLLERR on it means ninja is gone
     # (killed with SIGKILL), so nobody will record this step's result.
     watch_reader = stat.S_ISFIFO(os.fstat(2).st_mode)
     if watch_reader:
         poller.register(2, 0)
     start = last_change = time.monotonic()
-    last_size = 0
+    last_size, nap = 0, 1
     try:
         while True:
-            events = poller.poll(250 if (timeout or idle) else 60000)
-            if any(fd == pidfd for fd, _ in events):
-                break
+            nap = min(nap * 2, 32) if pidfd is None else 250 if (timeout or idle) else 60000
+            events = poller.poll(nap)
+            if pidfd is None or any(fd == pidfd for fd, _ in events):
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    return status, None
             if watch_reader and any(fd == 2 and ev & (select.POLLERR | select.POLLHUP) for fd, ev in events):
                 return stop_group(pid, pid=pid), "ninja went away (killed?)"
             now = time.monotonic()
@@ -312,9 +290,8 @@ def supervise(pid, logfd, timeout, idle):
             if idle and now - last_change > idle:
                 return stop_group(pid, pid=pid), f"no output for {idle:g} s (hung?)"
     finally:
-        os.close(pidfd)
-    _, status = os.waitpid(pid, 0)
-    return status, None
+        if pidfd is not None:
+            os.close(pidfd)
 
 
 def describe(status):
@@ -354,47 +331,35 @@ def report_failure(step, reason, log):
     if count:  # under -W the cause is a warning far above the tail
         out.append(f"--- {count} warning(s) in the log" + (f", first {len(found)}:" if count > len(found) else ":"))
         out += ["  " + line for line in found]
-    out.append(f"--- last lines of {log} ---")
-    out += ["  " + line for line in read_tail(log)]
-    out.append(f"--- full log: {log}")
+    say(*out, f"--- last lines of {log} ---", *("  " + line for line in read_tail(log)),
+        f"--- full log: {log}")
+
+
+def say(*lines):
+    """Print to stderr (ninja's pipe) unless nobody reads it any more (ninja went away)."""
     try:
-        print("\n".join(out), file=sys.stderr, flush=True)
-    except OSError:  # ninja went away: nobody reads the report
+        print("\n".join(lines), file=sys.stderr, flush=True)
+    except OSError:
         pass
-
-
-TIMED_OUT = 124  # the exit status of a step that ran out of time, as timeout(1)'s
 
 
 def cannot_write(step, path, exc):
-    """One line for a log, lock or stamp the runner cannot write (a read-only
-    or full build folder): the path, the reason and what to do; no traceback."""
-    what = exc.strerror or str(exc)
-    try:
-        print(f"docbuild: step {step!r}: cannot write {path}: {what}; make the build folder "
-              f"writable (or configure with --build-dir on a writable disk) and run ninja again",
-              file=sys.stderr, flush=True)
-    except OSError:
-        pass
+    """One line, no traceback, for a log, lock or stamp the runner cannot write."""
+    say(f"docbuild: step {step!r}: cannot write {path}: {exc.strerror or exc}; make the build "
+        f"folder writable (or configure with --build-dir on a writable disk) and run ninja again")
     return 1
 
 
 def open_log(log, stamp):
-    """(lockfd, logfd): the step's lock, taken, and its log, emptied.
-
-    One run of a step at a time: after ninja was killed, the runner it left
-    may still be stopping its tool, which writes the same outputs (and
-    doctree dir).  The kernel drops the lock when that runner exits.
-    """
+    """(lockfd, logfd): the step's lock, taken, and its log, emptied.  One run
+    of a step at a time: after ninja was killed, the runner it left may still
+    be stopping its tool, which writes the same outputs (and doctree dir)."""
     os.makedirs(os.path.dirname(log) or ".", exist_ok=True)
     lockfd = os.open(log + ".lock", os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         fcntl.flock(lockfd, fcntl.LOCK_EX)
-        if stamp:  # a failed or interrupted step must leave no stamp behind
-            try:
-                os.unlink(stamp)
-            except FileNotFoundError:
-                pass
+        if stamp and os.path.lexists(stamp):  # a failed or interrupted step leaves no stamp
+            os.unlink(stamp)
         return lockfd, os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
     except BaseException:
         os.close(lockfd)
@@ -402,13 +367,10 @@ def open_log(log, stamp):
 
 
 def write_status(log, status, code=None, reason=None):
-    """<log>.status: the step's last result, one line `STATUS EXIT REASON`
-    (ok, failed, interrupted or running; the exit status or `-`; why, for
-    people), written atomically.  A report reads what happened from it
-    instead of guessing from which files are left (a stamp is gone after
-    `ninja -t clean`, the log stays).  `running` is written at the start: a
-    runner killed outright leaves it, and reports read it as interrupted.
-    Only the holder of the step's lock writes it."""
+    """<log>.status, atomically: one line `STATUS EXIT REASON` (ok, failed,
+    interrupted or running; the exit status or `-`; why, for people), which
+    reports read (a stamp is gone after `ninja -t clean`, the log stays).
+    `running`, written first, is left by a runner killed outright."""
     path = log + ".status"
     reason = " ".join((reason or "").split())
     with open(path + ".tmp", "w", encoding="utf-8") as f:
@@ -445,9 +407,10 @@ def main(argv=None):
             target = in_process(command)
             pid = fork_module(*target, logfd, close=(lockfd,)) if target else spawn(command, logfd)
         except OSError as exc:
-            os.write(logfd, f"docbuild: cannot run {command[0]}: {exc.strerror}\n".encode())
-            report_failure(step, f"cannot run {command[0]}: {exc.strerror}", log)
-            return finish(log, 127, reason=f"cannot run {command[0]}: {exc.strerror}")
+            why = f"cannot run {command[0]}: {exc.strerror}"
+            os.write(logfd, f"docbuild: {why}\n".encode())
+            report_failure(step, why, log)
+            return finish(log, 127, reason=why)
         status, reason = supervise(pid, logfd, opts["timeout"], opts["idle"])
         stop_group(pid)  # grandchildren that outlived the step
         end_descendants()  # and those that left its group
@@ -455,7 +418,7 @@ def main(argv=None):
         if pid is not None:
             stop_group(pid, first=exc.signum, pid=pid)
             end_descendants()
-        print(f"docbuild: step {step!r} interrupted; log: {log}", file=sys.stderr, flush=True)
+        say(f"docbuild: step {step!r} interrupted; log: {log}")
         return finish(log, 128 + exc.signum, "interrupted", f"signal {signal.Signals(exc.signum).name}")
     finally:
         os.close(logfd)
@@ -466,8 +429,7 @@ def main(argv=None):
                       reason=reason or what)
     if stamp:
         try:
-            with open(stamp, "wb"):
-                pass
+            open(stamp, "wb").close()
         except OSError as exc:
             return finish(log, cannot_write(step, stamp, exc), reason=f"cannot write {stamp}")
     if opts["show"]:  # a step whose last lines are its result (staging, publishing)
@@ -476,8 +438,8 @@ def main(argv=None):
     found, count = warnings_in(log)
     if count:
         more = f" (first {len(found)} shown)" if count > len(found) else ""
-        print(f"docbuild: {step}: {count} warning(s){more}; log: {log}", file=sys.stderr)
-        print("\n".join("  " + line for line in found), file=sys.stderr, flush=True)
+        say(f"docbuild: {step}: {count} warning(s){more}; log: {log}",
+            *("  " + line for line in found))
     return 0
 
 

@@ -152,6 +152,14 @@ def project(tmp_path):
     return Project(tmp_path / "work")
 
 
+@pytest.fixture(params=["pidfd", "portable"])
+def runner_path(request, monkeypatch):
+    """Run the test under each way docbuild.run waits for a step: a pidfd (Linux)
+    and the portable path (macOS), forced with DOCBUILD_RUNNER (docs/internals.rst)."""
+    monkeypatch.setenv("DOCBUILD_RUNNER", request.param)
+    return request.param
+
+
 @pytest.fixture
 def ten_seconds():
     """Fail the test with an exception after 10 s instead of hanging."""

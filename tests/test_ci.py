@@ -221,7 +221,7 @@ def test_after_ninja_clean_no_step_is_called_failed(project):
     assert "1 steps, 0 failed" in gate.stdout
 
 
-def test_the_runner_records_each_result(tmp_path):
+def test_the_runner_records_each_result(tmp_path, runner_path):
     log, stamp = str(tmp_path / "s.log"), str(tmp_path / "s.stamp")
 
     def step(code):

@@ -5,8 +5,10 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 
 from conftest import NINJA, ROOT, Project, run, steps_run
+from docbuild import __version__
 
 FILES = {
     "conf.py": 'project = "Installed"\n',
@@ -26,7 +28,7 @@ FILES = {
 
 def test_a_wheel_install_builds_a_project(tmp_path):
     # The wheel carries build.ninja.in and the content templates, which lie
-    # outside the package in the checkout (pyproject's data-files).
+    # outside the package in the checkout, as package data (not data-files).
     # setuptools builds in <project>/build: a copy keeps the checkout clean.
     src, wheels, venv = tmp_path / "src", tmp_path / "wheels", tmp_path / "venv"
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
@@ -47,14 +49,26 @@ def test_a_wheel_install_builds_a_project(tmp_path):
     with open(os.path.join(own.stdout.strip(), "outer-env.pth"), "w", encoding="utf-8") as f:
         f.write("".join(f"{folder}\n" for folder in sorted(ours)))
     (wheel,) = wheels.iterdir()
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    assert "docbuild/build.ninja.in" in names and "docbuild/templates/steps.rst" in names
+    assert not [name for name in names if ".data/" in name]
     subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
                    check=True, capture_output=True)
     where = run([python, "-c", "import docbuild; print(docbuild.__file__)"], cwd=tmp_path)
     assert where.stdout.startswith(str(venv)), where.stdout + where.stderr
 
+    # One version number: the package's, which the metadata repeats.
+    version = run([str(venv / "bin" / "docbuild"), "--version"], cwd=tmp_path).stdout
+    metadata = run([python, "-c", "import importlib.metadata as m; print(m.version('docbuild'))"], cwd=tmp_path)
+    assert version == f"docbuild {__version__}\n" and metadata.stdout == f"{__version__}\n"
+
     project = Project(tmp_path / "work", FILES)
     configured = run([python, "-m", "docbuild", "configure", "--source", "proj"], cwd=project.work)
     assert configured.returncode == 0, configured.stdout + configured.stderr
+    # build.ninja.in read from the installed package (configure reruns when it changes)
+    package = os.path.dirname(where.stdout.strip())
+    assert os.path.join(package, "build.ninja.in") in open(project.path("build.ninja"), encoding="utf-8").read()
     build = project.ninja("html")
     assert steps_run(build)[-1] == "sphinx html"
     html = open(project.path("build", "html", "index.html"), encoding="utf-8").read()

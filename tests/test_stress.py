@@ -28,7 +28,7 @@ def run(tmp_path, *args):
     return results, "\n".join(lines)
 
 
-def test_faults_in_every_mode_are_contained_and_reported(tmp_path):
+def test_faults_in_every_mode_are_contained_and_reported(tmp_path, runner_path):
     # Build 1 runs each of the seven modes once (edge e0N gets mode N), build 2
     # a random mix; the Sphinx html and text steps crash and are killed, then
     # flood (and succeed) and hang.
@@ -95,7 +95,7 @@ def test_the_harness_catches_a_runner_that_does_not_supervise(tmp_path):
 
 # --- Defects the harness found in docbuild.run, fixed since: each stays a test.
 
-def test_a_sigkill_of_ninja_stops_the_running_steps(tmp_path):
+def test_a_sigkill_of_ninja_stops_the_running_steps(tmp_path, runner_path):
     work = str(tmp_path / "w")
     for sub in ("in", "out", "stamps", "logs"):
         os.makedirs(os.path.join(work, sub))
@@ -132,7 +132,7 @@ time.sleep(0.2)
 """
 
 
-def test_ctrl_c_while_grandchildren_are_being_stopped(tmp_path):
+def test_ctrl_c_while_grandchildren_are_being_stopped(tmp_path, runner_path):
     tool = tmp_path / "stubborn.py"
     tool.write_text(STUBBORN)
     runner = subprocess.Popen(

@@ -7,7 +7,12 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from conftest import NINJA, Project, processes_with, steps_run
+
+# Each test runs under both ways the runner waits for a step (conftest.runner_path).
+pytestmark = pytest.mark.usefixtures("runner_path")
 
 # conf.py additions: Sphinx hangs (or floods) while the marker file exists
 # (beside the source dir, so that adding and removing it changes no source folder).

@@ -155,14 +155,14 @@ def runner(tmp_path, *command, stamp=True, extra=()):
     return result, log
 
 
-def test_runner_success_writes_stamp_and_log(tmp_path):
+def test_runner_success_writes_stamp_and_log(tmp_path, runner_path):
     result, log = runner(tmp_path, "sh", "-c", "echo hello; echo oops >&2")
     assert result.returncode == 0 and result.stdout == ""
     assert open(log).read().splitlines() == ["hello", "oops"]
     assert (tmp_path / "demo.stamp").exists()
 
 
-def test_runner_failure_reports_tail_and_leaves_no_stamp(tmp_path):
+def test_runner_failure_reports_tail_and_leaves_no_stamp(tmp_path, runner_path):
     (tmp_path / "demo.stamp").write_text("")
     script = "for i in $(seq 1 100); do echo line $i; done; exit 3"
     result, log = runner(tmp_path, "sh", "-c", script)
@@ -173,19 +173,19 @@ def test_runner_failure_reports_tail_and_leaves_no_stamp(tmp_path):
     assert not (tmp_path / "demo.stamp").exists()
 
 
-def test_runner_survives_floods_on_both_streams(tmp_path):
+def test_runner_survives_floods_on_both_streams(tmp_path, runner_path):
     flood = "import sys; sys.stdout.write('o' * 3_000_000); sys.stderr.write('e' * 3_000_000)"
     result, log = runner(tmp_path, sys.executable, "-c", flood)
     assert result.returncode == 0
     assert os.path.getsize(log) == 6_000_000
 
 
-def test_runner_missing_command(tmp_path):
+def test_runner_missing_command(tmp_path, runner_path):
     result, _ = runner(tmp_path, "no-such-tool-xyz")
     assert result.returncode == 127 and "cannot run no-such-tool-xyz" in result.stderr
 
 
-def test_runner_stops_a_hung_step(tmp_path):
+def test_runner_stops_a_hung_step(tmp_path, runner_path):
     result, _ = runner(tmp_path, "sh", "-c", "echo start; sleep 60", extra=["--idle", "1"])
     assert result.returncode != 0 and "no output for 1 s" in result.stderr
     result, _ = runner(tmp_path, "sh", "-c", "while true; do echo busy; sleep 0.1; done",
@@ -193,7 +193,7 @@ def test_runner_stops_a_hung_step(tmp_path):
     assert result.returncode != 0 and "timed out after 1 s" in result.stderr
 
 
-def test_runner_does_not_wait_for_a_grandchild(tmp_path):
+def test_runner_does_not_wait_for_a_grandchild(tmp_path, runner_path):
     marker = tmp_path / "grandchild.pid"
     script = f"sleep 300 & echo $! > '{marker}'; echo parent done"
     result, _ = runner(tmp_path, "sh", "-c", script)
@@ -203,7 +203,7 @@ def test_runner_does_not_wait_for_a_grandchild(tmp_path):
         os.kill(pid, 0)
 
 
-def test_runner_counts_warnings_with_and_without_location(tmp_path):
+def test_runner_counts_warnings_with_and_without_location(tmp_path, runner_path):
     script = "echo 'a.rst:3: WARNING: one'; echo 'WARNING: dot command not found'; echo 'no warning here'"
     result, _ = runner(tmp_path, "sh", "-c", script)
     assert "2 warning(s)" in result.stderr
@@ -241,3 +241,13 @@ def test_conf_py_is_read_as_sphinx_reads_it(tmp_path):
     (tmp_path / "src" / "conf.py").write_text("raise RuntimeError('broken conf')\n")
     values, error = sphinxconf.read(str(tmp_path / "src"), str(tmp_path / "build"))
     assert values == sphinxconf.DEFAULTS and "broken conf" in open(error).read()
+
+
+def test_runner_waits_on_a_pidfd_or_by_polling_as_asked(tmp_path, runner_path):
+    # DOCBUILD_RUNNER=portable takes the path of systems without os.pidfd_open
+    # (macOS): the runner then holds no pidfd while its step runs.
+    script = ("for i in $(seq 50); do ls -l /proc/$PPID/fd | grep -qF '[pidfd]' && { echo pidfd; exit 0; }; "
+              "sleep 0.02; done; echo none")
+    result, log = runner(tmp_path, "sh", "-c", script)
+    assert result.returncode == 0
+    assert open(log).read() == ("pidfd\n" if runner_path == "pidfd" else "none\n")
