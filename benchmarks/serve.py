@@ -1,16 +1,20 @@
 """Save-to-browser time: `docbuild serve` against sphinx-autobuild, side by side.
 
-    python benchmarks/serve.py [--pages 600] [--reps 5] [--work DIR] [--json FILE]
+    python benchmarks/serve.py [--project synthetic|sphinx] [--pages 600] [--reps 5]
+                               [--work DIR] [--json FILE]
 
-Makes the synthetic project (benchmarks/synthetic.py), one copy per tool (the
-autobuild copy gets docbuild's generated YAML includes in its source folder,
-as it cannot generate them), starts both servers on 127.0.0.1, opens one
-page of each in headless Chromium (Debian's /usr/bin/chromium, driven by
-playwright) and, for a leaf page edit and an edit of an included file,
-measures from the file's save to the new text being shown in the browser,
-alternating the tools' order.  Prints medians and docbuild/autobuild ratios,
-where docbuild's time goes (Sphinx's phases, from the html step's log lines
-as they appear), and checks that the served output equals a clean build's.
+Makes the project, one copy per tool: the synthetic project
+(benchmarks/synthetic.py; the autobuild copy gets docbuild's generated YAML
+includes in its source folder, as it cannot generate them), or Sphinx's own
+documentation from the sdist of the Sphinx installed here.  Starts both
+servers on 127.0.0.1, opens one page of each in headless Chromium (Debian's
+/usr/bin/chromium, driven by playwright) and, for a leaf page edit and an
+edit of an included file, measures from the file's save to the new text
+being shown in the browser, alternating the tools' order and waiting before
+each edit until docbuild's warm Sphinx process is ready.  Prints medians and
+docbuild/autobuild ratios, where a leaf edit's time goes (Sphinx's phases,
+from the html step's log lines as they appear: `ninja html` cold, and under
+docbuild serve), and checks that the served output equals a clean build's.
 Needs docbuild[serve], playwright, sphinx-autobuild and chromium.
 """
 
@@ -160,20 +164,51 @@ def ninja_binary():
     return find()
 
 
+def synthetic_project(work, args):
+    """benchmarks/synthetic.py's project: (its root, what to edit)."""
+    root = os.path.join(work, "root")
+    info = write_corpus(os.path.join(root, "src"), args.pages)
+    return root, {"source": "src", "pages": args.pages, "page": info["page"], "include": info["include"],
+                  "include_pages": info["include_pages"], "autobuild_options": []}
+
+
+def sphinx_project(work, args):
+    """Sphinx's own documentation, from the sdist of the Sphinx installed here:
+    (the sdist's root, what to edit).  The included file (AUTHORS.rst) lies
+    outside doc/, so sphinx-autobuild watches the whole root (--watch .)."""
+    import sphinx
+    import tarfile
+
+    download = os.path.join(work, "sdist")
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
+                    f"sphinx=={sphinx.__version__}", "-d", download], check=True)
+    with tarfile.open(os.path.join(download, f"sphinx-{sphinx.__version__}.tar.gz")) as tar:
+        tar.extractall(os.path.join(work, "unpacked"), filter="data")
+    root = os.path.join(work, "unpacked", f"sphinx-{sphinx.__version__}")
+    pages = sum(name.endswith(".rst") for _, _, names in os.walk(os.path.join(root, "doc")) for name in names)
+    return root, {"source": "doc", "pages": pages, "page": "faq.rst", "include": "../AUTHORS.rst",
+                  "include_pages": ["authors"], "autobuild_options": ["--watch", "."]}
+
+
+PROJECTS = {"synthetic": synthetic_project, "sphinx": sphinx_project}
+
+
 def run(args):
     from playwright.sync_api import sync_playwright
 
     work = os.path.abspath(args.work)
     shutil.rmtree(work, ignore_errors=True)
-    corpus = write_corpus(os.path.join(work, "corpus"), args.pages)
+    root, corpus = PROJECTS[args.project](work, args)
+    src = corpus["source"]
     db, ab = os.path.join(work, "docbuild"), os.path.join(work, "autobuild")
-    shutil.copytree(os.path.join(work, "corpus"), os.path.join(db, "src"))
-    subprocess.run([sys.executable, "-m", "docbuild", "configure", "--source", "src"], cwd=db, check=True,
+    shutil.copytree(root, db)
+    subprocess.run([sys.executable, "-m", "docbuild", "configure", "--source", src], cwd=db, check=True,
                    stdout=subprocess.DEVNULL)
     print("docbuild: first build ...", flush=True)
     subprocess.run([ninja_binary(), "html"], cwd=db, check=True, stdout=subprocess.DEVNULL)
-    shutil.copytree(os.path.join(work, "corpus"), os.path.join(ab, "src"))
-    shutil.copytree(os.path.join(db, "build", "gen"), os.path.join(ab, "src"), dirs_exist_ok=True)
+    shutil.copytree(root, ab)
+    if os.path.isdir(os.path.join(db, "build", "gen")):  # the generated includes, made by docbuild
+        shutil.copytree(os.path.join(db, "build", "gen"), os.path.join(ab, src), dirs_exist_ok=True)
     servers = []
     try:
         proc, db_url = start([sys.executable, "-m", "docbuild", "serve", "--port", "0"], db,
@@ -182,7 +217,8 @@ def run(args):
         wait_for_log(os.path.join(work, "docbuild-serve.log"), " built in ")
         print("sphinx-autobuild: first build ...", flush=True)
         proc, ab_url = start([shutil.which("sphinx-autobuild") or "sphinx-autobuild", "--port", "0",
-                              "--host", "127.0.0.1", "--no-color", "src", "_build/html"], ab,
+                              "--host", "127.0.0.1", "--no-color", *corpus["autobuild_options"],
+                              src, "_build/html"], ab,
                              os.path.join(work, "autobuild.log"), r"Serving on (http://127\.0\.0\.1:\d+)")
         servers.append(proc)
         ab_url += "/"
@@ -199,19 +235,19 @@ def run(args):
                     order = ("docbuild", "autobuild") if rep % 2 == 0 else ("autobuild", "docbuild")
                     for tool in order:
                         top, url = (db, db_url) if tool == "docbuild" else (ab, ab_url)
-                        seconds = measure(pages[tool], os.path.join(top, "src", source), url + html, db)
+                        seconds = measure(pages[tool], os.path.join(top, src, source), url + html, db)
                         times[case, tool].append(seconds)
                         print(f"  rep {rep + 1} {case:13} {tool:9} {seconds:6.2f} s", flush=True)
             browser.close()
-        warm_parts = [anatomy(db, os.path.join(db, "src", corpus["page"]), served=True) for _ in range(3)]
+        warm_parts = [anatomy(db, os.path.join(db, src, corpus["page"]), served=True) for _ in range(3)]
     finally:
         for proc in servers:
             stop(proc)
     with open(os.path.join(work, "docbuild-serve.log"), encoding="utf-8") as f:
         builds = [float(x) for x in re.findall(r" built in ([\d.]+) s", f.read())[1:]]
-    cold_parts = [anatomy(db, os.path.join(db, "src", corpus["page"])) for _ in range(3)]
-    same = clean_build_equal(work, db)
-    return {"pages": args.pages, "reps": args.reps, "machine": machine_info(),
+    cold_parts = [anatomy(db, os.path.join(db, src, corpus["page"])) for _ in range(3)]
+    same = clean_build_equal(work, db, src)
+    return {"project": args.project, "pages": corpus["pages"], "reps": args.reps, "machine": machine_info(),
             "times": {f"{case} / {tool}": xs for (case, tool), xs in times.items()},
             "medians": {case: {tool: median(times[case, tool]) for tool in ("docbuild", "autobuild")}
                         for case in cases},
@@ -224,11 +260,11 @@ def middle(runs):
     return {phase: median([r[phase] for r in runs]) for phase in runs[0] if all(phase in r for r in runs)}
 
 
-def clean_build_equal(work, db):
+def clean_build_equal(work, db, src):
     """The served build/html against a clean docbuild build of the same sources."""
     clean = os.path.join(work, "clean")
-    shutil.copytree(os.path.join(db, "src"), os.path.join(clean, "src"))
-    subprocess.run([sys.executable, "-m", "docbuild", "configure", "--source", "src"], cwd=clean,
+    shutil.copytree(db, clean, ignore=shutil.ignore_patterns("build", "build.ninja", ".ninja_*"))
+    subprocess.run([sys.executable, "-m", "docbuild", "configure", "--source", src], cwd=clean,
                    check=True, stdout=subprocess.DEVNULL)
     subprocess.run([ninja_binary(), "html"], cwd=clean, check=True, stdout=subprocess.DEVNULL)
     subprocess.run([ninja_binary(), "html"], cwd=db, check=True, stdout=subprocess.DEVNULL)
@@ -239,7 +275,7 @@ def clean_build_equal(work, db):
 
 
 def table(r):
-    lines = [f"save-to-browser, {r['pages']} pages, median of {r['reps']} (s):",
+    lines = [f"save-to-browser, {r['project']} ({r['pages']} pages), median of {r['reps']} (s):",
              f"  {'edit':15} {'docbuild serve':>15} {'sphinx-autobuild':>17} {'ratio':>7}"]
     for case, m in r["medians"].items():
         lines.append(f"  {case:15} {m['docbuild']:15.2f} {m['autobuild']:17.2f} "
@@ -258,6 +294,9 @@ def table(r):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--project", choices=sorted(PROJECTS), default="synthetic",
+                   help="the synthetic project (--pages), or Sphinx's own documentation (from the sdist "
+                        "of the Sphinx installed here)")
     p.add_argument("--pages", type=int, default=600)
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--work", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "docbuild-serve-bench"))
