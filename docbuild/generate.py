@@ -24,7 +24,7 @@ import jinja2
 
 from docbuild import __version__, attach, content, redirects, tables
 from docbuild.errors import UserError, entry_point
-from docbuild.kinds import ARG_NAMES, KINDS, TOC_KINDS, kind_of, option_directive
+from docbuild.kinds import ARG_NAMES, KINDS, TOC_KINDS, kind_of, option_directive, option_label
 from docbuild.paths import data_dir, depfile_entry, depfile_path, spell, write_if_changed
 
 BUILTIN_TEMPLATES = os.path.join(data_dir(), "templates")
@@ -71,7 +71,7 @@ def option_signature(doc):
     """What follows `.. <directive>::`, by giza's rules: for `option`, the
     name, then ` <args>`, then `, <alias>` and ` <args>` again (a list of
     aliases: each of them, docbuild's addition); other directives: the name."""
-    label = content.option_label(doc)
+    label = option_label(doc)
     if option_directive(doc) != "option":
         return label
     args = "" if doc.get("args") is None else " " + text_value(doc["args"])
@@ -141,7 +141,7 @@ def environment(project_templates=None, cache_dir=None):
     env.tests["given"] = lambda value: value is not None and not isinstance(value, jinja2.Undefined)
     env.filters["underline"] = lambda title, char: char * column_width(title)
     env.filters["heading"] = lambda title, level=3: "\n".join(heading(title, level))
-    env.filters["option_label"] = content.option_label
+    env.filters["option_label"] = option_label
     env.filters["option_directive"] = option_directive
     env.filters["option_signature"] = option_signature
     env.filters["nginx"] = redirects.nginx  # a redirect value, quoted for each server
@@ -155,7 +155,7 @@ def environment(project_templates=None, cache_dir=None):
 
 def prepare(kind, docs, sources=None):
     """Order and normalise a file's documents for its templates (`sources`:
-    their content.Doc objects, for errors)."""
+    their content_check.Doc objects, for errors)."""
     if kind == "steps":
         return prepare_steps(docs, sources)
     if kind == "apiargs":

@@ -184,7 +184,7 @@ def test_sphinx_builds_generated_files_without_warnings(sphinx_project, builder)
 # file changes).
 # Bugs found while writing the golden tests, fixed since: each stays as a test.
 FIXED_BUGS = {
-    # content.substitute_all: `{{role}}` of an option named `<file>` was
+    # replacements.substitute_all: `{{role}}` of an option named `<file>` was
     # :option:`tool <file>`, which Sphinx reads as title "tool", target "file"
     # (unknown option warning).  Now giza's role: :option:`<file>`.
     "role-of-angle-bracket-option": (
