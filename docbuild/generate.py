@@ -25,7 +25,7 @@ import jinja2
 from docbuild import __version__, attach, content, redirects, tables
 from docbuild.errors import UserError, entry_point
 from docbuild.kinds import ARG_NAMES, KINDS, TOC_KINDS, kind_of, option_directive, option_label
-from docbuild.paths import data_dir, depfile_entry, depfile_path, spell, write_if_changed
+from docbuild.paths import data_dir, depfile_entry, depfile_path, load_json, spell, write_if_changed
 
 BUILTIN_TEMPLATES = os.path.join(data_dir(), "templates")
 HEADING = {1: "=", 2: "-", 3: "~", 4: "`", 5: "^", 6: "'"}
@@ -472,14 +472,6 @@ def stats(paths):
     return out
 
 
-def load_cache(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return {}
-
-
 def render_all(args, project, env, cache, common):
     """(written, deps, next cache) of the files given: written maps each output
     to (its source, its text, or None when unchanged); deps is every file read."""
@@ -539,7 +531,7 @@ def main(argv=None):
     cache_file = args.names + ".cache.json" if args.names else None
     settings = [__version__, content.CHECKS, srcdir, args.root, args.gen, args.out, args.kind,
                 args.templates, args.globals]
-    cache = load_cache(cache_file) if cache_file else {}
+    cache = load_json(cache_file) if cache_file else {}
     cache = cache.get("files", {}) if cache.get("settings") == settings else {}
     common = {os.path.abspath(args.globals)} if args.globals else set()
     if args.templates:  # a template added to the override folder changes its mtime

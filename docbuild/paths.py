@@ -266,6 +266,17 @@ class BuildDir:
         return name in self.FOLDERS or name in self.FILES or name in outputs
 
 
+def load_json(path):
+    """A JSON file of the build's own state (a cache), or {} when it is missing or unreadable."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
 def read_plan(build_dir, name):
     """A JSON file configure wrote into the build dir's .docbuild folder, or a
     UserError that says to run configure."""
