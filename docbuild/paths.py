@@ -240,21 +240,11 @@ class BuildDir:
         """A file (or, with no name, the folder) of configure's and the steps' own state."""
         return os.path.join(self.root, ".docbuild", name) if name else os.path.join(self.root, ".docbuild")
 
-    @property
-    def gen(self):
-        return os.path.join(self.root, "gen")
-
-    @property
-    def locales(self):
-        return os.path.join(self.root, "locales")
-
-    @property
-    def redirects(self):
-        return os.path.join(self.root, "redirects")
-
-    @property
-    def dist(self):
-        return os.path.join(self.root, "dist")
+    # The folders of one kind of output each, below the build dir.
+    gen = property(lambda self: os.path.join(self.root, "gen"))
+    locales = property(lambda self: os.path.join(self.root, "locales"))
+    redirects = property(lambda self: os.path.join(self.root, "redirects"))
+    dist = property(lambda self: os.path.join(self.root, "dist"))
 
     def created(self):
         """The folders configure creates before anything runs."""
