@@ -134,6 +134,14 @@ def option_directive(doc):
     return "object" if directive in (None, "") else str(directive)
 
 
+def option_label(fields):
+    """How an option is named: `--name` for the `option` directive, unless the
+    name starts with `<` (as giza) or `-` (docbuild: `-x` stays `-x`)."""
+    name = str(fields.get("name", ""))
+    prefix = "--" if option_directive(fields) == "option" and not name.startswith(("-", "<")) else ""
+    return f"{prefix}{name}"
+
+
 def redirect_page(source):
     """The HTML page that stands at a redirect's old address (docbuild.redirects decides)."""
     from docbuild import redirects

@@ -16,9 +16,9 @@ Three stages, each job one command:
 
 Artifacts are plain folders, DIR/<job>/, so any CI system can carry them.
 The doctrees and Sphinx's pickled environment hold absolute paths: a job on
-a checkout at another path moves them to its own (relocate()), and a job
-checks that it has the sources the read job read (their content hashes)
-before it trusts the doctrees.
+a checkout at another path moves them to its own (docbuild/relocate.py),
+and a job checks that it has the sources the read job read (their content
+hashes) before it trusts the doctrees.
 
 Jobs run ninja for everything that does not depend on another job's work,
 and run the command of each edge that does (`ninja -t commands -s`) directly:
@@ -27,7 +27,6 @@ ninja would build the other job's step again, having no record of it.
 
 import json
 import os
-import pickle
 import re
 import shutil
 import subprocess
@@ -38,6 +37,7 @@ from docbuild import variants
 from docbuild.errors import UserError, report
 from docbuild.formats import FORMATS
 from docbuild.paths import OWN_STATE_PREFIX, BuildDir, file_sha256, spell, write_if_changed
+from docbuild.relocate import import_doctrees
 
 JOBS_FILE = "jobs.json"  # in the build dir's .docbuild
 MANIFEST = "job.json"  # in each job's artifact
@@ -192,136 +192,6 @@ def run_edges(order):
             return code
     return 0
 
-
-# --- Moving doctrees between checkouts -------------------------------------------
-
-def relocate(obj, moves):
-    """`obj` with every str and path that is one of `moves`' old folders, or
-    below one, moved to the new folder: in place where the object can change,
-    else a new one.  `moves`: [(old, new)], longest first."""
-    from pathlib import PurePath
-
-    seen = {}  # id -> (the object, kept alive so that its id is not reused; its result)
-    atoms = (int, float, bool, bytes, complex, type(None))
-
-    def moved(text):
-        for old, new in moves:
-            if text == old or text.startswith(old + os.sep):
-                return new + text[len(old):]
-        return text
-
-    def walk(x):
-        kind = type(x)
-        if kind is str:
-            return moved(x)
-        if kind in atoms or isinstance(x, (type, type(os), type(walk))):
-            return x
-        if id(x) in seen:
-            return seen[id(x)][1]
-        if isinstance(x, PurePath):
-            seen[id(x)] = (x, kind(moved(str(x))))
-        elif kind is tuple or (isinstance(x, tuple) and hasattr(x, "_fields")):
-            seen[id(x)] = (x, x)  # a cycle through a tuple keeps the old one
-            items = [walk(v) for v in x]
-            seen[id(x)] = (x, kind(items) if kind is tuple else kind._make(items))
-        elif isinstance(x, frozenset):
-            seen[id(x)] = (x, frozenset(walk(v) for v in x))
-        else:
-            seen[id(x)] = (x, x)
-            if isinstance(x, dict):
-                items = [(walk(k), walk(v)) for k, v in x.items()]
-                x.clear()
-                x.update(items)
-            elif isinstance(x, list):
-                x[:] = [walk(v) for v in x]
-            elif isinstance(x, set):
-                items = [walk(v) for v in x]
-                x.clear()
-                x.update(items)
-            elif not isinstance(x, str):  # a str subclass (docutils' Text) keeps its text
-                if isinstance(getattr(x, "__dict__", None), dict):
-                    walk(x.__dict__)
-                slots = getattr(kind, "__slots__", ())
-                for slot in {slots} if isinstance(slots, str) else {s for k in kind.__mro__
-                                                                   for s in getattr(k, "__slots__", ())}:
-                    value = getattr(x, slot, None) if slot != "__dict__" else None
-                    new = walk(value)
-                    if new is not value:  # an immutable object keeps what needs no move
-                        object.__setattr__(x, slot, new)
-            elif hasattr(x, "__dict__"):
-                walk(x.__dict__)
-        return seen[id(x)][1]
-
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 20000))
-    try:
-        return walk(obj)
-    finally:
-        sys.setrecursionlimit(limit)
-
-
-def moved_doctree(tree, moves):
-    """The pickle of a doctree moved by `moves`: the nodes' sources and
-    attributes directly (walking every object of a doctree in Python took
-    13 ms a page), then, if any old folder is left in the pickle, or a path
-    object that holds it in parts, the whole of it (relocate)."""
-    def moved(text):
-        for old, new in moves:
-            if text == old or text.startswith(old + os.sep):
-                return new + text[len(old):]
-        return text
-
-    messages = [*getattr(tree, "parse_messages", []), *getattr(tree, "transform_messages", [])]
-    for node in (n for top in [tree, *messages] for n in top.findall()):
-        if isinstance(node, str):  # Text: its words are the page's, not a path
-            continue
-        if isinstance(getattr(node, "source", None), str):
-            node.source = moved(node.source)
-        for key, value in node.attributes.items():
-            if type(value) is str:
-                node.attributes[key] = moved(value)
-            elif type(value) is list:
-                value[:] = [moved(v) if type(v) is str else v for v in value]
-    if getattr(tree, "settings", None) is not None:
-        relocate(tree.settings, moves)
-    data = pickle.dumps(tree, pickle.HIGHEST_PROTOCOL)
-    if b"pathlib" in data or any(old.encode() in data for old, _ in moves):
-        data = pickle.dumps(relocate(tree, moves), pickle.HIGHEST_PROTOCOL)
-    return data
-
-
-def load_pickle(path):
-    with open(path, "rb") as f:
-        return pickle.load(f)
-
-
-def import_doctrees(source, target, moves, read_time):
-    """Make `target` the read's doctrees from an artifact, moved to this
-    checkout, with Sphinx's record of when each document was read set to
-    `read_time` (the sources were checked: they are the ones read).  Returns
-    how many documents Sphinx reads on every run anyway (`reread_always`:
-    a toctree that names an excluded document, for one)."""
-    tmp = f"{target}.import{os.getpid()}"
-    always = 0
-    shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(source, tmp)
-    for root, _, files in os.walk(tmp):
-        for name in files:
-            path = os.path.join(root, name)
-            if name == "environment.pickle":
-                env = relocate(load_pickle(path), moves) if moves else load_pickle(path)
-                env.all_docs = dict.fromkeys(env.all_docs, read_time)
-                always = len(env.reread_always)
-                data = pickle.dumps(env, pickle.HIGHEST_PROTOCOL)
-            elif name.endswith(".doctree") and moves:
-                data = moved_doctree(load_pickle(path), moves)
-            else:
-                continue
-            with open(path, "wb") as f:
-                f.write(data)
-    shutil.rmtree(target, ignore_errors=True)
-    os.replace(tmp, target)
-    return always
 
 
 # --- Artifacts -------------------------------------------------------------------

@@ -131,6 +131,131 @@ def _has_header(path):
     return True
 
 
+def printable(path):
+    """A path with undecodable bytes shown as U+FFFD (for output only)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+# --- The graph, from ninja's tools (-t targets, query, deps) -----------------
+
+ARGS_LIMIT = 100_000  # bytes of paths per ninja invocation
+
+
+class NoGraph(Exception):
+    """Why the dependencies could not be read."""
+
+
+def _chunks(paths, limit=ARGS_LIMIT):
+    chunk, size = [], 0
+    for path in paths:
+        if chunk and size + len(path) + 1 > limit:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(path)
+        size += len(path) + 1
+    if chunk:
+        yield chunk
+
+
+def _ninja_tool(ninja, ninja_file, tool, args=()):
+    """stdout of `ninja -n -t TOOL ARGS` run in the folder of `ninja_file`.
+
+    -n matters: without it, 1.13's `-t query` and `-t deps` open the logs for
+    writing, which may recompact .ninja_log.
+    """
+    folder, name = os.path.split(os.path.abspath(ninja_file))
+    command = [ninja, "-f", name, "-n", "-t", tool, *args]
+    try:
+        result = subprocess.run(command, cwd=folder, stdin=subprocess.DEVNULL, capture_output=True,
+                                encoding="utf-8", errors="surrogateescape", timeout=300)
+    except OSError as exc:
+        raise NoGraph(f"cannot run {ninja}: {exc.strerror}")
+    except subprocess.TimeoutExpired:
+        raise NoGraph(f"`ninja -t {tool}` did not finish in 300 s")
+    if result.returncode:
+        message = (result.stderr.strip() or result.stdout.strip()).splitlines()
+        raise NoGraph(f"`ninja -t {tool}` failed: {printable(message[-1]) if message else result.returncode}")
+    return result.stdout
+
+
+def parse_targets(text):
+    """{output: rule} from `ninja -t targets all`."""
+    rules = {}
+    for line in text.splitlines():
+        path, sep, rule = line.rpartition(": ")
+        if sep:
+            rules[path] = rule
+    return rules
+
+
+def parse_query(text):
+    """{node: [inputs]} from `ninja -t query`: explicit, implicit (|) and
+    order-only (||) inputs; validations are not dependencies."""
+    inputs, node, section = {}, None, None
+    for line in text.splitlines():
+        if not line.startswith(" "):
+            if line.endswith(":"):
+                node, section = line[:-1], None
+                inputs[node] = []
+        elif line.startswith("    "):
+            if section == "input" and node is not None:
+                path = line[4:]
+                if path.startswith("|| "):
+                    path = path[3:]
+                elif path.startswith("| "):
+                    path = path[2:]
+                inputs[node].append(path)
+        else:
+            section = "input" if line.strip().startswith("input:") else line.strip()
+    return inputs
+
+
+def parse_deps(text):
+    """{node: [deps]} from `ninja -t deps` (the depfile dependencies in .ninja_deps)."""
+    deps, node = {}, None
+    for line in text.splitlines():
+        if line.startswith("    "):
+            if node is not None:
+                deps[node].append(line[4:])
+        elif line:
+            at = line.rfind(": #deps ")
+            node = line[:at] if at >= 0 else None
+            if node is not None:
+                deps[node] = []
+    return deps
+
+
+def read_graph(outputs, ninja_file, ninja=None):
+    """{node: [direct inputs]} for `outputs` and everything upstream that some
+    edge builds (phony targets, and edges that did not run, included).  Source
+    files are left out: they have no inputs."""
+    if ninja is None:
+        ninja = ninja_binary()
+    if not os.path.isfile(ninja_file):
+        raise NoGraph(f"{ninja_file} not found (pass --ninja-file)")
+    rules = parse_targets(_ninja_tool(ninja, ninja_file, "targets", ["all"]))
+    inputs_of = {}
+    frontier = list(dict.fromkeys(o for o in outputs if o in rules))
+    queued = set(frontier)
+    while frontier:
+        query, deps = {}, {}
+        for chunk in _chunks(frontier):
+            query.update(parse_query(_ninja_tool(ninja, ninja_file, "query", chunk)))
+        real = [n for n in frontier if rules[n] != "phony"]
+        for chunk in _chunks(real):
+            deps.update(parse_deps(_ninja_tool(ninja, ninja_file, "deps", chunk)))
+        following = []
+        for node in frontier:
+            inputs_of[node] = query.get(node, []) + deps.get(node, [])
+            for path in inputs_of[node]:
+                if path in rules and path not in queued:
+                    queued.add(path)
+                    following.append(path)
+        frontier = following
+    return inputs_of
+
+
+
 # --- Writing the log -----------------------------------------------------------
 
 def restat(top, manifest, also):

@@ -240,21 +240,11 @@ class BuildDir:
         """A file (or, with no name, the folder) of configure's and the steps' own state."""
         return os.path.join(self.root, ".docbuild", name) if name else os.path.join(self.root, ".docbuild")
 
-    @property
-    def gen(self):
-        return os.path.join(self.root, "gen")
-
-    @property
-    def locales(self):
-        return os.path.join(self.root, "locales")
-
-    @property
-    def redirects(self):
-        return os.path.join(self.root, "redirects")
-
-    @property
-    def dist(self):
-        return os.path.join(self.root, "dist")
+    # The folders of one kind of output each, below the build dir.
+    gen = property(lambda self: os.path.join(self.root, "gen"))
+    locales = property(lambda self: os.path.join(self.root, "locales"))
+    redirects = property(lambda self: os.path.join(self.root, "redirects"))
+    dist = property(lambda self: os.path.join(self.root, "dist"))
 
     def kept(self):
         """The folders `docbuild clean` leaves (without --all): caches and logs."""
@@ -268,6 +258,17 @@ class BuildDir:
         """Whether the top-level entry `name` is one the build writes: its own
         folders and files, or `outputs`, the output folders of the steps."""
         return name in self.FOLDERS or name in self.FILES or name in outputs
+
+
+def load_json(path):
+    """A JSON file of the build's own state (a cache), or {} when it is missing or unreadable."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
 
 
 def read_plan(build_dir, name):

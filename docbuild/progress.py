@@ -147,34 +147,17 @@ def main(argv=None):
     edges = read_edges(os.path.join(top, "build.ninja"))
     view = View(sys.stdout, sys.stdout.isatty())
     since = time.time() - 1  # status files keep whole-second precision on some file systems
+
+    def steps():  # the rows of the steps running now
+        now = time.time()
+        return [describe(s, before, now) for s in running(edges, top, since)]
+
     start = time.monotonic()
     with open(log, "wb") as out:
         proc = subprocess.Popen(command + args.targets, cwd=top, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
-    offset, partial, count = 0, b"", "[0 done]"
     try:
-        while True:
-            done = proc.poll() is not None
-            with open(log, "rb") as f:
-                f.seek(offset)
-                data = partial + f.read()
-                offset = f.tell()
-            *complete, partial = data.split(b"\n")
-            lines = [line.decode("utf-8", "replace") for line in complete]
-            for line in lines:
-                match = STATUS.match(line)
-                if match:
-                    count = f"[{match.group(1)}/{match.group(2)} done]"
-            if lines:
-                view.lines(lines)
-            if done:
-                if partial:
-                    view.lines([partial.decode("utf-8", "replace")])
-                break
-            now = time.time()
-            rows = [describe(s, before, now) for s in running(edges, top, since)]
-            view.steps(rows, f"{count} {time.monotonic() - start:.0f} s")
-            time.sleep(TICK)
+        follow(proc, log, view, steps, start)
     except KeyboardInterrupt:
         view.erase()
         os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C would reach ninja in a terminal
@@ -187,6 +170,31 @@ def main(argv=None):
         return 130
     view.erase()
     return proc.returncode
+
+
+def follow(proc, log, view, steps, start):
+    """Show ninja's output (from its log file) and the running steps until it exits."""
+    offset, partial, count = 0, b"", "[0 done]"
+    while True:
+        done = proc.poll() is not None
+        with open(log, "rb") as f:
+            f.seek(offset)
+            data = partial + f.read()
+            offset = f.tell()
+        *complete, partial = data.split(b"\n")
+        lines = [line.decode("utf-8", "replace") for line in complete]
+        for line in lines:
+            match = STATUS.match(line)
+            if match:
+                count = f"[{match.group(1)}/{match.group(2)} done]"
+        if lines:
+            view.lines(lines)
+        if done:
+            if partial:
+                view.lines([partial.decode("utf-8", "replace")])
+            return
+        view.steps(steps(), f"{count} {time.monotonic() - start:.0f} s")
+        time.sleep(TICK)
 
 
 if __name__ == "__main__":

@@ -215,7 +215,7 @@ def publish_local(stage, dest, keep, dry_run=False):
         release = new_name(folder, own)
         write_record(dest, own + [release])  # first: an interrupted copy is ours to remove
         try:
-            copy_release(stage, folder, release, files, links, dest, live)
+            copy_release(stage, dest, release, files, links, live)
         except UserError:
             try:
                 write_record(dest, own)
@@ -257,10 +257,11 @@ def new_name(folder, own):
     return f"{stamp}-{n:03d}"
 
 
-def copy_release(stage, folder, release, files, links, dest, live):
-    """Copy the stage into releases/RELEASE (named .incomplete-RELEASE until complete).
+def copy_release(stage, dest, release, files, links, live):
+    """Copy the stage into DEST/releases/RELEASE (named .incomplete-RELEASE until complete).
 
     On any error, the partial folder is removed: `current` was not touched."""
+    folder = os.path.join(dest, "releases")
     tmp = os.path.join(folder, INCOMPLETE + release)
     rel = None
     try:

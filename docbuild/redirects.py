@@ -2,7 +2,7 @@
 
 A redirect's values end up in nginx.conf, in .htaccess, in an HTML page and
 in that page's file name.  They reach those only through this module:
-`source` and `target` check a value against the grammar (content.py calls
+`source` and `target` check a value against the grammar (content_check.py calls
 them on load, with the YAML file and line), `rule` is what the templates
 get, `page` is the page's file name, and the filters `nginx` and `apache`
 quote a value for that server's syntax, so even a checked value is

@@ -97,7 +97,7 @@ def plan(cfg, values, build_dir, redirects_dir=None, all_variants=None):
     Each variant (edition x language) goes to its own folder below the stage
     root, <edition>/<lang>, so the default layout is public/<version>/<edition>/<lang>/.
     """
-    from docbuild.variants import Variant, builds, target
+    from docbuild.variants import Variant, builds
 
     all_variants = all_variants or [Variant("", None, None, False, [], [])]
     stage_cfg = cfg.stage
@@ -105,25 +105,8 @@ def plan(cfg, values, build_dir, redirects_dir=None, all_variants=None):
              "branch": values.get("branch") or ""}
     # A default setting is not in docbuild.yaml: then only the values are to blame.
     where = {key: _line(cfg, key) if key in stage_cfg else None for key in ("name", "dir")}
-    name = expand(stage_cfg.get("name", "{project}-{version}"), names, where["name"], "`stage: name`")
-    name = name.replace(" ", "-").replace("/", "-").replace(os.sep, "-")
-    # It names downloads and is an argument of their steps: one name, not an option.
-    if component_problem(name) or name.startswith("-"):
-        raise UserError(f"the download name {_shown(name)} is not a file name: "
-                        + (component_problem(name) or "it starts with -"), where=where["name"],
-                        hint="set `stage: name` (default {project}-{version}) to " + COMPONENT_RULES
-                             + ", not starting with -; " + _filled(names))
-    root = os.path.join(build_dir, _path(stage_cfg.get("dir", "public/{version}"), names, where["dir"],
-                                         "`stage: dir`"))
-    if not inside(root, build_dir) or os.path.normpath(root) == os.path.normpath(build_dir):
-        raise UserError(f"the stage dir {root} is not inside the build dir {build_dir}",
-                        where=where["dir"], hint="`stage: dir` must be a folder below the build dir")
-    # The stage may not be (in) a folder the build writes itself.
-    first = os.path.relpath(root, build_dir).split(os.sep)[0]
-    outputs = {target(f, v) for f in [*FORMATS, "read"] for v in all_variants}
-    if BuildDir(build_dir).reserved(first, outputs | set(FORMATS)):
-        raise UserError(f"the stage dir {root} is inside {first}/, which the build writes itself",
-                        where=where["dir"], hint="use a folder of its own, such as public/{version}")
+    name = _download_name(stage_cfg, names, where["name"])
+    root = _stage_root(stage_cfg, names, where["dir"], build_dir, all_variants)
     formats = stage_cfg.get("formats") or default_formats(cfg)[0]
     layout = {**LAYOUT, **stage_cfg.get("layout", {})}
     site = Staging(name=name, names=names, layout=layout, root=root, build=BuildDir(build_dir),
@@ -154,6 +137,37 @@ def plan(cfg, values, build_dir, redirects_dir=None, all_variants=None):
         publish["redirects"] = {"table": os.path.join(redirects_dir, "redirects.json"),
                                 "rules": [".htaccess", "nginx.conf"]}
     return dist, stage, publish
+
+
+def _download_name(stage_cfg, names, where):
+    """`stage: name` filled in: it names downloads and is an argument of their
+    steps, so it must be one file name, not an option."""
+    name = expand(stage_cfg.get("name", "{project}-{version}"), names, where, "`stage: name`")
+    name = name.replace(" ", "-").replace("/", "-").replace(os.sep, "-")
+    if component_problem(name) or name.startswith("-"):
+        raise UserError(f"the download name {_shown(name)} is not a file name: "
+                        + (component_problem(name) or "it starts with -"), where=where,
+                        hint="set `stage: name` (default {project}-{version}) to " + COMPONENT_RULES
+                             + ", not starting with -; " + _filled(names))
+    return name
+
+
+def _stage_root(stage_cfg, names, where, build_dir, all_variants):
+    """`stage: dir` filled in, below the build dir and outside every folder the build writes."""
+    from docbuild.variants import target
+
+    root = os.path.join(build_dir, _path(stage_cfg.get("dir", "public/{version}"), names, where,
+                                         "`stage: dir`"))
+    if not inside(root, build_dir) or os.path.normpath(root) == os.path.normpath(build_dir):
+        raise UserError(f"the stage dir {root} is not inside the build dir {build_dir}",
+                        where=where, hint="`stage: dir` must be a folder below the build dir")
+    # The stage may not be (in) a folder the build writes itself.
+    first = os.path.relpath(root, build_dir).split(os.sep)[0]
+    outputs = {target(f, v) for f in [*FORMATS, "read"] for v in all_variants}
+    if BuildDir(build_dir).reserved(first, outputs | set(FORMATS)):
+        raise UserError(f"the stage dir {root} is inside {first}/, which the build writes itself",
+                        where=where, hint="use a folder of its own, such as public/{version}")
+    return root
 
 
 def _check_unique(entries, cfg):

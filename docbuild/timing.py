@@ -24,7 +24,8 @@ Dependencies come from ninja itself: `ninja -t query` (explicit, implicit and
 order-only inputs) and `ninja -t deps` (depfile dependencies), walking through
 phony targets and through edges that did not run.  Every tool is run with -n:
 without it `ninja -t query` may recompact .ninja_log, reordering the entries
-this module reads.  mtime is never interpreted.
+this module reads.  mtime is never interpreted.  ninja_tool.read_graph runs
+those tools; docbuild/timing_report.py lays out the text, trace and HTML.
 
 Python: main(argv, prog) returns the exit status (1 with a one-line error for
 a missing, unknown or empty log).
@@ -34,9 +35,9 @@ import os
 import sys
 
 from docbuild.errors import UserError, entry_point
-from docbuild.ninja_tool import LOG, ninja_binary, read_log  # noqa: F401 (read_log: tests use timing's)
-
-ARGS_LIMIT = 100_000  # bytes of paths per ninja invocation
+from docbuild.ninja_tool import LOG, NoGraph, printable, read_graph, read_log  # noqa: F401 (read_log: tests use timing's)
+from docbuild.ninja_tool import _ninja_tool  # noqa: F401 (serve_plan imports it from here)
+from docbuild.timing_report import chrome_trace, html_report, text_report
 
 
 class Step:
@@ -55,8 +56,8 @@ class Step:
     @property
     def name(self):
         if self.label:
-            return _printable(self.label)
-        first = _printable(self.outputs[0])
+            return printable(self.label)
+        first = printable(self.outputs[0])
         more = len(self.outputs) - 1
         return f"{first} (+{more} more)" if more else first
 
@@ -83,12 +84,6 @@ class Build:
         return sum(s.duration for s in self.steps)
 
 
-def _printable(path):
-    """A path with undecodable bytes shown as U+FFFD (for output only)."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-# --- Reading the log ---------------------------------------------------------
 
 def split_builds(entries, exclude=(), manifest="build.ninja"):
     """The invocations in a log: [[entry...]...] and how each after the first began
@@ -181,123 +176,7 @@ def load(log, manifest="build.ninja", exclude=()):
     return Build(group_steps(entries), version, builds, regenerated, skipped)
 
 
-# --- Dependencies, from ninja -------------------------------------------------
-
-class NoGraph(Exception):
-    """Why the dependencies could not be read."""
-
-
-def _chunks(paths, limit=ARGS_LIMIT):
-    chunk, size = [], 0
-    for path in paths:
-        if chunk and size + len(path) + 1 > limit:
-            yield chunk
-            chunk, size = [], 0
-        chunk.append(path)
-        size += len(path) + 1
-    if chunk:
-        yield chunk
-
-
-def _ninja_tool(ninja, ninja_file, tool, args=()):
-    """stdout of `ninja -n -t TOOL ARGS` run in the folder of `ninja_file`.
-
-    -n matters: without it, 1.13's `-t query` and `-t deps` open the logs for
-    writing, which may recompact .ninja_log.
-    """
-    import subprocess
-
-    folder, name = os.path.split(os.path.abspath(ninja_file))
-    command = [ninja, "-f", name, "-n", "-t", tool, *args]
-    try:
-        result = subprocess.run(command, cwd=folder, stdin=subprocess.DEVNULL, capture_output=True,
-                                encoding="utf-8", errors="surrogateescape", timeout=300)
-    except OSError as exc:
-        raise NoGraph(f"cannot run {ninja}: {exc.strerror}")
-    except subprocess.TimeoutExpired:
-        raise NoGraph(f"`ninja -t {tool}` did not finish in 300 s")
-    if result.returncode:
-        message = (result.stderr.strip() or result.stdout.strip()).splitlines()
-        raise NoGraph(f"`ninja -t {tool}` failed: {_printable(message[-1]) if message else result.returncode}")
-    return result.stdout
-
-
-def parse_targets(text):
-    """{output: rule} from `ninja -t targets all`."""
-    rules = {}
-    for line in text.splitlines():
-        path, sep, rule = line.rpartition(": ")
-        if sep:
-            rules[path] = rule
-    return rules
-
-
-def parse_query(text):
-    """{node: [inputs]} from `ninja -t query`: explicit, implicit (|) and
-    order-only (||) inputs; validations are not dependencies."""
-    inputs, node, section = {}, None, None
-    for line in text.splitlines():
-        if not line.startswith(" "):
-            if line.endswith(":"):
-                node, section = line[:-1], None
-                inputs[node] = []
-        elif line.startswith("    "):
-            if section == "input" and node is not None:
-                path = line[4:]
-                if path.startswith("|| "):
-                    path = path[3:]
-                elif path.startswith("| "):
-                    path = path[2:]
-                inputs[node].append(path)
-        else:
-            section = "input" if line.strip().startswith("input:") else line.strip()
-    return inputs
-
-
-def parse_deps(text):
-    """{node: [deps]} from `ninja -t deps` (the depfile dependencies in .ninja_deps)."""
-    deps, node = {}, None
-    for line in text.splitlines():
-        if line.startswith("    "):
-            if node is not None:
-                deps[node].append(line[4:])
-        elif line:
-            at = line.rfind(": #deps ")
-            node = line[:at] if at >= 0 else None
-            if node is not None:
-                deps[node] = []
-    return deps
-
-
-def read_graph(outputs, ninja_file, ninja=None):
-    """{node: [direct inputs]} for `outputs` and everything upstream that some
-    edge builds (phony targets, and edges that did not run, included).  Source
-    files are left out: they have no inputs."""
-    if ninja is None:
-        ninja = ninja_binary()
-    if not os.path.isfile(ninja_file):
-        raise NoGraph(f"{ninja_file} not found (pass --ninja-file)")
-    rules = parse_targets(_ninja_tool(ninja, ninja_file, "targets", ["all"]))
-    inputs_of = {}
-    frontier = list(dict.fromkeys(o for o in outputs if o in rules))
-    queued = set(frontier)
-    while frontier:
-        query, deps = {}, {}
-        for chunk in _chunks(frontier):
-            query.update(parse_query(_ninja_tool(ninja, ninja_file, "query", chunk)))
-        real = [n for n in frontier if rules[n] != "phony"]
-        for chunk in _chunks(real):
-            deps.update(parse_deps(_ninja_tool(ninja, ninja_file, "deps", chunk)))
-        following = []
-        for node in frontier:
-            inputs_of[node] = query.get(node, []) + deps.get(node, [])
-            for path in inputs_of[node]:
-                if path in rules and path not in queued:
-                    queued.add(path)
-                    following.append(path)
-        frontier = following
-    return inputs_of
-
+# --- Dependencies: from ninja's graph (docbuild/ninja_tool.py read_graph) -----
 
 def step_dependencies(steps, inputs_of, manifest=None):
     """{step index: set of indexes of the steps it waited for}: through phony
@@ -363,201 +242,6 @@ def critical_path(steps, deps):
         path.append(steps[last])
         last = before[last]
     return path[::-1]
-
-
-def lanes(steps):
-    """A lane (0, 1, ...) per step such that the steps of a lane never overlap."""
-    ends, lane_of = [], {}
-    for step in sorted(steps, key=lambda s: (s.start, s.end, s.index)):
-        for lane, end in enumerate(ends):
-            if end <= step.start:
-                break
-        else:
-            lane = len(ends)
-            ends.append(0)
-        ends[lane] = step.end
-        lane_of[step.index] = lane
-    return lane_of
-
-
-# --- Output ----------------------------------------------------------------------
-
-def seconds(ms):
-    value = ms / 1000
-    return f"{value:.3f} s" if value < 10 else f"{value:.2f} s" if value < 100 else f"{value:.1f} s"
-
-
-def slowest(steps, top):
-    return sorted(steps, key=lambda s: (-s.duration, s.start, s.index))[:top]
-
-
-def text_report(build, top, path, graph_error=None, log="", origin=0):
-    steps, wall, total = build.steps, build.wall, build.total
-    out = [f"Last build in {log} (ninja log v{build.version}; {build.builds} build(s) in the log): "
-           f"{len(steps)} step(s)" + (", build.ninja regenerated" if build.regenerated else ""),
-           f"  wall time {seconds(wall)}, steps {seconds(total)} in all, "
-           f"parallelism {total / wall if wall else 1:.2f}"]
-    if build.skipped:
-        out.append(f"  ({build.skipped} malformed line(s) in the log ignored)")
-    on_path = {s.index for s in path}
-    if top:
-        shown = slowest(steps, top)
-        out += ["", f"Slowest steps ({len(shown)} of {len(steps)}):",
-                f"  {'time':>9}  {'% wall':>6}  {'start':>9}  step"]
-        for s in shown:
-            share = f"{100 * s.duration / wall:.0f}%" if wall else "-"
-            mark = "  *" if s.index in on_path else ""
-            out.append(f"  {seconds(s.duration):>9}  {share:>6}  {seconds(s.start - origin):>9}  {s.name}{mark}")
-        if on_path & {s.index for s in shown}:
-            out.append("  (* on the critical path)")
-    out.append("")
-    if graph_error:
-        out.append(f"Critical path: unavailable: {graph_error}")
-    else:
-        length = sum(s.duration for s in path)
-        share = f" ({100 * length / wall:.0f}% of the wall time)" if wall else ""
-        out.append(f"Critical path: {len(path)} step(s), {seconds(length)}{share}:")
-        for s in path:
-            out.append(f"  {seconds(s.duration):>9}  {s.name}")
-        out.append(f"  {seconds(length):>9}  total")
-        if wall and length < 0.9 * wall:
-            out.append("  (the rest of the wall time went to waiting: a pool or -j limit, "
-                       "or ninja between steps)")
-    return "\n".join(out)
-
-
-def chrome_trace(build, path):
-    """A Chrome trace: one complete ("X") event per step, ts and dur in us,
-    tid = lane (lanes never overlap)."""
-    on_path = {s.index for s in path}
-    lane_of = lanes(build.steps)
-    origin = min(s.start for s in build.steps)
-    events = [{"name": "process_name", "ph": "M", "pid": 1, "tid": 0,
-               "args": {"name": "ninja: last build"}}]
-    for lane in range(max(lane_of.values()) + 1):
-        events.append({"name": "thread_name", "ph": "M", "pid": 1, "tid": lane + 1,
-                       "args": {"name": f"lane {lane + 1}"}})
-        events.append({"name": "thread_sort_index", "ph": "M", "pid": 1, "tid": lane + 1,
-                       "args": {"sort_index": lane + 1}})
-    for s in build.steps:
-        event = {"name": s.name, "cat": "critical-path" if s.index in on_path else "step",
-                 "ph": "X", "pid": 1, "tid": lane_of[s.index] + 1,
-                 "ts": (s.start - origin) * 1000, "dur": s.duration * 1000,
-                 "args": {"outputs": [_printable(o) for o in s.outputs],
-                          "critical_path": s.index in on_path}}
-        if s.index in on_path:
-            event["cname"] = "terrible"  # red in chrome://tracing
-        events.append(event)
-    return {"traceEvents": events, "displayTimeUnit": "ms"}
-
-
-HTML_STYLE = """
-body{font:14px/1.4 system-ui,-apple-system,Segoe UI,sans-serif;margin:1.5em;color:#222}
-h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}
-.summary span{margin-right:1.5em}
-.timeline{border:1px solid #ccc;padding:4px 8px 6px 0;overflow-x:auto}
-.row{display:flex;align-items:center;height:22px}
-.label{width:4.5em;flex:none;text-align:right;padding-right:8px;color:#777;font-size:12px}
-.track{position:relative;flex:1;height:20px;min-width:600px;border-bottom:1px solid #f0f0f0}
-.bar{position:absolute;top:1px;height:18px;min-width:2px;box-sizing:border-box;overflow:hidden;
- white-space:nowrap;font-size:11px;line-height:16px;padding:0 3px;border-radius:2px;
- background:#8fb3de;border:1px solid #4f7fb8;color:#102a43}
-.bar.critical{background:#f0a060;border-color:#b4560f;color:#3b1a00;font-weight:600}
-.axis .track{border-bottom:1px solid #999;height:18px}
-.tick{position:absolute;bottom:0;font-size:11px;color:#555;border-left:1px solid #999;padding-left:2px;height:12px}
-table{border-collapse:collapse;margin-top:.4em}
-td,th{padding:2px 10px;border-bottom:1px solid #eee;text-align:left}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-tr.critical td{background:#fde7d5}
-.legend .bar{position:static;display:inline-block;width:2.5em;height:12px;vertical-align:middle;margin:0 .3em 0 1em}
-code{font-size:.95em}
-"""
-
-
-def _ticks(wall):
-    """A round tick step in ms giving at most 10 ticks."""
-    step = 1
-    while wall / step > 10:
-        for factor in (2, 2.5, 2):
-            step *= factor
-            if wall / step <= 10:
-                break
-    return int(step)
-
-
-def html_report(build, path, top, log="", graph_error=None):
-    from html import escape
-
-    steps, wall, total = build.steps, build.wall, build.total
-    origin = min(s.start for s in steps)
-    span = max(wall, 1)
-    on_path = {s.index for s in path}
-    lane_of = lanes(steps)
-    rows = {}
-    for s in steps:
-        rows.setdefault(lane_of[s.index], []).append(s)
-
-    def pct(ms):
-        return f"{100 * ms / span:.4f}%"
-
-    def tip(s):
-        text = f"{s.name}\n{seconds(s.duration)} (start {seconds(s.start - origin)}, end {seconds(s.end - origin)})"
-        if len(s.outputs) > 1:
-            text += "\noutputs: " + ", ".join(_printable(o) for o in s.outputs)
-        if s.index in on_path:
-            text += "\non the critical path"
-        return escape(text)
-
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           f"<title>Last build: {seconds(wall)}, {len(steps)} steps</title>",
-           f"<style>{HTML_STYLE}</style></head><body>",
-           "<h1>Last build</h1>",
-           f'<p class="summary"><span>log <code>{escape(_printable(log))}</code> '
-           f"(ninja log v{build.version})</span><span>{len(steps)} steps</span>"
-           f"<span>wall time <b>{seconds(wall)}</b></span><span>steps {seconds(total)} in all</span>"
-           f"<span>parallelism {total / wall if wall else 1:.2f}</span>"
-           + ("<span>build.ninja regenerated</span>" if build.regenerated else "") + "</p>",
-           '<p class="legend">Hover a bar for its step and times.'
-           '<span class="bar"></span>step<span class="bar critical"></span>critical path</p>',
-           '<div class="timeline">']
-    step = _ticks(span)
-    ticks = "".join(f'<span class="tick" style="left:{pct(t)}">{t / 1000:g} s</span>'
-                    for t in range(0, span + 1, step) if t <= span - step / 3 or t == 0)
-    out.append(f'<div class="row axis"><div class="label">lane</div><div class="track">{ticks}</div></div>')
-    for lane in sorted(rows):
-        bars = "".join(
-            f'<div class="bar{" critical" if s.index in on_path else ""}" '
-            f'style="left:{pct(s.start - origin)};width:{pct(s.duration)}" title="{tip(s)}">'
-            f"{escape(s.name)}</div>" for s in rows[lane])
-        out.append(f'<div class="row"><div class="label">{lane + 1}</div><div class="track">{bars}</div></div>')
-    out.append("</div>")
-
-    out.append("<h2>Critical path</h2>")
-    if graph_error:
-        out.append(f"<p>Unavailable: {escape(graph_error)}</p>")
-    else:
-        length = sum(s.duration for s in path)
-        out.append(f"<p>{len(path)} step(s), {seconds(length)}"
-                   + (f" ({100 * length / wall:.0f}% of the wall time)" if wall else "") + "</p>")
-        out.append('<table><tr><th class="num">time</th><th class="num">start</th><th>step</th></tr>')
-        for s in path:
-            out.append(f'<tr class="critical"><td class="num">{seconds(s.duration)}</td>'
-                       f'<td class="num">{seconds(s.start - origin)}</td><td>{escape(s.name)}</td></tr>')
-        out.append(f'<tr><td class="num"><b>{seconds(length)}</b></td><td></td><td>total</td></tr></table>')
-
-    shown = slowest(steps, top)
-    if shown:
-        out.append(f"<h2>Slowest steps ({len(shown)} of {len(steps)})</h2>")
-        out.append('<table><tr><th class="num">time</th><th class="num">% wall</th>'
-                   '<th class="num">start</th><th>step</th></tr>')
-        for s in shown:
-            share = f"{100 * s.duration / wall:.0f}%" if wall else "-"
-            out.append(f'<tr{" class=critical" if s.index in on_path else ""}>'
-                       f'<td class="num">{seconds(s.duration)}</td><td class="num">{share}</td>'
-                       f'<td class="num">{seconds(s.start - origin)}</td><td>{escape(s.name)}</td></tr>')
-        out.append("</table>")
-    out.append("</body></html>\n")
-    return "\n".join(out)
 
 
 # --- Command line ---------------------------------------------------------------

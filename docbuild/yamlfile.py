@@ -93,17 +93,14 @@ class _Duplicate(Exception):
 
 
 def _construct(loader, node, done, busy, depth=0, budget=None):
-    """(data, keys, size, height) for a node: the data
-    loader.construct_document(node) would give, and for a mapping or list
-    the `keys` of its Lines (None for a scalar); `size` counts the nodes it
-    stands for with aliases expanded, `height` its nesting depth.  Handles
-    plain strings, numbers, booleans, nulls, timestamps, mappings (no `<<`
-    merge keys) and lists, with aliases shared as PyYAML shares them;
-    anything else raises _Slow.  `budget` ([n]) is how many more nodes
-    aliases may add to the document; past it, or past MAX_DEPTH, _TooBig.
-    """
-    cls = node.__class__
-    tag = node.tag
+    """(data, keys, size, height) for a node: the data loader.construct_document(node)
+    would give, and for a mapping or list the `keys` of its Lines (None for a
+    scalar); `size` counts the nodes it stands for with aliases expanded,
+    `height` its nesting depth.  Handles plain strings, numbers, booleans,
+    nulls, timestamps, mappings (no `<<` merge keys) and lists, with aliases
+    shared as PyYAML shares them; anything else raises _Slow.  `budget` ([n])
+    is how many more nodes aliases may add; past it, or MAX_DEPTH, _TooBig."""
+    cls, tag = node.__class__, node.tag
     if cls is _ScalarNode:  # immutable: no need to share
         if tag == _STR:
             return node.value, None, 1, 0
@@ -114,19 +111,11 @@ def _construct(loader, node, done, busy, depth=0, budget=None):
         raise _TooBig(f"lists and mappings nested more than {MAX_DEPTH} deep", node.start_mark.line + 1)
     key = id(node)
     if key in done:  # an alias: the same data again
-        found = done[key]
-        _, _, size, height = found
-        budget[0] -= size
-        if budget[0] < 0:
-            raise _TooBig(f"aliases expand to more than {ALIAS_LIMIT} values", None)
-        if depth + height > MAX_DEPTH:
-            raise _TooBig(f"lists and mappings nested more than {MAX_DEPTH} deep (through aliases)", None)
-        return found
+        return _again(done[key], depth, budget)
     if key in busy:
         raise _Slow  # a recursive alias
     busy.add(key)
-    keys = {}
-    size, height = 1, 1
+    keys, size, height = {}, 1, 1
     where = node.start_mark.line + 1
     try:
         if cls is _MappingNode and tag == _MAP:
@@ -141,8 +130,7 @@ def _construct(loader, node, done, busy, depth=0, budget=None):
                 if name in data:
                     raise _Duplicate(key_node.value, _line_of(node, name, loader), where)
                 data[name] = value
-                line = where
-                keys[key_node.value] = line if sub is None else Lines(line, sub)
+                keys[key_node.value] = where if sub is None else Lines(where, sub)
                 size += n + 1
                 height = max(height, h + 1)
         elif cls is _SequenceNode and tag == _SEQ:
@@ -162,6 +150,18 @@ def _construct(loader, node, done, busy, depth=0, budget=None):
         raise
     busy.discard(key)
     done[key] = found = data, keys, size, height
+    return found
+
+
+def _again(found, depth, budget):
+    """An alias's node, constructed before (`found`), counted against the
+    budget and the depth where it appears again."""
+    _, _, size, height = found
+    budget[0] -= size
+    if budget[0] < 0:
+        raise _TooBig(f"aliases expand to more than {ALIAS_LIMIT} values", None)
+    if depth + height > MAX_DEPTH:
+        raise _TooBig(f"lists and mappings nested more than {MAX_DEPTH} deep (through aliases)", None)
     return found
 
 

@@ -184,20 +184,20 @@ def test_sphinx_builds_generated_files_without_warnings(sphinx_project, builder)
 # file changes).
 # Bugs found while writing the golden tests, fixed since: each stays as a test.
 FIXED_BUGS = {
-    # content.substitute_all: `{{role}}` of an option named `<file>` was
+    # replacements.substitute_all: `{{role}}` of an option named `<file>` was
     # :option:`tool <file>`, which Sphinx reads as title "tool", target "file"
     # (unknown option warning).  Now giza's role: :option:`<file>`.
     "role-of-angle-bracket-option": (
         "options-tool.yaml", "program: tool\nname: <file>\ndirective: option\n"
         "description: See {{role}}.\n",
         "option/option-tool-<file>.rst", "See :option:`<file>`."),
-    # generate.heading: a `{text}` title without `character` gets `~` whatever
+    # content_render.heading: a `{text}` title without `character` gets `~` whatever
     # its level, so a level 2 step (or an action heading under a level 3
     # step) is not at its level; it should use HEADING[level].
     "mapping-title-without-character": (
         "steps-go.yaml", "title: {text: Go.}\nref: go\nlevel: 2\n",
         "steps/go.rst", "   Step 1: Go.\n   -----------\n"),
-    # generate.heading: the underline is len(text) characters, but docutils
+    # content_render.heading: the underline is len(text) characters, but docutils
     # measures East Asian wide characters as two columns: "Title underline
     # too short"; it should use docutils.utils.column_width(text).
     "wide-characters-in-a-title": (

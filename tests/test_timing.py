@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from conftest import NINJA, ROOT, Project, steps_run
-from docbuild import timing
+from docbuild import timing, timing_report
 
 
 def write_log(folder, version, lines):
@@ -87,7 +87,7 @@ def test_critical_path_and_lanes_by_hand():
     deps = timing.step_dependencies(steps, inputs)
     assert deps == {0: set(), 1: set(), 2: {0}, 3: {1, 2}}
     assert [s.name for s in timing.critical_path(steps, deps)] == ["a", "b", "c"]
-    lane = timing.lanes(steps)
+    lane = timing_report.lanes(steps)
     assert lane[0] == lane[2] == lane[3] != lane[1]
 
 
