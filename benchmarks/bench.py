@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Benchmark docbuild against plain sphinx-build on one corpus, in one run (issue 6).
 
-    python benchmarks/bench.py --corpus {synthetic,sphinx,manual} [--pages N] [--reps N]
+    python benchmarks/bench.py --corpus {synthetic,sphinx,manual,DIR} [--pages N] [--reps N]
                                [--formats-reps N] [--configure-sizes 2000,10000]
-                               [--json FILE] [--quick] [--work DIR]
+                               [--page P] [--root DIR] [--json FILE] [--quick] [--work DIR]
 
 Corpora:
   synthetic  benchmarks/synthetic.py, deterministic, --pages N pages (default 600) with
@@ -16,8 +16,8 @@ Corpora:
              `make html`.  conf.py excludes includes/, so neither build reads them as
              documents.  The generation is timed apart; it is part of the plain
              sequence only in the all-formats-from-clean comparison.
-  sphinx     Sphinx 9.0.4's own doc/ (the sdist, fetched with pip as
-             benchmarks/sphinx_docs.py does; the sdist root is copied, since doc/
+  sphinx     Sphinx 9.0.4's own doc/ (the sdist, fetched with pip into
+             benchmarks/work/download/; the sdist root is copied, since doc/
              includes ../AUTHORS.rst and others).  The page edited is usage/markdown.rst
              (usage/extensions/duration.rst breaks when rebuilt alone); the included file
              edited is AUTHORS.rst (included by authors.rst).
@@ -25,6 +25,10 @@ Corpora:
              above, and since its conf.py does not exclude the generated folders, plain
              sphinx-build gets `-D exclude_patterns=...` for them (checked with Sphinx's own
              file matcher).  It has no hand-written included file: that edit is n/a.
+
+  DIR        any Sphinx source folder (with --page, the page edited; the copied root is
+             DIR's parent when that is a project root, or --root).  No included file, no
+             YAML edit.  Use --formats-reps 0 for the no-op and one-page edit alone.
 
 Each tool gets its own copy of the corpus (edited identically) and its own output and
 doctree dirs.  After a first full html build with each (timed once), --reps repetitions
@@ -81,7 +85,6 @@ names the machine, versions and load averages (and CPU pressure, when the kernel
 """
 
 import argparse
-import compileall
 import json
 import os
 import pstats
@@ -94,13 +97,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-import sphinx_docs  # noqa: E402  (download logic, checks)
+import corpora  # noqa: E402
 import synthetic  # noqa: E402
 from common import (BenchError, copy_tree, find_sphinx_build, loadavg,  # noqa: E402
                     machine_info, median, ninja_log_entries, read, rep_order,
                     run_and_report, summarize, version_of, with_pythonpath)
+import common  # noqa: E402
 from common import Checks, end_table, html_differences  # noqa: E402
-from common import snapshot_code as copy_code  # noqa: E402
 from tools import TIME_BIN, DocBuild, Runner, SphinxBuild, page_problems  # noqa: E402
 
 from docbuild.step_names import split_build_line  # noqa: E402
@@ -146,104 +149,7 @@ def cpu_shares(before, after):
 
 # --- running commands ---------------------------------------------------------------
 
-# --- the code measured ------------------------------------------------------------------
-
-def snapshot_code(mode, dest, compile_it):
-    """A copy of docbuild (package, templates, build.ninja.in) to run; (path or None, desc)."""
-    code, desc = copy_code(mode, dest)
-    if code:
-        if compile_it:
-            compileall.compile_dir(os.path.join(dest, "docbuild"), quiet=1)
-        desc["compiled"] = compile_it
-    return code, desc
-
-
-# --- corpora ---------------------------------------------------------------------------------
-
-class Corpus:
-    """What to copy and what to edit.
-
-    root: the folder copied per tool; rel: the Sphinx source dir inside it;
-    page: a plain page (relative to the source dir); include: a hand-written
-    included file (relative to root) and include_pages (docnames that show
-    it); yaml: (file relative to the source dir, document ref, docname).
-    """
-
-    def __init__(self, name, root, rel, page, include=None, include_pages=(), yaml=None,
-                 stats=None):
-        self.name, self.root, self.rel, self.page = name, root, rel, page
-        self.include, self.include_pages, self.yaml = include, list(include_pages), yaml
-        self.stats = stats or {}
-
-
-def prepare_corpus(args, work):
-    if args.corpus == "synthetic":
-        dest = os.path.join(work, "corpora", f"synthetic-{args.pages}")
-        d = synthetic.write(dest, args.pages)
-        return Corpus("synthetic", dest, ".", d["page"], d["include"], d["include_pages"],
-                      (d["yaml"], d["yaml_ref"], d["yaml_page"]), d["stats"])
-    if args.corpus == "sphinx":
-        root, corpus = sphinx_docs.fetch_default_corpus(os.path.join(HERE, "work"),
-                                                        sphinx_docs.DEFAULT_SDIST)
-        return Corpus("sphinx", root, os.path.relpath(corpus, root), sphinx_docs.DEFAULT_PAGE,
-                      "AUTHORS.rst", ["authors"], None)
-    # our manual
-    return Corpus("manual", os.path.join(REPO, "docs"), ".", "troubleshooting.rst", None, [],
-                  ("includes/steps-quickstart.yaml", "install", "quickstart"))
-
-
-def count_corpus(srcdir):
-    docs = yaml_files = 0
-    for root, dirs, files in os.walk(srcdir):
-        dirs[:] = [d for d in dirs if not d.startswith((".", "_build"))]
-        for f in files:
-            if f.endswith(".rst"):
-                docs += 1
-            elif f.endswith(".yaml") and os.sep + "includes" in root:
-                yaml_files += 1
-    return {"rst_files": docs, "yaml_files": yaml_files}
-
-
-# --- edits and checks ---------------------------------------------------------------------------
-
-def append_paragraph(path, marker):
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(f"\n\n{marker}\n")
-
-
-BLOCK_KEY = re.compile(r"^(content|pre|description|definition|post): *[|>][-+]?\s*$")
-
-
-def edit_yaml(path, ref, marker):
-    """Add a paragraph to the first block-scalar text field of the document `ref: REF`."""
-    lines = read(path).split("\n")
-    start = 0
-    if ref:
-        start = next((i for i, line in enumerate(lines) if line.strip() == f"ref: {ref}"), None)
-        if start is None:
-            raise BenchError(f"no document with ref {ref} in {path}")
-        while start > 0 and lines[start - 1] != "---":
-            start -= 1
-    i = start
-    while i < len(lines) and lines[i] != "---":
-        if BLOCK_KEY.match(lines[i]):
-            j, last = i + 1, None
-            pad = None
-            while j < len(lines) and (lines[j].startswith(" ") or not lines[j].strip()):
-                if lines[j].strip():
-                    last = j
-                    if pad is None:
-                        pad = lines[j][:len(lines[j]) - len(lines[j].lstrip())]
-                j += 1
-            if last is not None:
-                lines[last + 1:last + 1] = ["", pad + marker]
-                with open(path, "w", encoding="utf-8") as f:
-                    f.write("\n".join(lines))
-                return
-        i += 1
-    raise BenchError(f"no block-scalar text field (content: |, pre: |, ...) in {ref or 'the first document'} "
-                     f"of {path}")
-
+# --- checks ---------------------------------------------------------------------------------------
 
 def html_of(outdir, docname):
     return os.path.join(outdir, docname + ".html")
@@ -415,7 +321,7 @@ class Bench(Checks):
             shutil.rmtree(self.run_dir)
         self.logs = os.path.join(self.run_dir, "logs")
         os.makedirs(self.logs)
-        code, self.code = snapshot_code(args.code, os.path.join(self.work, "code"), not args.no_compile)
+        code, self.code = common.snapshot_code(args.code, os.path.join(self.work, "code"), not args.no_compile)
         self.env = with_pythonpath(code) if code else dict(os.environ)
         self.runner = Runner(self.logs, self.env)
         from docbuild.ninja_tool import ninja_binary  # the wheel's binary, not a shim
@@ -429,7 +335,7 @@ class Bench(Checks):
     # --- setup --------------------------------------------------------------
     def setup(self):
         args = self.args
-        c = prepare_corpus(args, self.work)
+        c = corpora.corpus(args.corpus, self.work, args.pages, args.page, args.root)
         self.corpus = c
         self.copies = {}
         self.say(f"copying {c.root} twice into {self.run_dir} ...")
@@ -453,7 +359,7 @@ class Bench(Checks):
         self.sb = SphinxBuild(self.runner, os.path.join(self.run_dir, "sphinx-build"),
                               srcdirs["sphinx-build"], self.sphinx_build, self.db.jobs, extra)
         self.tools = {"docbuild": self.db, "sphinx-build": self.sb}
-        c.stats.update(count_corpus(srcdirs["docbuild"]))
+        c.stats.update(corpora.count(srcdirs["docbuild"]))
         m = re.search(r"(\d+) documents", self.first_configure.text)
         c.stats["documents_docbuild"] = int(m.group(1)) if m else None
         c.stats["generated_files"] = len(self.generated)
@@ -566,7 +472,7 @@ class Bench(Checks):
             # one-page edit
             marker = f"Benchedit page rep{rep} marker."
             for name in TOOLS:
-                append_paragraph(os.path.join(self.tools[name].srcdir, c.page), marker)
+                corpora.append_paragraph(os.path.join(self.tools[name].srcdir, c.page), marker)
             docname = os.path.splitext(c.page)[0]
             for name in order:
                 run = self.tools[name].html(f"{name}-edit{rep}")
@@ -584,7 +490,7 @@ class Bench(Checks):
             if c.include:
                 marker = f"Benchedit include rep{rep} marker."
                 for name in TOOLS:
-                    append_paragraph(os.path.join(self.copies[name], c.include), marker)
+                    corpora.append_paragraph(os.path.join(self.copies[name], c.include), marker)
                 for name in order:
                     run = self.tools[name].html(f"{name}-include{rep}")
                     self.samples["include"][name].append(run.secs)
@@ -599,7 +505,7 @@ class Bench(Checks):
                 yfile, ref, page = c.yaml
                 marker = f"Benchedit yaml rep{rep} marker."
                 for name in TOOLS:
-                    edit_yaml(os.path.join(self.tools[name].srcdir, yfile), ref, marker)
+                    corpora.edit_yaml(os.path.join(self.tools[name].srcdir, yfile), ref, marker)
                 run = self.db.html(f"docbuild-yaml{rep}")
                 self.samples["yaml"]["docbuild"].append(run.secs)
                 self.cpu["yaml"]["docbuild"].append(run.cpu)
@@ -1110,7 +1016,11 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=__doc__.split("\n\n", 1)[1])
-    p.add_argument("--corpus", choices=("synthetic", "sphinx", "manual"), default="synthetic")
+    p.add_argument("--corpus", default="synthetic", metavar="{synthetic,sphinx,manual,DIR}",
+                   help="the corpus (default synthetic); DIR: any Sphinx source folder")
+    p.add_argument("--page", help="the page edited, relative to the source dir (the corpus's own by default)")
+    p.add_argument("--root", metavar="DIR", help="with --corpus DIR: the folder copied for each tool "
+                   "(default: DIR's parent if it is a project root, else DIR)")
     p.add_argument("--pages", type=int, help="pages of the synthetic corpus (default 600; 60 with --quick)")
     p.add_argument("--reps", type=int, help="repetitions (default 3; 1 with --quick)")
     p.add_argument("--formats-reps", type=int,

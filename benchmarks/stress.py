@@ -112,11 +112,10 @@ MAX_PROBLEMS = 200  # details kept; counts are always complete
 
 # --- the stand-in tool --------------------------------------------------------
 
-# Its source, written into the work dir and run by the steps (standin.py).
+# copied into the work dir (so that its processes are found there) and run by the steps
 STANDIN_FILE = os.path.join(HERE, "standin.py")
-with open(STANDIN_FILE, encoding="utf-8") as _f:
-    STANDIN = _f.read()
 sys.path.insert(0, HERE)
+from common import BenchError, descendants, ninja_log_entries  # noqa: E402
 from standin import content, crash_code  # noqa: E402
 
 
@@ -150,10 +149,6 @@ def expected_tail(name, mode, token):
 
 # --- the real Sphinx projects ------------------------------------------------
 
-# The conf.py of the Sphinx projects, with its fault injection (stress_conf.py).
-with open(os.path.join(HERE, "stress_conf.py"), encoding="utf-8") as _f:
-    FAULT_CONF = _f.read()
-
 SITE_YAML = """\
 sphinx_jobs: 1
 sphinx_pool_depth: 2
@@ -179,6 +174,11 @@ def write_file(path, text):
     return True
 
 
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def stamp_page(token):
     title = f"Stamp {token}"
     return f"{title}\n{'=' * len(title)}\n\nThis build's token is ``{token}``.\n"
@@ -186,7 +186,8 @@ def stamp_page(token):
 
 def make_stress_site(site, total, idle):
     src = os.path.join(site, "src")
-    write_file(os.path.join(src, "conf.py"), FAULT_CONF)
+    # the conf.py of the Sphinx project: its fault injection
+    write_file(os.path.join(src, "conf.py"), read_bytes(os.path.join(HERE, "stress_conf.py")))
     write_file(os.path.join(src, "docbuild.yaml"), SITE_YAML.format(total=total, idle=idle))
     write_file(os.path.join(src, "index.rst"),
                "Stress\n======\n\n.. toctree::\n\n   stamp\n" + "".join(f"   p{i}\n" for i in range(1, 5)))
@@ -303,22 +304,6 @@ def processes_under(folder):
     return found
 
 
-def descendants(pid):
-    """pid's descendants (one scan of /proc)."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            state, ppid = _state(int(entry))
-            if ppid is not None:
-                children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
 def kill_tree(pid):
     """SIGSTOP pid and its descendants until no new one appears, then SIGKILL all."""
     stopped = set()
@@ -402,20 +387,13 @@ def parse_ninja(output):
     return ran, {k: "\n".join(v) for k, v in blocks.items()}
 
 
-def ninja_log_times(path, offset):
-    """{output: milliseconds} for the entries appended to .ninja_log after `offset`."""
-    times = {}
+def ninja_log_times(path):
+    """{output: milliseconds} of each output's last entry in .ninja_log (this build's, for
+    the edges that ran in it)."""
     try:
-        with open(path, "rb") as f:
-            f.seek(offset)
-            data = f.read()
-    except FileNotFoundError:
-        return times
-    for line in data.decode("utf-8", "replace").splitlines():
-        parts = line.split("\t")
-        if len(parts) == 5 and parts[0].isdigit():
-            times[parts[3]] = int(parts[1]) - int(parts[0])
-    return times
+        return {out: end - start for start, end, out in ninja_log_entries(path)}
+    except BenchError:  # no log yet: nothing finished
+        return {}
 
 
 # --- results -----------------------------------------------------------------
@@ -480,7 +458,7 @@ def run_builds(args, work, results, log=print):
     os.makedirs(work, exist_ok=True)
     for sub in ("in", "out", "stamps", "logs"):
         os.makedirs(os.path.join(work, sub), exist_ok=True)
-    write_file(os.path.join(work, "standin.py"), STANDIN)
+    write_file(os.path.join(work, "standin.py"), read_bytes(STANDIN_FILE))
     site = os.path.join(work, "site")
     formats = args.sphinx_formats
     if formats:
@@ -527,7 +505,6 @@ def run_builds(args, work, results, log=print):
             results.add(f"mode {modes[e]}")
         for fmt in formats:
             results.add(f"sphinx {fmt} {sphinx[fmt]}")
-        log_offset = os.path.getsize(ninja_log) if os.path.exists(ninja_log) else 0
 
         # --- build
         code, out, seconds = run_bounded([NINJA, "-k", "0", "-j", str(args.jobs or args.edges + 1)],
@@ -547,7 +524,7 @@ def run_builds(args, work, results, log=print):
         ran_set = set(ran)
 
         # --- check the stand-in edges
-        times = ninja_log_times(ninja_log, log_offset)
+        times = ninja_log_times(ninja_log)
         for e in edges:
             mode, tok = modes[e], token[e]
             stamp = os.path.join(work, "stamps", f"{e}.stamp")

@@ -5,7 +5,7 @@ times them (wall, CPU, peak memory) with every command's output in a log file.
     DocBuild(runner, top, srcdir, ninja): configure(label), html(label), ninja_run(...)
     SphinxBuild(runner, top, srcdir, sphinx_build, jobs, extra): html(label)
 
-Used by bench.py and sphinx_docs.py.  Not a script.
+Used by bench.py, content.py and matrix.py.  Not a script.
 """
 
 import os
@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 
-from common import BenchError, clean_build, ninja_edges, read
+from common import BenchError, clean_build, descendants, ninja_edges, read
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TIME_BIN = "/usr/bin/time"
@@ -50,27 +50,14 @@ class TreeSampler(threading.Thread):
         self.stop = threading.Event()
 
     def sample(self):
-        children = {}
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open(f"/proc/{d}/stat", encoding="ascii", errors="replace") as f:
-                    s = f.read()
-                ppid = int(s[s.rfind(")") + 2:].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(d))
-        total, procs, stack = 0, 0, [self.pid]
-        while stack:
-            p = stack.pop()
+        total, procs = 0, 0
+        for p in [self.pid, *descendants(self.pid)]:
             try:
                 with open(f"/proc/{p}/statm", encoding="ascii") as f:
                     total += int(f.read().split()[1]) * self.PAGE_KB
                 procs += 1
             except (OSError, ValueError, IndexError):
                 pass
-            stack += children.get(p, [])
         if total > self.peak_kb:
             self.peak_kb, self.peak_procs = total, procs
 
