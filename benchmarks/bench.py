@@ -446,6 +446,10 @@ class Bench(Checks):
         self.check("no work to do" in run.text, f"{label}: the floor no-op did nothing")
         return run
 
+    def sample(self, kind, name, run):
+        self.samples[kind][name].append(run.secs)
+        self.cpu[kind][name].append(run.cpu)
+
     def reps(self):
         args, c = self.args, self.corpus
         kinds = ["noop", "floor", "edit", "include", "yaml", "configure"]
@@ -461,14 +465,12 @@ class Bench(Checks):
                 # followed by the floor's, against one sphinx-build no-op
                 for k in range(args.noop_runs if name == "docbuild" else 1):
                     run = self.tools[name].html(f"{name}-noop{rep}.{k}")
-                    self.samples["noop"][name].append(run.secs)
-                    self.cpu["noop"][name].append(run.cpu)
+                    self.sample("noop", name, run)
                     self.extra["mem_noop"][name].append(run.maxrss_kb)
                     self.check(run.noop, f"{name}: no-op {rep}.{k} did nothing ({run.log})")
                     if name == "docbuild":
                         fl = self.floor_noop(f"floor-noop{rep}.{k}")
-                        self.samples["floor"]["docbuild"].append(fl.secs)
-                        self.cpu["floor"]["docbuild"].append(fl.cpu)
+                        self.sample("floor", "docbuild", fl)
             # one-page edit
             marker = f"Benchedit page rep{rep} marker."
             for name in TOOLS:
@@ -476,8 +478,7 @@ class Bench(Checks):
             docname = os.path.splitext(c.page)[0]
             for name in order:
                 run = self.tools[name].html(f"{name}-edit{rep}")
-                self.samples["edit"][name].append(run.secs)
-                self.cpu["edit"][name].append(run.cpu)
+                self.sample("edit", name, run)
                 self.check(marker_in(self.tools[name].outdir, docname, marker),
                            f"{name}: edit {rep} reached {docname}.html")
                 problems = new_problems(run.sphinx_text, self.full[name].sphinx_text,
@@ -493,8 +494,7 @@ class Bench(Checks):
                     corpora.append_paragraph(os.path.join(self.copies[name], c.include), marker)
                 for name in order:
                     run = self.tools[name].html(f"{name}-include{rep}")
-                    self.samples["include"][name].append(run.secs)
-                    self.cpu["include"][name].append(run.cpu)
+                    self.sample("include", name, run)
                     for page in c.include_pages:
                         self.check(marker_in(self.tools[name].outdir, page, marker),
                                    f"{name}: include edit {rep} reached {page}.html")
@@ -507,15 +507,13 @@ class Bench(Checks):
                 for name in TOOLS:
                     corpora.edit_yaml(os.path.join(self.tools[name].srcdir, yfile), ref, marker)
                 run = self.db.html(f"docbuild-yaml{rep}")
-                self.samples["yaml"]["docbuild"].append(run.secs)
-                self.cpu["yaml"]["docbuild"].append(run.cpu)
+                self.sample("yaml", "docbuild", run)
                 self.extra["yaml_edges"].append(run.edges)
                 self.check(marker_in(self.db.outdir, page, marker),
                            f"docbuild: YAML edit {rep} reached {page}.html")
             # configure by hand (warm)
             run = self.db.configure(f"configure{rep}")
-            self.samples["configure"]["docbuild"].append(run.secs)
-            self.cpu["configure"]["docbuild"].append(run.cpu)
+            self.sample("configure", "docbuild", run)
             self.extra["loadavg_per_rep"].append(loadavg())
             self.say(f"  rep {rep}/{args.reps} (load {loadavg()}): no-op db "
                      f"{self.samples['noop']['docbuild'][-1]:.3f} s / sb "
@@ -531,7 +529,11 @@ class Bench(Checks):
         # one verified no-op after the last configure, and ninja's own statistics
         run = self.db.html("docbuild-noop-final")
         self.check(run.noop, f"docbuild: no-op after configure by hand did nothing ({run.log})")
-        # Both tools built the same sources with the same edits: the same site.
+        # Both tools built the same sources with the same edits: the same site, once the
+        # plain copy has the YAML edits too (generated and built, untimed)
+        if self.samples["yaml"]["docbuild"]:
+            self.runner.run("plain-generate-final", self.plain_gen_cmd, self.sb.srcdir)
+            self.sb.html("sphinx-build-after-yaml")
         diffs = html_differences(self.db.outdir, self.sb.outdir)
         self.check(not diffs, "docbuild's html equals sphinx-build's (the same page files, the same "
                               "text on each page)" + (": " + "; ".join(diffs[:5]) if diffs else ""))
@@ -652,52 +654,31 @@ class Bench(Checks):
         return out
 
     # --- everything ----------------------------------------------------------------------
-    def run_configure_only(self):
+    def run(self):
+        args = self.args
         info = machine(self.ninja, self.sphinx_build, self.env)
         info["loadavg_start"], info["cpu_pressure_start"] = loadavg(), cpu_pressure()
         stat0, t0 = proc_stat(), time.time()
+        if not args.configure_only:
+            self.setup()
+            info["startup"] = self.startup()
+            info["sphinx_jobs"], info["sphinx_pool_depth"] = self.db.jobs, self.db.depth
+            self.full_builds()
+            self.setup_floor()
+            self.say(f"{args.reps} repetitions, alternating ...")
+            self.reps()
+            info["loadavg_mid"] = loadavg()
+            if args.formats_reps > 0:
+                self.say(f"all {len(FORMATS7)} formats from clean, {args.formats_reps} repetitions ...")
+                self.all_formats()
         self.configure_sizes()
         info["loadavg_end"], info["cpu_pressure_end"] = loadavg(), cpu_pressure()
         info["cpu_shares_during_run"] = cpu_shares(stat0, proc_stat())
         info["duration_s"] = round(time.time() - t0, 1)
-        goals = []
-        for size, row in self.config_sizes.items():
-            limit = 0.5 if int(size) <= 2000 else 2.0
-            for kind in ("cold", "warm"):
-                v = row[kind]["median"]
-                goals.append({"goal": f"configure {kind}, {size} pages ({row['documents']} documents) "
-                                      f"<= {limit:g} s", "value": v, "cpu": row[kind + "_cpu"]["median"],
-                              "unit": "s", "met": v <= limit})
-        return {"machine": info, "code": self.code, "reps": self.args.reps, "configure_only": True,
-                "configure_sizes": self.config_sizes, "goals": goals, "logs": self.logs}
-
-    def run(self):
-        args = self.args
         if args.configure_only:
-            return self.run_configure_only()
-        info = machine(self.ninja, self.sphinx_build, self.env)
-        info["loadavg_start"] = loadavg()
-        info["cpu_pressure_start"] = cpu_pressure()
-        stat0 = proc_stat()
-        t0 = time.time()
-        self.setup()
-        info["startup"] = self.startup()
-        info["sphinx_jobs"] = self.db.jobs
-        info["sphinx_pool_depth"] = self.db.depth
-        self.full_builds()
-        self.setup_floor()
-        self.say(f"{args.reps} repetitions, alternating ...")
-        self.reps()
-        info["loadavg_mid"] = loadavg()
-        self.all_formats_ran = args.formats_reps > 0
-        if self.all_formats_ran:
-            self.say(f"all {len(FORMATS7)} formats from clean, {args.formats_reps} repetitions ...")
-            self.all_formats()
-        self.configure_sizes()
-        info["loadavg_end"] = loadavg()
-        info["cpu_pressure_end"] = cpu_pressure()
-        info["cpu_shares_during_run"] = cpu_shares(stat0, proc_stat())
-        info["duration_s"] = round(time.time() - t0, 1)
+            return {"machine": info, "code": self.code, "reps": args.reps, "configure_only": True,
+                    "configure_sizes": self.config_sizes, "goals": configure_goals(self.config_sizes),
+                    "logs": self.logs}
         return self.report(info)
 
     def report(self, info):
@@ -742,7 +723,7 @@ class Bench(Checks):
                         "graph": self.graph, "ninja_stats": self.ninja_stats}
         res["configure_cold"] = {"first": self.first_configure.secs,
                                  "before_formats": getattr(self, "formats", {}).get("docbuild_configure", [])}
-        if self.all_formats_ran:
+        if self.args.formats_reps > 0:
             f = self.formats
             db, sb = summarize(f["docbuild"]), summarize(f["sphinx-build"])
             res["formats"] = {"label": "all 7 formats from clean (configure incl.)",
@@ -759,7 +740,7 @@ class Bench(Checks):
                           for n in TOOLS},
             "noop_maxrss_kb": {n: max(filter(None, self.extra["mem_noop"][n]), default=None) for n in TOOLS},
         }
-        if self.all_formats_ran:
+        if self.args.formats_reps > 0:
             mem["formats"] = {
                 "docbuild": {"maxrss_kb": max(m[0] or 0 for m in self.formats["docbuild_mem"]),
                              "tree_peak_kb": max(m[1] or 0 for m in self.formats["docbuild_mem"])},
@@ -808,13 +789,19 @@ class Bench(Checks):
             g.append({"goal": "all 7 formats from clean <= 0.65x of the make-style sequence",
                       "value": res["formats"]["ratio"], "cpu": res["formats"]["ratio_cpu"], "unit": "x",
                       "met": res["formats"]["ratio"] <= 0.65})
-        for size, row in self.config_sizes.items():
-            limit = 0.5 if int(size) <= 2000 else 2.0
-            for kind in ("cold", "warm"):
-                v = row[kind]["median"]
-                g.append({"goal": f"configure {kind}, {size} pages ({row['documents']} documents) <= {limit:g} s",
-                          "value": v, "cpu": row[kind + "_cpu"]["median"], "unit": "s", "met": v <= limit})
-        return g
+        return g + configure_goals(self.config_sizes)
+
+
+def configure_goals(sizes):
+    """Configure alone: <= 0.5 s up to 2,000 pages, <= 2 s above, cold and warm."""
+    g = []
+    for size, row in sizes.items():
+        limit = 0.5 if int(size) <= 2000 else 2.0
+        for kind in ("cold", "warm"):
+            v = row[kind]["median"]
+            g.append({"goal": f"configure {kind}, {size} pages ({row['documents']} documents) <= {limit:g} s",
+                      "value": v, "cpu": row[kind + "_cpu"]["median"], "unit": "s", "met": v <= limit})
+    return g
 
 
 def pair_ratios(db, sb):
