@@ -104,6 +104,7 @@ from common import (BenchError, copy_tree, find_sphinx_build, loadavg,  # noqa: 
                     run_and_report, summarize, version_of, with_pythonpath)
 import common  # noqa: E402
 from common import Checks, end_table, html_differences  # noqa: E402
+import tools  # noqa: E402
 from tools import TIME_BIN, DocBuild, Runner, SphinxBuild, page_problems  # noqa: E402
 
 from docbuild.step_names import split_build_line  # noqa: E402
@@ -343,12 +344,7 @@ class Bench(Checks):
             dest = os.path.join(self.run_dir, f"src-{name}")
             copy_tree(c.root, dest, self.work)
             self.copies[name] = dest
-        which = self.runner.run("which-docbuild", [sys.executable, "-c",
-                                "import docbuild; print(docbuild.__file__)"], self.run_dir)
-        self.code["imported_from"] = which.text.splitlines()[1].strip()
-        if self.code.get("path") and not self.code["imported_from"].startswith(self.code["path"]):
-            raise BenchError(f"commands import docbuild from {self.code['imported_from']}, "
-                             f"not the snapshot {self.code['path']}")
+        tools.check_imported_from(self.runner, self.run_dir, self.code)
         srcdirs = {n: os.path.normpath(os.path.join(self.copies[n], c.rel)) for n in TOOLS}
         self.db = DocBuild(self.runner, os.path.join(self.run_dir, "docbuild"), srcdirs["docbuild"],
                            self.ninja)
@@ -643,16 +639,6 @@ class Bench(Checks):
             self.say(f"  {size} pages: cold {median(cold):.2f} s, warm {median(warm):.2f} s")
             shutil.rmtree(base)  # large; the logs stay
 
-    def startup(self):
-        out = {}
-        for label, code in (("python -c pass", "pass"),
-                            ("import docbuild.configure", "import docbuild.configure"),
-                            ("import sphinx.application", "import sphinx.application")):
-            runs = [self.runner.run("startup", [sys.executable, "-c", code], self.run_dir)
-                    for _ in range(5)]
-            out[label] = {"wall": median([r.secs for r in runs]), "cpu": median([r.cpu for r in runs])}
-        return out
-
     # --- everything ----------------------------------------------------------------------
     def run(self):
         args = self.args
@@ -661,7 +647,7 @@ class Bench(Checks):
         stat0, t0 = proc_stat(), time.time()
         if not args.configure_only:
             self.setup()
-            info["startup"] = self.startup()
+            info["startup"] = tools.startup(self.runner, self.run_dir, ["docbuild.configure", "sphinx.application"])
             info["sphinx_jobs"], info["sphinx_pool_depth"] = self.db.jobs, self.db.depth
             self.full_builds()
             self.setup_floor()

@@ -65,10 +65,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from common import (EDGE, BenchError, clean_build, loadavg, machine_info, median,  # noqa: E402
+from common import (EDGE, BenchError, clean_build, loadavg, machine_info,  # noqa: E402
                     ninja_edges, ninja_log_entries, read, rep_order, run_and_report, snapshot_code,
                     summarize, tree_digest, version_of, with_pythonpath)
 from common import Checks, end_table  # noqa: E402
+import tools  # noqa: E402
 from tools import Runner  # noqa: E402
 
 from docbuild.ninja_tool import ninja_binary  # noqa: E402
@@ -683,16 +684,6 @@ class Bench(Checks):
             self.compare(tree_digest(self.inproc_out), "in-process")
         return run.secs, run.cpu
 
-    # ------------------------------------------------------------------
-    def startup(self):
-        """Python start, and start + import of the generator, medians of 5 (for context)."""
-        out = {}
-        for label, code in (("python -c pass", "pass"),
-                            ("python -c 'import docbuild.generate'", "import docbuild.generate")):
-            runs = [self.runner.run("startup", [sys.executable, "-c", code], self.work) for _ in range(5)]
-            out[label] = {"wall": median([r.secs for r in runs]), "cpu": median([r.cpu for r in runs])}
-        return out
-
     def run(self):
         args = self.args
         info = machine(self.ninja)
@@ -702,13 +693,8 @@ class Bench(Checks):
         st = self.corpus.stats
         print(f"  {st['files']} files, {st['documents']} documents "
               f"({st['inheriting']} inheriting), {st['outputs']} outputs", flush=True)
-        startup = self.startup()
-        which = self.runner.run("which-docbuild", [
-            sys.executable, "-c", "import docbuild.generate as g; print(g.__file__)"], self.work)
-        self.code["imported_from"] = which.text.splitlines()[1]
-        if self.code_dir and not self.code["imported_from"].startswith(self.code_dir + os.sep):
-            raise BenchError(f"the subprocesses import docbuild from {self.code['imported_from']}, "
-                             f"not from the copy in {self.code_dir}")
+        startup = tools.startup(self.runner, self.work, ["docbuild.generate"])
+        tools.check_imported_from(self.runner, self.work, self.code)
         variants = [("ninja", s) for s in args.sizes] + [("inproc", None)]
         keys = ("configure", "generate", "configure_cpu", "generate_cpu", "configure_edge",
                 "generate_edge_sum", "noop", "edit", "edit_cpu", "restore")

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 
-from common import BenchError, clean_build, descendants, ninja_edges, read
+from common import BenchError, clean_build, descendants, median, ninja_edges, read
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TIME_BIN = "/usr/bin/time"
@@ -119,6 +119,26 @@ class Runner:
         if check and rc:
             raise BenchError(f"{label}: `{' '.join(cmd)}` failed (exit {rc}); see {log}")
         return run
+
+
+def startup(runner, cwd, imports):
+    """Python's start, and start + each import, medians of 5 (wall/CPU; for context)."""
+    out = {}
+    for label, code in [("python -c pass", "pass")] + [(f"import {m}", f"import {m}") for m in imports]:
+        runs = [runner.run("startup", [sys.executable, "-c", code], cwd) for _ in range(5)]
+        out[label] = {"wall": median([r.secs for r in runs]), "cpu": median([r.cpu for r in runs])}
+    return out
+
+
+def check_imported_from(runner, cwd, code):
+    """Where the commands import docbuild from, which must be the code snapshot `code`
+    (common.snapshot_code's description) when there is one."""
+    which = runner.run("which-docbuild", [sys.executable, "-c", "import docbuild; print(docbuild.__file__)"],
+                       cwd)
+    code["imported_from"] = which.text.splitlines()[1].strip()
+    if code.get("path") and not code["imported_from"].startswith(code["path"] + os.sep):
+        raise BenchError(f"commands import docbuild from {code['imported_from']}, "
+                         f"not the snapshot {code['path']}")
 
 
 def parse_time_file(path):
