@@ -577,8 +577,7 @@ class Bench(Checks):
                     doctrees = os.path.join(all_dir, "doctrees")
                     for fmt in FORMATS7:
                         out = os.path.join(all_dir, fmt)
-                        r = self.runner.run(f"formats{rep}-plain-{fmt}", self.sb.cmd(fmt, out, doctrees),
-                                            self.sb.top, sample=True)
+                        r = self.sb.build(f"formats{rep}-plain-{fmt}", fmt, out, doctrees, sample=True)
                         per[fmt] = r.secs
                         total += r.secs
                         cpu += r.cpu

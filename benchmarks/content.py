@@ -70,6 +70,7 @@ from common import (EDGE, BenchError, clean_build, loadavg, machine_info,  # noq
                     summarize, tree_digest, version_of, with_pythonpath)
 from common import Checks, end_table  # noqa: E402
 import tools  # noqa: E402
+from synthetic import WORDS  # noqa: E402  (the same words as bench.py's corpus)
 from tools import Runner  # noqa: E402
 
 from docbuild.ninja_tool import ninja_binary  # noqa: E402
@@ -83,13 +84,6 @@ EDIT_TOKEN = "BENCH-EDIT-TARGET"
 
 # --- the corpus -------------------------------------------------------------
 
-WORDS = ("server replica shard cluster index query document collection field "
-         "operator cursor member primary secondary journal balancer chunk "
-         "config storage engine cache write read concern preference timeout "
-         "connection driver client session transaction snapshot oplog "
-         "election vote arbiter backup restore export import user role "
-         "privilege audit encryption key certificate network port host "
-         "bind address log level verbosity profile sample metric").split()
 TOPICS = ("install", "security", "replication", "sharding", "aggregation",
           "indexes", "crud", "admin", "monitoring", "backup")
 LANGUAGES = ("sh", "javascript", "python", "yaml", "ini")

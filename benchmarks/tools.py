@@ -3,7 +3,7 @@ times them (wall, CPU, peak memory) with every command's output in a log file.
 
     Runner(logs, env).run(label, cmd, cwd, sample=False) -> Run
     DocBuild(runner, top, srcdir, ninja): configure(label), html(label), ninja_run(...)
-    SphinxBuild(runner, top, srcdir, sphinx_build, jobs, extra): html(label)
+    SphinxBuild(runner, top, srcdir, sphinx_build, jobs, extra): html(label), build(label, builder, ...)
 
 Used by bench.py, content.py and matrix.py.  Not a script.
 """
@@ -214,9 +214,11 @@ class SphinxBuild:
             cmd += ["-j", str(self.jobs)]
         return cmd + self.extra
 
+    def build(self, label, builder, outdir, doctrees, sample=False):
+        return self.runner.run(label, self.cmd(builder, outdir, doctrees), self.top, sample=sample)
+
     def html(self, label, sample=False):
-        run = self.runner.run(label, self.cmd("html", self.outdir, self.doctrees), self.top,
-                              sample=sample)
+        run = self.build(label, "html", self.outdir, self.doctrees, sample)
         run.noop = sphinx_read_nothing(run.text)
         run.sphinx_text = run.text
         return run
