@@ -176,11 +176,11 @@ def copy_tree(root, dest, work):
     shutil.copytree(root, dest, symlinks=True, ignore=ignore)
 
 
-def tree_digest(folder):
-    """{relative path: sha256} of every file below folder."""
+def tree_digest(folder, skip=()):
+    """{relative path: sha256} of every file below folder (but those named in `skip`)."""
     out = {}
     for root, _, files in os.walk(folder):
-        for name in files:
+        for name in set(files) - set(skip):
             path = os.path.join(root, name)
             with open(path, "rb") as f:
                 out[os.path.relpath(path, folder)] = hashlib.sha256(f.read()).hexdigest()

@@ -115,7 +115,7 @@ MAX_PROBLEMS = 200  # details kept; counts are always complete
 # copied into the work dir (so that its processes are found there) and run by the steps
 STANDIN_FILE = os.path.join(HERE, "standin.py")
 sys.path.insert(0, HERE)
-from common import BenchError, descendants, ninja_log_entries  # noqa: E402
+from common import BenchError, descendants, ninja_log_entries, tree_digest  # noqa: E402
 from standin import content, crash_code  # noqa: E402
 
 
@@ -244,20 +244,6 @@ def write_sources(src, files):
     for name, text in files.items():
         changed += write_file(os.path.join(src, name), text)
     return changed
-
-
-def output_files(folder):
-    """{relative path: bytes} of a Sphinx HTML output folder (without .buildinfo)."""
-    found = {}
-    for root, dirs, names in os.walk(folder):
-        dirs.sort()
-        for name in names:
-            if name == ".buildinfo":
-                continue
-            path = os.path.join(root, name)
-            with open(path, "rb") as f:
-                found[os.path.relpath(path, folder)] = f.read()
-    return found
 
 
 def differences(ref, got):
@@ -722,7 +708,7 @@ def run_kills(args, work, results, log=print):
         code, out, _ = run_bounded([NINJA, "html"], folder, args.bound)
         if code != 0:
             raise SystemExit(f"stress: the clean build of state {state} failed:\n{out}")
-        refs[state] = output_files(os.path.join(folder, "build", "html"))
+        refs[state] = tree_digest(os.path.join(folder, "build", "html"), skip=[".buildinfo"])
         shutil.rmtree(folder)
     shutil.rmtree(kill_dir, ignore_errors=True)
     state = 0
@@ -731,7 +717,7 @@ def run_kills(args, work, results, log=print):
     code, out, _ = run_bounded([NINJA, "html"], kill_dir, args.bound)
     if code != 0:
         raise SystemExit(f"stress: the first build of the kill-test project failed:\n{out}")
-    refs[state] = output_files(os.path.join(kill_dir, "build", "html"))
+    refs[state] = tree_digest(os.path.join(kill_dir, "build", "html"), skip=[".buildinfo"])
     delays = []
     for i in range(args.kills):
         scope = args.kill_scope if args.kill_scope != "mixed" else ("group", "tree")[i % 2]
@@ -802,7 +788,7 @@ def run_kills(args, work, results, log=print):
         if left:
             results.problem("kill test: leftover processes", processes=left[:10], **where)
             kill_pids(left)
-        got = output_files(os.path.join(kill_dir, "build", "html"))
+        got = tree_digest(os.path.join(kill_dir, "build", "html"), skip=[".buildinfo"])
         html, other = differences(refs[state], got)
         results.add("kill test: builds compared")
         if html:
