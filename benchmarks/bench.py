@@ -446,6 +446,23 @@ class Bench(Checks):
         self.samples[kind][name].append(run.secs)
         self.cpu[kind][name].append(run.cpu)
 
+    def edit_round(self, kind, rep, order, what, pages, path_of):
+        """A paragraph appended to path_of(tool) in both copies, then each tool's html
+        build in `order`, timed; checks that the text reached `pages`.  {tool: Run}."""
+        marker = f"Benchedit {what} rep{rep} marker."
+        for name in TOOLS:
+            corpora.append_paragraph(path_of(name), marker)
+        runs = {}
+        for name in order:
+            runs[name] = run = self.tools[name].html(f"{name}-{kind}{rep}")
+            self.sample(kind, name, run)
+            for page in pages:
+                self.check(marker_in(self.tools[name].outdir, page, marker),
+                           f"{name}: {'edit' if kind == 'edit' else 'include edit'} {rep} reached {page}.html")
+            if name == "docbuild":
+                self.extra[f"{kind}_html_edge"].append(ninja_log_steps(self.db.top).get("html"))
+        return runs
+
     def reps(self):
         args, c = self.args, self.corpus
         kinds = ["noop", "floor", "edit", "include", "yaml", "configure"]
@@ -468,34 +485,17 @@ class Bench(Checks):
                         fl = self.floor_noop(f"floor-noop{rep}.{k}")
                         self.sample("floor", "docbuild", fl)
             # one-page edit
-            marker = f"Benchedit page rep{rep} marker."
-            for name in TOOLS:
-                corpora.append_paragraph(os.path.join(self.tools[name].srcdir, c.page), marker)
-            docname = os.path.splitext(c.page)[0]
-            for name in order:
-                run = self.tools[name].html(f"{name}-edit{rep}")
-                self.sample("edit", name, run)
-                self.check(marker_in(self.tools[name].outdir, docname, marker),
-                           f"{name}: edit {rep} reached {docname}.html")
+            runs = self.edit_round("edit", rep, order, "page", [os.path.splitext(c.page)[0]],
+                                   lambda name: os.path.join(self.tools[name].srcdir, c.page))
+            for name, run in runs.items():
                 problems = new_problems(run.sphinx_text, self.full[name].sphinx_text,
                                         os.path.join(self.tools[name].srcdir, c.page))
                 self.check(not problems, f"{name}: edit {rep} gave no new warning for {c.page} "
                                          f"{sorted(problems)[:1]}")
-                if name == "docbuild":
-                    self.extra["edit_html_edge"].append(ninja_log_steps(self.db.top).get("html"))
             # included file
             if c.include:
-                marker = f"Benchedit include rep{rep} marker."
-                for name in TOOLS:
-                    corpora.append_paragraph(os.path.join(self.copies[name], c.include), marker)
-                for name in order:
-                    run = self.tools[name].html(f"{name}-include{rep}")
-                    self.sample("include", name, run)
-                    for page in c.include_pages:
-                        self.check(marker_in(self.tools[name].outdir, page, marker),
-                                   f"{name}: include edit {rep} reached {page}.html")
-                    if name == "docbuild":
-                        self.extra["include_html_edge"].append(ninja_log_steps(self.db.top).get("html"))
+                self.edit_round("include", rep, order, "include", c.include_pages,
+                                lambda name: os.path.join(self.copies[name], c.include))
             # YAML source (docbuild only; the plain copy's YAML gets the same edit)
             if c.yaml and self.generated:
                 yfile, ref, page = c.yaml
