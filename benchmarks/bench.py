@@ -98,6 +98,7 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 import corpora  # noqa: E402
+import floor  # noqa: E402
 import synthetic  # noqa: E402
 from common import (BenchError, copy_tree, find_sphinx_build, loadavg,  # noqa: E402
                     machine_info, median, ninja_log_entries, read, rep_order,
@@ -107,7 +108,6 @@ from common import Checks, end_table, html_differences  # noqa: E402
 import tools  # noqa: E402
 from tools import TIME_BIN, DocBuild, Runner, SphinxBuild, page_problems  # noqa: E402
 
-from docbuild.step_names import split_build_line  # noqa: E402
 
 DEFAULT_WORK = os.path.join(HERE, "work", "bench")
 TOOLS = ("docbuild", "sphinx-build")
@@ -163,121 +163,6 @@ def marker_in(outdir, docname, marker):
 
 def new_problems(log_text, full_text, needle):
     return page_problems(log_text, needle) - page_problems(full_text, needle)
-
-
-# --- ninja's floor --------------------------------------------------------------------------------
-
-def parse_graph(top, ninja, runner):
-    """Edges of build.ninja with their inputs, and depfile deps from .ninja_deps."""
-    text = re.sub(r"\$\n\s*", "", read(os.path.join(top, "build.ninja")))
-    edges = []
-    for line in text.split("\n"):
-        if not line.startswith("build "):
-            continue
-        toks = split_build_line(line[6:])
-        colon = toks.index(":")
-        outs = [t for t in toks[:colon] if t != "|"]
-        rule = toks[colon + 1]
-        explicit, implicit, order = [], [], []
-        bucket = explicit
-        for t in toks[colon + 2:]:
-            if t == "|":
-                bucket = implicit
-            elif t == "||":
-                bucket = order
-            elif t.startswith("|@"):
-                bucket = []
-            else:
-                bucket.append(t)
-        edges.append({"outs": outs, "rule": rule, "explicit": explicit, "implicit": implicit,
-                      "order": order})
-    run = runner.run("ninja-t-deps", [ninja, "-t", "deps"], top)
-    deps, current = {}, None
-    for line in run.text.splitlines()[1:]:
-        if line.startswith("    ") and current is not None:
-            deps[current].append(line.strip())
-        elif ": #deps" in line:
-            current = line.split(": #deps")[0]
-            deps[current] = []
-        else:
-            current = None
-    return edges, deps
-
-
-def graph_counts(edges, deps):
-    nodes = set()
-    refs = 0
-    for e in edges:
-        nodes.update(e["outs"], e["explicit"], e["implicit"], e["order"])
-        refs += len(e["explicit"]) + len(e["implicit"]) + len(e["order"])
-    dep_refs = sum(len(v) for v in deps.values())
-    for v in deps.values():
-        nodes.update(v)
-    return {"edges": len(edges), "phony_edges": sum(e["rule"] == "phony" for e in edges),
-            "nodes": len(nodes), "input_refs": refs, "depfile_deps": dep_refs,
-            "edges_with_deps": len(deps)}
-
-
-def write_floor(floor, top, edges, deps, target):
-    """A build.ninja with our graph under fresh names, every edge `touch`; its leaf files."""
-    if os.path.exists(floor):
-        shutil.rmtree(floor)
-    os.makedirs(os.path.join(floor, "f"))
-    names = {"build.ninja": "build.ninja"}
-    made = set()
-    for e in edges:
-        if e["rule"] == "phony":
-            for o in e["outs"]:
-                if "/" not in o and "." not in o:
-                    names[o] = o  # a target name such as html, all
-        else:
-            made.update(e["outs"])
-
-    def name(p):
-        if p not in names:
-            names[p] = f"f/{len(names):06d}"
-        return names[p]
-
-    lines = ["# ninja's floor: the graph of a docbuild build.ninja, every edge `touch`.",
-             "ninja_required_version = 1.10", "rule touch", "  command = touch $out", ""]
-    for e in edges:
-        outs = [name(o) for o in e["outs"]]
-        extra = [d for o in e["outs"] for d in deps.get(o, [])]
-        ins = " ".join(name(p) for p in e["explicit"])
-        imp = [name(p) for p in e["implicit"] + extra]
-        order = [name(p) for p in e["order"]]
-        line = f"build {' '.join(outs)}: {'phony' if e['rule'] == 'phony' else 'touch'}"
-        if ins:
-            line += " " + ins
-        if imp:
-            line += " | " + " ".join(imp)
-        if order:
-            line += " || " + " ".join(order)
-        lines.append(line)
-    lines.append("")
-    with open(os.path.join(floor, "build.ninja"), "w", encoding="utf-8") as f:
-        f.write("\n".join(lines))
-    leaves = 0
-    for p, n in names.items():
-        if p in made or n == p:
-            continue
-        real = p if os.path.isabs(p) else os.path.join(top, p)
-        if os.path.isdir(real):  # a source folder (an input of the regeneration edge)
-            os.makedirs(os.path.join(floor, n))
-            leaves += 1
-        elif os.path.isfile(real):
-            with open(os.path.join(floor, n), "w"):
-                leaves += 1
-    return leaves
-
-
-def ninja_stats(text):
-    out = {}
-    for line in text.splitlines():
-        parts = [p.strip() for p in line.split("\t")]
-        if len(parts) == 4 and parts[1].isdigit():
-            out[parts[0]] = {"count": int(parts[1]), "total_ms": float(parts[3])}
-    return out
 
 
 def ninja_log_steps(top):
@@ -429,10 +314,10 @@ class Bench(Checks):
 
     def setup_floor(self):
         self.say("ninja's floor: mirroring build.ninja's graph ...")
-        edges, deps = parse_graph(self.db.top, self.ninja, self.runner)
-        self.graph = graph_counts(edges, deps)
+        edges, deps = floor.parse_graph(self.db.top, self.ninja, self.runner)
+        self.graph = floor.graph_counts(edges, deps)
         self.floor_dir = os.path.join(self.run_dir, "floor")
-        self.graph["floor_leaf_files"] = write_floor(self.floor_dir, self.db.top, edges, deps, "html")
+        self.graph["floor_leaf_files"] = floor.write_floor(self.floor_dir, self.db.top, edges, deps, "html")
         for k in range(3):
             run = self.runner.run(f"floor-build{k}", [self.ninja, "html"], self.floor_dir)
         self.check("no work to do" in run.text, "ninja's floor graph is up to date after building")
@@ -534,8 +419,8 @@ class Bench(Checks):
         self.check(not diffs, "docbuild's html equals sphinx-build's (the same page files, the same "
                               "text on each page)" + (": " + "; ".join(diffs[:5]) if diffs else ""))
         ours = self.runner.run("ninja-d-stats-docbuild", [self.ninja, "-d", "stats", "html"], self.db.top)
-        floor = self.runner.run("ninja-d-stats-floor", [self.ninja, "-d", "stats", "html"], self.floor_dir)
-        self.ninja_stats = {"docbuild": ninja_stats(ours.text), "floor": ninja_stats(floor.text)}
+        floor_run = self.runner.run("ninja-d-stats-floor", [self.ninja, "-d", "stats", "html"], self.floor_dir)
+        self.ninja_stats = {"docbuild": floor.ninja_stats(ours.text), "floor": floor.ninja_stats(floor_run.text)}
 
     def all_formats(self):
         args = self.args
@@ -700,11 +585,11 @@ class Bench(Checks):
         if s["yaml"]["docbuild"]:
             pair("yaml", f"YAML edit ({c.yaml[0]})")
         pair("configure", "configure by hand (warm)")
-        floor = summarize(s["floor"]["docbuild"])
-        res["floor"] = {"label": "ninja floor no-op (same graph, touch edges)", "floor": floor,
+        floor_noop = summarize(s["floor"]["docbuild"])
+        res["floor"] = {"label": "ninja floor no-op (same graph, touch edges)", "floor": floor_noop,
                         "floor_cpu": summarize(self.cpu["floor"]["docbuild"]),
                         "docbuild_noop": res["noop"]["docbuild"],
-                        "ratio_noop_vs_floor": res["noop"]["docbuild"]["median"] / floor["median"],
+                        "ratio_noop_vs_floor": res["noop"]["docbuild"]["median"] / floor_noop["median"],
                         "graph": self.graph, "ninja_stats": self.ninja_stats}
         res["configure_cold"] = {"first": self.first_configure.secs,
                                  "before_formats": getattr(self, "formats", {}).get("docbuild_configure", [])}
