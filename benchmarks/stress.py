@@ -695,6 +695,17 @@ def kill_target(kill_at, i):
     return None if kill_at == "random" else kill_at
 
 
+def clean_kill_build(args, folder, state, what):
+    """The kill-test project in source state `state`, built from clean in `folder`; its html's digest."""
+    shutil.rmtree(folder, ignore_errors=True)
+    write_sources(os.path.join(folder, "src"), kill_sources(args.pages, state, args.sections))
+    configure(folder)
+    code, out, _ = run_bounded([NINJA, "html"], folder, args.bound)
+    if code != 0:
+        raise SystemExit(f"stress: {what} failed:\n{out}")
+    return tree_digest(os.path.join(folder, "build", "html"), skip=[".buildinfo"])
+
+
 def run_kills(args, work, results, log=print):
     rng = random.Random(args.seed + 1)
     states = list(range(args.states))
@@ -702,22 +713,10 @@ def run_kills(args, work, results, log=print):
     refs = {}
     for state in states[1:]:  # clean builds, one per source state (state 0: the kill dir's first)
         folder = os.path.join(work, f"clean-{state}")
-        shutil.rmtree(folder, ignore_errors=True)
-        write_sources(os.path.join(folder, "src"), kill_sources(args.pages, state, args.sections))
-        configure(folder)
-        code, out, _ = run_bounded([NINJA, "html"], folder, args.bound)
-        if code != 0:
-            raise SystemExit(f"stress: the clean build of state {state} failed:\n{out}")
-        refs[state] = tree_digest(os.path.join(folder, "build", "html"), skip=[".buildinfo"])
+        refs[state] = clean_kill_build(args, folder, state, f"the clean build of state {state}")
         shutil.rmtree(folder)
-    shutil.rmtree(kill_dir, ignore_errors=True)
     state = 0
-    write_sources(os.path.join(kill_dir, "src"), kill_sources(args.pages, state, args.sections))
-    configure(kill_dir)
-    code, out, _ = run_bounded([NINJA, "html"], kill_dir, args.bound)
-    if code != 0:
-        raise SystemExit(f"stress: the first build of the kill-test project failed:\n{out}")
-    refs[state] = tree_digest(os.path.join(kill_dir, "build", "html"), skip=[".buildinfo"])
+    refs[state] = clean_kill_build(args, kill_dir, state, "the first build of the kill-test project")
     delays = []
     for i in range(args.kills):
         scope = args.kill_scope if args.kill_scope != "mixed" else ("group", "tree")[i % 2]
