@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from types import SimpleNamespace as Run  # what Runner.run returns
 
 from common import BenchError, clean_build, descendants, median, ninja_edges, read
 
@@ -36,7 +37,6 @@ def sphinx_read_nothing(log_text):
                           log_text))
 
 
-
 class TreeSampler(threading.Thread):
     """Peak of the summed RSS of a process and all its descendants, sampled."""
 
@@ -46,33 +46,21 @@ class TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.peak_kb = 0
-        self.peak_procs = 0
         self.stop = threading.Event()
 
     def sample(self):
-        total, procs = 0, 0
+        total = 0
         for p in [self.pid, *descendants(self.pid)]:
             try:
                 with open(f"/proc/{p}/statm", encoding="ascii") as f:
                     total += int(f.read().split()[1]) * self.PAGE_KB
-                procs += 1
             except (OSError, ValueError, IndexError):
                 pass
-        if total > self.peak_kb:
-            self.peak_kb, self.peak_procs = total, procs
+        self.peak_kb = max(self.peak_kb, total)
 
     def run(self):
         while not self.stop.wait(self.interval):
             self.sample()
-
-
-class Run:
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
-
-    def brief(self):
-        return {"secs": self.secs, "cpu": self.cpu, "maxrss_kb": self.maxrss_kb,
-                "tree_peak_kb": self.tree_peak_kb, "log": self.log}
 
 
 class Runner:
