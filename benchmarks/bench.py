@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Benchmark docbuild against plain sphinx-build on one corpus, in one run (issue 6).
 
-    python benchmarks/bench.py --corpus {synthetic,sphinx,manual} [--pages N] [--reps N]
+    python benchmarks/bench.py --corpus {synthetic,sphinx,manual,DIR} [--pages N] [--reps N]
                                [--formats-reps N] [--configure-sizes 2000,10000]
-                               [--json FILE] [--quick] [--work DIR]
+                               [--page P] [--root DIR] [--json FILE] [--quick] [--work DIR]
 
 Corpora:
   synthetic  benchmarks/synthetic.py, deterministic, --pages N pages (default 600) with
@@ -16,8 +16,8 @@ Corpora:
              `make html`.  conf.py excludes includes/, so neither build reads them as
              documents.  The generation is timed apart; it is part of the plain
              sequence only in the all-formats-from-clean comparison.
-  sphinx     Sphinx 9.0.4's own doc/ (the sdist, fetched with pip as
-             benchmarks/sphinx_docs.py does; the sdist root is copied, since doc/
+  sphinx     Sphinx 9.0.4's own doc/ (the sdist, fetched with pip into
+             benchmarks/work/download/; the sdist root is copied, since doc/
              includes ../AUTHORS.rst and others).  The page edited is usage/markdown.rst
              (usage/extensions/duration.rst breaks when rebuilt alone); the included file
              edited is AUTHORS.rst (included by authors.rst).
@@ -25,6 +25,10 @@ Corpora:
              above, and since its conf.py does not exclude the generated folders, plain
              sphinx-build gets `-D exclude_patterns=...` for them (checked with Sphinx's own
              file matcher).  It has no hand-written included file: that edit is n/a.
+
+  DIR        any Sphinx source folder (with --page, the page edited; the copied root is
+             DIR's parent when that is a project root, or --root).  No included file, no
+             YAML edit.  Use --formats-reps 0 for the no-op and one-page edit alone.
 
 Each tool gets its own copy of the corpus (edited identically) and its own output and
 doctree dirs.  After a first full html build with each (timed once), --reps repetitions
@@ -81,7 +85,6 @@ names the machine, versions and load averages (and CPU pressure, when the kernel
 """
 
 import argparse
-import compileall
 import json
 import os
 import pstats
@@ -94,16 +97,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-import sphinx_docs  # noqa: E402  (download logic, checks)
+import corpora  # noqa: E402
+import floor  # noqa: E402
 import synthetic  # noqa: E402
 from common import (BenchError, copy_tree, find_sphinx_build, loadavg,  # noqa: E402
                     machine_info, median, ninja_log_entries, read, rep_order,
                     run_and_report, summarize, version_of, with_pythonpath)
+import common  # noqa: E402
 from common import Checks, end_table, html_differences  # noqa: E402
-from common import snapshot_code as copy_code  # noqa: E402
+import tools  # noqa: E402
 from tools import TIME_BIN, DocBuild, Runner, SphinxBuild, page_problems  # noqa: E402
 
-from docbuild.step_names import split_build_line  # noqa: E402
 
 DEFAULT_WORK = os.path.join(HERE, "work", "bench")
 TOOLS = ("docbuild", "sphinx-build")
@@ -146,104 +150,7 @@ def cpu_shares(before, after):
 
 # --- running commands ---------------------------------------------------------------
 
-# --- the code measured ------------------------------------------------------------------
-
-def snapshot_code(mode, dest, compile_it):
-    """A copy of docbuild (package, templates, build.ninja.in) to run; (path or None, desc)."""
-    code, desc = copy_code(mode, dest)
-    if code:
-        if compile_it:
-            compileall.compile_dir(os.path.join(dest, "docbuild"), quiet=1)
-        desc["compiled"] = compile_it
-    return code, desc
-
-
-# --- corpora ---------------------------------------------------------------------------------
-
-class Corpus:
-    """What to copy and what to edit.
-
-    root: the folder copied per tool; rel: the Sphinx source dir inside it;
-    page: a plain page (relative to the source dir); include: a hand-written
-    included file (relative to root) and include_pages (docnames that show
-    it); yaml: (file relative to the source dir, document ref, docname).
-    """
-
-    def __init__(self, name, root, rel, page, include=None, include_pages=(), yaml=None,
-                 stats=None):
-        self.name, self.root, self.rel, self.page = name, root, rel, page
-        self.include, self.include_pages, self.yaml = include, list(include_pages), yaml
-        self.stats = stats or {}
-
-
-def prepare_corpus(args, work):
-    if args.corpus == "synthetic":
-        dest = os.path.join(work, "corpora", f"synthetic-{args.pages}")
-        d = synthetic.write(dest, args.pages)
-        return Corpus("synthetic", dest, ".", d["page"], d["include"], d["include_pages"],
-                      (d["yaml"], d["yaml_ref"], d["yaml_page"]), d["stats"])
-    if args.corpus == "sphinx":
-        root, corpus = sphinx_docs.fetch_default_corpus(os.path.join(HERE, "work"),
-                                                        sphinx_docs.DEFAULT_SDIST)
-        return Corpus("sphinx", root, os.path.relpath(corpus, root), sphinx_docs.DEFAULT_PAGE,
-                      "AUTHORS.rst", ["authors"], None)
-    # our manual
-    return Corpus("manual", os.path.join(REPO, "docs"), ".", "troubleshooting.rst", None, [],
-                  ("includes/steps-quickstart.yaml", "install", "quickstart"))
-
-
-def count_corpus(srcdir):
-    docs = yaml_files = 0
-    for root, dirs, files in os.walk(srcdir):
-        dirs[:] = [d for d in dirs if not d.startswith((".", "_build"))]
-        for f in files:
-            if f.endswith(".rst"):
-                docs += 1
-            elif f.endswith(".yaml") and os.sep + "includes" in root:
-                yaml_files += 1
-    return {"rst_files": docs, "yaml_files": yaml_files}
-
-
-# --- edits and checks ---------------------------------------------------------------------------
-
-def append_paragraph(path, marker):
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(f"\n\n{marker}\n")
-
-
-BLOCK_KEY = re.compile(r"^(content|pre|description|definition|post): *[|>][-+]?\s*$")
-
-
-def edit_yaml(path, ref, marker):
-    """Add a paragraph to the first block-scalar text field of the document `ref: REF`."""
-    lines = read(path).split("\n")
-    start = 0
-    if ref:
-        start = next((i for i, line in enumerate(lines) if line.strip() == f"ref: {ref}"), None)
-        if start is None:
-            raise BenchError(f"no document with ref {ref} in {path}")
-        while start > 0 and lines[start - 1] != "---":
-            start -= 1
-    i = start
-    while i < len(lines) and lines[i] != "---":
-        if BLOCK_KEY.match(lines[i]):
-            j, last = i + 1, None
-            pad = None
-            while j < len(lines) and (lines[j].startswith(" ") or not lines[j].strip()):
-                if lines[j].strip():
-                    last = j
-                    if pad is None:
-                        pad = lines[j][:len(lines[j]) - len(lines[j].lstrip())]
-                j += 1
-            if last is not None:
-                lines[last + 1:last + 1] = ["", pad + marker]
-                with open(path, "w", encoding="utf-8") as f:
-                    f.write("\n".join(lines))
-                return
-        i += 1
-    raise BenchError(f"no block-scalar text field (content: |, pre: |, ...) in {ref or 'the first document'} "
-                     f"of {path}")
-
+# --- checks ---------------------------------------------------------------------------------------
 
 def html_of(outdir, docname):
     return os.path.join(outdir, docname + ".html")
@@ -256,121 +163,6 @@ def marker_in(outdir, docname, marker):
 
 def new_problems(log_text, full_text, needle):
     return page_problems(log_text, needle) - page_problems(full_text, needle)
-
-
-# --- ninja's floor --------------------------------------------------------------------------------
-
-def parse_graph(top, ninja, runner):
-    """Edges of build.ninja with their inputs, and depfile deps from .ninja_deps."""
-    text = re.sub(r"\$\n\s*", "", read(os.path.join(top, "build.ninja")))
-    edges = []
-    for line in text.split("\n"):
-        if not line.startswith("build "):
-            continue
-        toks = split_build_line(line[6:])
-        colon = toks.index(":")
-        outs = [t for t in toks[:colon] if t != "|"]
-        rule = toks[colon + 1]
-        explicit, implicit, order = [], [], []
-        bucket = explicit
-        for t in toks[colon + 2:]:
-            if t == "|":
-                bucket = implicit
-            elif t == "||":
-                bucket = order
-            elif t.startswith("|@"):
-                bucket = []
-            else:
-                bucket.append(t)
-        edges.append({"outs": outs, "rule": rule, "explicit": explicit, "implicit": implicit,
-                      "order": order})
-    run = runner.run("ninja-t-deps", [ninja, "-t", "deps"], top)
-    deps, current = {}, None
-    for line in run.text.splitlines()[1:]:
-        if line.startswith("    ") and current is not None:
-            deps[current].append(line.strip())
-        elif ": #deps" in line:
-            current = line.split(": #deps")[0]
-            deps[current] = []
-        else:
-            current = None
-    return edges, deps
-
-
-def graph_counts(edges, deps):
-    nodes = set()
-    refs = 0
-    for e in edges:
-        nodes.update(e["outs"], e["explicit"], e["implicit"], e["order"])
-        refs += len(e["explicit"]) + len(e["implicit"]) + len(e["order"])
-    dep_refs = sum(len(v) for v in deps.values())
-    for v in deps.values():
-        nodes.update(v)
-    return {"edges": len(edges), "phony_edges": sum(e["rule"] == "phony" for e in edges),
-            "nodes": len(nodes), "input_refs": refs, "depfile_deps": dep_refs,
-            "edges_with_deps": len(deps)}
-
-
-def write_floor(floor, top, edges, deps, target):
-    """A build.ninja with our graph under fresh names, every edge `touch`; its leaf files."""
-    if os.path.exists(floor):
-        shutil.rmtree(floor)
-    os.makedirs(os.path.join(floor, "f"))
-    names = {"build.ninja": "build.ninja"}
-    made = set()
-    for e in edges:
-        if e["rule"] == "phony":
-            for o in e["outs"]:
-                if "/" not in o and "." not in o:
-                    names[o] = o  # a target name such as html, all
-        else:
-            made.update(e["outs"])
-
-    def name(p):
-        if p not in names:
-            names[p] = f"f/{len(names):06d}"
-        return names[p]
-
-    lines = ["# ninja's floor: the graph of a docbuild build.ninja, every edge `touch`.",
-             "ninja_required_version = 1.10", "rule touch", "  command = touch $out", ""]
-    for e in edges:
-        outs = [name(o) for o in e["outs"]]
-        extra = [d for o in e["outs"] for d in deps.get(o, [])]
-        ins = " ".join(name(p) for p in e["explicit"])
-        imp = [name(p) for p in e["implicit"] + extra]
-        order = [name(p) for p in e["order"]]
-        line = f"build {' '.join(outs)}: {'phony' if e['rule'] == 'phony' else 'touch'}"
-        if ins:
-            line += " " + ins
-        if imp:
-            line += " | " + " ".join(imp)
-        if order:
-            line += " || " + " ".join(order)
-        lines.append(line)
-    lines.append("")
-    with open(os.path.join(floor, "build.ninja"), "w", encoding="utf-8") as f:
-        f.write("\n".join(lines))
-    leaves = 0
-    for p, n in names.items():
-        if p in made or n == p:
-            continue
-        real = p if os.path.isabs(p) else os.path.join(top, p)
-        if os.path.isdir(real):  # a source folder (an input of the regeneration edge)
-            os.makedirs(os.path.join(floor, n))
-            leaves += 1
-        elif os.path.isfile(real):
-            with open(os.path.join(floor, n), "w"):
-                leaves += 1
-    return leaves
-
-
-def ninja_stats(text):
-    out = {}
-    for line in text.splitlines():
-        parts = [p.strip() for p in line.split("\t")]
-        if len(parts) == 4 and parts[1].isdigit():
-            out[parts[0]] = {"count": int(parts[1]), "total_ms": float(parts[3])}
-    return out
 
 
 def ninja_log_steps(top):
@@ -415,7 +207,7 @@ class Bench(Checks):
             shutil.rmtree(self.run_dir)
         self.logs = os.path.join(self.run_dir, "logs")
         os.makedirs(self.logs)
-        code, self.code = snapshot_code(args.code, os.path.join(self.work, "code"), not args.no_compile)
+        code, self.code = common.snapshot_code(args.code, os.path.join(self.work, "code"), not args.no_compile)
         self.env = with_pythonpath(code) if code else dict(os.environ)
         self.runner = Runner(self.logs, self.env)
         from docbuild.ninja_tool import ninja_binary  # the wheel's binary, not a shim
@@ -429,7 +221,7 @@ class Bench(Checks):
     # --- setup --------------------------------------------------------------
     def setup(self):
         args = self.args
-        c = prepare_corpus(args, self.work)
+        c = corpora.corpus(args.corpus, self.work, args.pages, args.page, args.root)
         self.corpus = c
         self.copies = {}
         self.say(f"copying {c.root} twice into {self.run_dir} ...")
@@ -437,12 +229,7 @@ class Bench(Checks):
             dest = os.path.join(self.run_dir, f"src-{name}")
             copy_tree(c.root, dest, self.work)
             self.copies[name] = dest
-        which = self.runner.run("which-docbuild", [sys.executable, "-c",
-                                "import docbuild; print(docbuild.__file__)"], self.run_dir)
-        self.code["imported_from"] = which.text.splitlines()[1].strip()
-        if self.code.get("path") and not self.code["imported_from"].startswith(self.code["path"]):
-            raise BenchError(f"commands import docbuild from {self.code['imported_from']}, "
-                             f"not the snapshot {self.code['path']}")
+        tools.check_imported_from(self.runner, self.run_dir, self.code)
         srcdirs = {n: os.path.normpath(os.path.join(self.copies[n], c.rel)) for n in TOOLS}
         self.db = DocBuild(self.runner, os.path.join(self.run_dir, "docbuild"), srcdirs["docbuild"],
                            self.ninja)
@@ -453,7 +240,7 @@ class Bench(Checks):
         self.sb = SphinxBuild(self.runner, os.path.join(self.run_dir, "sphinx-build"),
                               srcdirs["sphinx-build"], self.sphinx_build, self.db.jobs, extra)
         self.tools = {"docbuild": self.db, "sphinx-build": self.sb}
-        c.stats.update(count_corpus(srcdirs["docbuild"]))
+        c.stats.update(corpora.count(srcdirs["docbuild"]))
         m = re.search(r"(\d+) documents", self.first_configure.text)
         c.stats["documents_docbuild"] = int(m.group(1)) if m else None
         c.stats["generated_files"] = len(self.generated)
@@ -527,10 +314,10 @@ class Bench(Checks):
 
     def setup_floor(self):
         self.say("ninja's floor: mirroring build.ninja's graph ...")
-        edges, deps = parse_graph(self.db.top, self.ninja, self.runner)
-        self.graph = graph_counts(edges, deps)
+        edges, deps = floor.parse_graph(self.db.top, self.ninja, self.runner)
+        self.graph = floor.graph_counts(edges, deps)
         self.floor_dir = os.path.join(self.run_dir, "floor")
-        self.graph["floor_leaf_files"] = write_floor(self.floor_dir, self.db.top, edges, deps, "html")
+        self.graph["floor_leaf_files"] = floor.write_floor(self.floor_dir, self.db.top, edges, deps, "html")
         for k in range(3):
             run = self.runner.run(f"floor-build{k}", [self.ninja, "html"], self.floor_dir)
         self.check("no work to do" in run.text, "ninja's floor graph is up to date after building")
@@ -539,6 +326,27 @@ class Bench(Checks):
         run = self.runner.run(label, [self.ninja, "html"], self.floor_dir)
         self.check("no work to do" in run.text, f"{label}: the floor no-op did nothing")
         return run
+
+    def sample(self, kind, name, run):
+        self.samples[kind][name].append(run.secs)
+        self.cpu[kind][name].append(run.cpu)
+
+    def edit_round(self, kind, rep, order, what, pages, path_of):
+        """A paragraph appended to path_of(tool) in both copies, then each tool's html
+        build in `order`, timed; checks that the text reached `pages`.  {tool: Run}."""
+        marker = f"Benchedit {what} rep{rep} marker."
+        for name in TOOLS:
+            corpora.append_paragraph(path_of(name), marker)
+        runs = {}
+        for name in order:
+            runs[name] = run = self.tools[name].html(f"{name}-{kind}{rep}")
+            self.sample(kind, name, run)
+            for page in pages:
+                self.check(marker_in(self.tools[name].outdir, page, marker),
+                           f"{name}: {'edit' if kind == 'edit' else 'include edit'} {rep} reached {page}.html")
+            if name == "docbuild":
+                self.extra[f"{kind}_html_edge"].append(ninja_log_steps(self.db.top).get("html"))
+        return runs
 
     def reps(self):
         args, c = self.args, self.corpus
@@ -555,61 +363,38 @@ class Bench(Checks):
                 # followed by the floor's, against one sphinx-build no-op
                 for k in range(args.noop_runs if name == "docbuild" else 1):
                     run = self.tools[name].html(f"{name}-noop{rep}.{k}")
-                    self.samples["noop"][name].append(run.secs)
-                    self.cpu["noop"][name].append(run.cpu)
+                    self.sample("noop", name, run)
                     self.extra["mem_noop"][name].append(run.maxrss_kb)
                     self.check(run.noop, f"{name}: no-op {rep}.{k} did nothing ({run.log})")
                     if name == "docbuild":
                         fl = self.floor_noop(f"floor-noop{rep}.{k}")
-                        self.samples["floor"]["docbuild"].append(fl.secs)
-                        self.cpu["floor"]["docbuild"].append(fl.cpu)
+                        self.sample("floor", "docbuild", fl)
             # one-page edit
-            marker = f"Benchedit page rep{rep} marker."
-            for name in TOOLS:
-                append_paragraph(os.path.join(self.tools[name].srcdir, c.page), marker)
-            docname = os.path.splitext(c.page)[0]
-            for name in order:
-                run = self.tools[name].html(f"{name}-edit{rep}")
-                self.samples["edit"][name].append(run.secs)
-                self.cpu["edit"][name].append(run.cpu)
-                self.check(marker_in(self.tools[name].outdir, docname, marker),
-                           f"{name}: edit {rep} reached {docname}.html")
+            runs = self.edit_round("edit", rep, order, "page", [os.path.splitext(c.page)[0]],
+                                   lambda name: os.path.join(self.tools[name].srcdir, c.page))
+            for name, run in runs.items():
                 problems = new_problems(run.sphinx_text, self.full[name].sphinx_text,
                                         os.path.join(self.tools[name].srcdir, c.page))
                 self.check(not problems, f"{name}: edit {rep} gave no new warning for {c.page} "
                                          f"{sorted(problems)[:1]}")
-                if name == "docbuild":
-                    self.extra["edit_html_edge"].append(ninja_log_steps(self.db.top).get("html"))
             # included file
             if c.include:
-                marker = f"Benchedit include rep{rep} marker."
-                for name in TOOLS:
-                    append_paragraph(os.path.join(self.copies[name], c.include), marker)
-                for name in order:
-                    run = self.tools[name].html(f"{name}-include{rep}")
-                    self.samples["include"][name].append(run.secs)
-                    self.cpu["include"][name].append(run.cpu)
-                    for page in c.include_pages:
-                        self.check(marker_in(self.tools[name].outdir, page, marker),
-                                   f"{name}: include edit {rep} reached {page}.html")
-                    if name == "docbuild":
-                        self.extra["include_html_edge"].append(ninja_log_steps(self.db.top).get("html"))
+                self.edit_round("include", rep, order, "include", c.include_pages,
+                                lambda name: os.path.join(self.copies[name], c.include))
             # YAML source (docbuild only; the plain copy's YAML gets the same edit)
             if c.yaml and self.generated:
                 yfile, ref, page = c.yaml
                 marker = f"Benchedit yaml rep{rep} marker."
                 for name in TOOLS:
-                    edit_yaml(os.path.join(self.tools[name].srcdir, yfile), ref, marker)
+                    corpora.edit_yaml(os.path.join(self.tools[name].srcdir, yfile), ref, marker)
                 run = self.db.html(f"docbuild-yaml{rep}")
-                self.samples["yaml"]["docbuild"].append(run.secs)
-                self.cpu["yaml"]["docbuild"].append(run.cpu)
+                self.sample("yaml", "docbuild", run)
                 self.extra["yaml_edges"].append(run.edges)
                 self.check(marker_in(self.db.outdir, page, marker),
                            f"docbuild: YAML edit {rep} reached {page}.html")
             # configure by hand (warm)
             run = self.db.configure(f"configure{rep}")
-            self.samples["configure"]["docbuild"].append(run.secs)
-            self.cpu["configure"]["docbuild"].append(run.cpu)
+            self.sample("configure", "docbuild", run)
             self.extra["loadavg_per_rep"].append(loadavg())
             self.say(f"  rep {rep}/{args.reps} (load {loadavg()}): no-op db "
                      f"{self.samples['noop']['docbuild'][-1]:.3f} s / sb "
@@ -625,13 +410,17 @@ class Bench(Checks):
         # one verified no-op after the last configure, and ninja's own statistics
         run = self.db.html("docbuild-noop-final")
         self.check(run.noop, f"docbuild: no-op after configure by hand did nothing ({run.log})")
-        # Both tools built the same sources with the same edits: the same site.
+        # Both tools built the same sources with the same edits: the same site, once the
+        # plain copy has the YAML edits too (generated and built, untimed)
+        if self.samples["yaml"]["docbuild"]:
+            self.runner.run("plain-generate-final", self.plain_gen_cmd, self.sb.srcdir)
+            self.sb.html("sphinx-build-after-yaml")
         diffs = html_differences(self.db.outdir, self.sb.outdir)
         self.check(not diffs, "docbuild's html equals sphinx-build's (the same page files, the same "
                               "text on each page)" + (": " + "; ".join(diffs[:5]) if diffs else ""))
         ours = self.runner.run("ninja-d-stats-docbuild", [self.ninja, "-d", "stats", "html"], self.db.top)
-        floor = self.runner.run("ninja-d-stats-floor", [self.ninja, "-d", "stats", "html"], self.floor_dir)
-        self.ninja_stats = {"docbuild": ninja_stats(ours.text), "floor": ninja_stats(floor.text)}
+        floor_run = self.runner.run("ninja-d-stats-floor", [self.ninja, "-d", "stats", "html"], self.floor_dir)
+        self.ninja_stats = {"docbuild": floor.ninja_stats(ours.text), "floor": floor.ninja_stats(floor_run.text)}
 
     def all_formats(self):
         args = self.args
@@ -673,8 +462,7 @@ class Bench(Checks):
                     doctrees = os.path.join(all_dir, "doctrees")
                     for fmt in FORMATS7:
                         out = os.path.join(all_dir, fmt)
-                        r = self.runner.run(f"formats{rep}-plain-{fmt}", self.sb.cmd(fmt, out, doctrees),
-                                            self.sb.top, sample=True)
+                        r = self.sb.build(f"formats{rep}-plain-{fmt}", fmt, out, doctrees, sample=True)
                         per[fmt] = r.secs
                         total += r.secs
                         cpu += r.cpu
@@ -735,63 +523,32 @@ class Bench(Checks):
             self.say(f"  {size} pages: cold {median(cold):.2f} s, warm {median(warm):.2f} s")
             shutil.rmtree(base)  # large; the logs stay
 
-    def startup(self):
-        out = {}
-        for label, code in (("python -c pass", "pass"),
-                            ("import docbuild.configure", "import docbuild.configure"),
-                            ("import sphinx.application", "import sphinx.application")):
-            runs = [self.runner.run("startup", [sys.executable, "-c", code], self.run_dir)
-                    for _ in range(5)]
-            out[label] = {"wall": median([r.secs for r in runs]), "cpu": median([r.cpu for r in runs])}
-        return out
-
     # --- everything ----------------------------------------------------------------------
-    def run_configure_only(self):
+    def run(self):
+        args = self.args
         info = machine(self.ninja, self.sphinx_build, self.env)
         info["loadavg_start"], info["cpu_pressure_start"] = loadavg(), cpu_pressure()
         stat0, t0 = proc_stat(), time.time()
+        if not args.configure_only:
+            self.setup()
+            info["startup"] = tools.startup(self.runner, self.run_dir, ["docbuild.configure", "sphinx.application"])
+            info["sphinx_jobs"], info["sphinx_pool_depth"] = self.db.jobs, self.db.depth
+            self.full_builds()
+            self.setup_floor()
+            self.say(f"{args.reps} repetitions, alternating ...")
+            self.reps()
+            info["loadavg_mid"] = loadavg()
+            if args.formats_reps > 0:
+                self.say(f"all {len(FORMATS7)} formats from clean, {args.formats_reps} repetitions ...")
+                self.all_formats()
         self.configure_sizes()
         info["loadavg_end"], info["cpu_pressure_end"] = loadavg(), cpu_pressure()
         info["cpu_shares_during_run"] = cpu_shares(stat0, proc_stat())
         info["duration_s"] = round(time.time() - t0, 1)
-        goals = []
-        for size, row in self.config_sizes.items():
-            limit = 0.5 if int(size) <= 2000 else 2.0
-            for kind in ("cold", "warm"):
-                v = row[kind]["median"]
-                goals.append({"goal": f"configure {kind}, {size} pages ({row['documents']} documents) "
-                                      f"<= {limit:g} s", "value": v, "cpu": row[kind + "_cpu"]["median"],
-                              "unit": "s", "met": v <= limit})
-        return {"machine": info, "code": self.code, "reps": self.args.reps, "configure_only": True,
-                "configure_sizes": self.config_sizes, "goals": goals, "logs": self.logs}
-
-    def run(self):
-        args = self.args
         if args.configure_only:
-            return self.run_configure_only()
-        info = machine(self.ninja, self.sphinx_build, self.env)
-        info["loadavg_start"] = loadavg()
-        info["cpu_pressure_start"] = cpu_pressure()
-        stat0 = proc_stat()
-        t0 = time.time()
-        self.setup()
-        info["startup"] = self.startup()
-        info["sphinx_jobs"] = self.db.jobs
-        info["sphinx_pool_depth"] = self.db.depth
-        self.full_builds()
-        self.setup_floor()
-        self.say(f"{args.reps} repetitions, alternating ...")
-        self.reps()
-        info["loadavg_mid"] = loadavg()
-        self.all_formats_ran = args.formats_reps > 0
-        if self.all_formats_ran:
-            self.say(f"all {len(FORMATS7)} formats from clean, {args.formats_reps} repetitions ...")
-            self.all_formats()
-        self.configure_sizes()
-        info["loadavg_end"] = loadavg()
-        info["cpu_pressure_end"] = cpu_pressure()
-        info["cpu_shares_during_run"] = cpu_shares(stat0, proc_stat())
-        info["duration_s"] = round(time.time() - t0, 1)
+            return {"machine": info, "code": self.code, "reps": args.reps, "configure_only": True,
+                    "configure_sizes": self.config_sizes, "goals": configure_goals(self.config_sizes),
+                    "logs": self.logs}
         return self.report(info)
 
     def report(self, info):
@@ -828,15 +585,15 @@ class Bench(Checks):
         if s["yaml"]["docbuild"]:
             pair("yaml", f"YAML edit ({c.yaml[0]})")
         pair("configure", "configure by hand (warm)")
-        floor = summarize(s["floor"]["docbuild"])
-        res["floor"] = {"label": "ninja floor no-op (same graph, touch edges)", "floor": floor,
+        floor_noop = summarize(s["floor"]["docbuild"])
+        res["floor"] = {"label": "ninja floor no-op (same graph, touch edges)", "floor": floor_noop,
                         "floor_cpu": summarize(self.cpu["floor"]["docbuild"]),
                         "docbuild_noop": res["noop"]["docbuild"],
-                        "ratio_noop_vs_floor": res["noop"]["docbuild"]["median"] / floor["median"],
+                        "ratio_noop_vs_floor": res["noop"]["docbuild"]["median"] / floor_noop["median"],
                         "graph": self.graph, "ninja_stats": self.ninja_stats}
         res["configure_cold"] = {"first": self.first_configure.secs,
                                  "before_formats": getattr(self, "formats", {}).get("docbuild_configure", [])}
-        if self.all_formats_ran:
+        if self.args.formats_reps > 0:
             f = self.formats
             db, sb = summarize(f["docbuild"]), summarize(f["sphinx-build"])
             res["formats"] = {"label": "all 7 formats from clean (configure incl.)",
@@ -853,7 +610,7 @@ class Bench(Checks):
                           for n in TOOLS},
             "noop_maxrss_kb": {n: max(filter(None, self.extra["mem_noop"][n]), default=None) for n in TOOLS},
         }
-        if self.all_formats_ran:
+        if self.args.formats_reps > 0:
             mem["formats"] = {
                 "docbuild": {"maxrss_kb": max(m[0] or 0 for m in self.formats["docbuild_mem"]),
                              "tree_peak_kb": max(m[1] or 0 for m in self.formats["docbuild_mem"])},
@@ -902,13 +659,19 @@ class Bench(Checks):
             g.append({"goal": "all 7 formats from clean <= 0.65x of the make-style sequence",
                       "value": res["formats"]["ratio"], "cpu": res["formats"]["ratio_cpu"], "unit": "x",
                       "met": res["formats"]["ratio"] <= 0.65})
-        for size, row in self.config_sizes.items():
-            limit = 0.5 if int(size) <= 2000 else 2.0
-            for kind in ("cold", "warm"):
-                v = row[kind]["median"]
-                g.append({"goal": f"configure {kind}, {size} pages ({row['documents']} documents) <= {limit:g} s",
-                          "value": v, "cpu": row[kind + "_cpu"]["median"], "unit": "s", "met": v <= limit})
-        return g
+        return g + configure_goals(self.config_sizes)
+
+
+def configure_goals(sizes):
+    """Configure alone: <= 0.5 s up to 2,000 pages, <= 2 s above, cold and warm."""
+    g = []
+    for size, row in sizes.items():
+        limit = 0.5 if int(size) <= 2000 else 2.0
+        for kind in ("cold", "warm"):
+            v = row[kind]["median"]
+            g.append({"goal": f"configure {kind}, {size} pages ({row['documents']} documents) <= {limit:g} s",
+                      "value": v, "cpu": row[kind + "_cpu"]["median"], "unit": "s", "met": v <= limit})
+    return g
 
 
 def pair_ratios(db, sb):
@@ -1110,7 +873,11 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=__doc__.split("\n\n", 1)[1])
-    p.add_argument("--corpus", choices=("synthetic", "sphinx", "manual"), default="synthetic")
+    p.add_argument("--corpus", default="synthetic", metavar="{synthetic,sphinx,manual,DIR}",
+                   help="the corpus (default synthetic); DIR: any Sphinx source folder")
+    p.add_argument("--page", help="the page edited, relative to the source dir (the corpus's own by default)")
+    p.add_argument("--root", metavar="DIR", help="with --corpus DIR: the folder copied for each tool "
+                   "(default: DIR's parent if it is a project root, else DIR)")
     p.add_argument("--pages", type=int, help="pages of the synthetic corpus (default 600; 60 with --quick)")
     p.add_argument("--reps", type=int, help="repetitions (default 3; 1 with --quick)")
     p.add_argument("--formats-reps", type=int,

@@ -1,10 +1,11 @@
-"""Helpers shared by the benchmark scripts (bench.py, content.py, sphinx_docs.py).
+"""Helpers shared by the benchmark scripts (bench.py, content.py, real_projects.py, ...).
 
 Machine information, timing statistics (medians, the alternating order of
 repetitions), ninja's log, copies of corpora and of the code measured.  Not a
 script: the others import it from benchmarks/.
 """
 
+import compileall
 import hashlib
 import json
 import os
@@ -92,6 +93,25 @@ def machine_info(**extra):
             "python": f"{platform.python_version()} ({sys.executable})", **extra}
 
 
+def descendants(pid):
+    """pid's descendants, from one scan of /proc (the field after a stat line's `(name)` is
+    the state, the next the parent's pid)."""
+    children = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+            children.setdefault(int(stat[stat.rindex(b")") + 2:].split()[1]), []).append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
 def find_sphinx_build():
     """sphinx-build of the Python that runs this script (and docbuild)."""
     beside = os.path.join(os.path.dirname(sys.executable), "sphinx-build")
@@ -156,26 +176,28 @@ def copy_tree(root, dest, work):
     shutil.copytree(root, dest, symlinks=True, ignore=ignore)
 
 
-def tree_digest(folder):
-    """{relative path: sha256} of every file below folder."""
+def tree_digest(folder, skip=()):
+    """{relative path: sha256} of every file below folder (but those named in `skip`)."""
     out = {}
     for root, _, files in os.walk(folder):
-        for name in files:
+        for name in set(files) - set(skip):
             path = os.path.join(root, name)
             with open(path, "rb") as f:
                 out[os.path.relpath(path, folder)] = hashlib.sha256(f.read()).hexdigest()
     return out
 
 
-def snapshot_code(mode, dest):
-    """Copy the docbuild code to measure into `dest`; (its path or None, a description).
+def snapshot_code(mode, dest, compile_it=False):
+    """Copy the docbuild code to measure into `dest`; (its path or None, a description
+    with a digest of the copy).
 
     Others may edit the repository while a benchmark runs (a half-saved file
     breaks a run, and a changed one mixes two versions in one table), so every
     subprocess runs a copy taken at the start: the package, its templates and
     build.ninja.in, found first through PYTHONPATH.  `tree` copies the working
     tree, `head` the last commit, `live` copies nothing (the editable
-    install's files, as they change).
+    install's files, as they change).  `compile_it` byte-compiles the copy (this
+    machine sets PYTHONDONTWRITEBYTECODE=1; a normal install has .pyc files).
     """
     git = lambda *a: subprocess.run(["git", *a], cwd=REPO, stdin=subprocess.DEVNULL,  # noqa: E731
                                     capture_output=True, text=True).stdout
@@ -199,7 +221,12 @@ def snapshot_code(mode, dest):
         for name in ("docbuild", "templates"):
             shutil.copytree(os.path.join(REPO, name), os.path.join(dest, name), ignore=ignore)
         shutil.copy2(os.path.join(REPO, "build.ninja.in"), dest)
-    desc["path"] = dest
+    digest = hashlib.sha256()
+    for rel, sha in sorted(tree_digest(dest).items()):
+        digest.update(f"{rel}\0{sha}\0".encode())
+    desc.update(path=dest, digest=digest.hexdigest()[:16], compiled=compile_it)
+    if compile_it:
+        compileall.compile_dir(os.path.join(dest, "docbuild"), quiet=1)
     return dest, desc
 
 

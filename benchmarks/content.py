@@ -56,11 +56,8 @@ import hashlib
 import json
 import os
 import random
-import resource
 import shutil
-import subprocess
 import sys
-import time
 
 import yaml
 
@@ -68,11 +65,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from common import (EDGE, BenchError, clean_build, loadavg, machine_info, median,  # noqa: E402
-                    ninja_edges, ninja_log_entries, read, rep_order, run_and_report, summarize,
-                    tree_digest, version_of, with_pythonpath)
+from common import (EDGE, BenchError, clean_build, loadavg, machine_info,  # noqa: E402
+                    ninja_edges, ninja_log_entries, read, rep_order, run_and_report, snapshot_code,
+                    summarize, tree_digest, version_of, with_pythonpath)
 from common import Checks, end_table  # noqa: E402
-from common import snapshot_code as copy_code  # noqa: E402
+import tools  # noqa: E402
+from synthetic import WORDS  # noqa: E402  (the same words as bench.py's corpus)
+from tools import Runner  # noqa: E402
+
+from docbuild.ninja_tool import ninja_binary  # noqa: E402
 
 DEFAULT_WORK = os.path.join(HERE, "work", "content")
 SEED = 20240607
@@ -83,13 +84,6 @@ EDIT_TOKEN = "BENCH-EDIT-TARGET"
 
 # --- the corpus -------------------------------------------------------------
 
-WORDS = ("server replica shard cluster index query document collection field "
-         "operator cursor member primary secondary journal balancer chunk "
-         "config storage engine cache write read concern preference timeout "
-         "connection driver client session transaction snapshot oplog "
-         "election vote arbiter backup restore export import user role "
-         "privilege audit encryption key certificate network port host "
-         "bind address log level verbosity profile sample metric").split()
 TOPICS = ("install", "security", "replication", "sharding", "aggregation",
           "indexes", "crud", "admin", "monitoring", "backup")
 LANGUAGES = ("sh", "javascript", "python", "yaml", "ini")
@@ -546,54 +540,6 @@ def write_config(srcdir, group_size):
                 + "".join(f"  {k}: {v}\n" for k, v in REPLACEMENTS.items()))
 
 
-# --- running ----------------------------------------------------------------
-
-def snapshot_code(mode, dest):
-    """Copy the docbuild code to measure into `dest` (see common.snapshot_code); a
-    description of it, with a digest of the copy."""
-    code, desc = copy_code(mode, dest)
-    if code:
-        digest = hashlib.sha256()
-        for rel, sha in sorted(tree_digest(dest).items()):
-            digest.update(f"{rel}\0{sha}\0".encode())
-        desc["digest"] = digest.hexdigest()[:16]
-    return code, desc
-
-
-class Runner:
-    def __init__(self, logs, code=None):
-        self.logs = logs
-        self.count = 0
-        # the snapshot comes before the editable install on sys.path
-        self.env = with_pythonpath(code) if code else None
-
-    def run(self, label, cmd, cwd):
-        """Run `cmd` with its output in a log file of its own.
-
-        Returns (wall seconds, CPU seconds, log text, log path).  CPU is user +
-        system time of the process and every descendant it waited for (ninja
-        waits for its edges): unlike wall time, it hardly depends on what else
-        the machine runs.
-        """
-        self.count += 1
-        log = os.path.join(self.logs, f"{self.count:03d}-{label}.log")
-        with open(log, "w", encoding="utf-8") as f:
-            f.write(f"$ cd {cwd} && {' '.join(cmd)}\n")
-            f.flush()
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            start = time.perf_counter()
-            proc = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=f,
-                                  stderr=subprocess.STDOUT, env=self.env)
-            secs = time.perf_counter() - start
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-            f.write(f"\n# exit status {proc.returncode}, {secs:.3f} s, {cpu:.3f} s CPU\n")
-        text = read(log)
-        if proc.returncode:
-            raise BenchError(f"{label}: `{' '.join(cmd)}` failed; see {log}")
-        return secs, cpu, text, log
-
-
 def ninja_log_durations(path):
     """{output: milliseconds} of the last run of each edge, from a .ninja_log (v5+)."""
     return {out: end - start for start, end, out in ninja_log_entries(path)}
@@ -611,8 +557,9 @@ class Bench(Checks):
         self.logs = os.path.join(self.work, "logs")
         self.globals_file = os.path.join(self.work, "globals.json")
         self.code_dir, self.code = snapshot_code(args.code, os.path.join(self.work, "code"))
-        self.runner = Runner(self.logs, self.code_dir)
-        self.ninja = args.ninja or find_ninja()
+        self.runner = Runner(self.logs, with_pythonpath(self.code_dir) if self.code_dir else None)
+        # the wheel's binary (what docbuild uses), not a pyenv shim (~0.1 s a run)
+        self.ninja = args.ninja or ninja_binary()
         self.ninja_cmd = [self.ninja] + (["-j", str(args.jobs)] if args.jobs else [])
         self.notes = []
         self.checks = []
@@ -652,7 +599,7 @@ class Bench(Checks):
     def ninja_clean(self, size, rep):
         self.clean_top()
         write_config(self.srcdir, size)
-        conf_secs, conf_cpu, _, _ = self.runner.run(
+        conf = self.runner.run(
             f"g{size}-r{rep}-configure",
             [sys.executable, "-m", "docbuild", "configure", "--source", self.srcdir], self.top)
         if rep == 1:
@@ -661,8 +608,8 @@ class Bench(Checks):
             got = {k: v for k, v in got.items() if not k.startswith("docbuild:")}
             self.check(got == json.loads(read(self.globals_file)),
                        f"g{size}: configure's globals equal the in-process run's")
-        gen_secs, gen_cpu, text, log = self.runner.run(
-            f"g{size}-r{rep}-clean", [*self.ninja_cmd, "generate"], self.top)
+        gen = self.runner.run(f"g{size}-r{rep}-clean", [*self.ninja_cmd, "generate"], self.top)
+        text, log = gen.text, gen.log
         shutil.copyfile(os.path.join(self.top, ".ninja_log"), log[:-4] + ".ninja_log")
         edge_ms = ninja_log_durations(os.path.join(self.top, ".ninja_log"))
         ran = ninja_edges(text)
@@ -675,16 +622,16 @@ class Bench(Checks):
         if rep == 1:
             self.compare(tree_digest(os.path.join(self.top, "build", "gen")),
                          f"g{size} ninja")
-        return {"configure": conf_secs, "generate": gen_secs, "configure_cpu": conf_cpu,
-                "generate_cpu": gen_cpu, "edges": len(ran), "generate_edges": n_generate,
+        return {"configure": conf.secs, "generate": gen.secs, "configure_cpu": conf.cpu,
+                "generate_cpu": gen.cpu, "edges": len(ran), "generate_edges": n_generate,
                 "configure_edges": n_configure,
                 "configure_edge": edge_ms.get("build.ninja", 0) / 1000,
                 "generate_edge_sum": sum(v for k, v in edge_ms.items() if k.endswith(".names")) / 1000}
 
     # (c) ---------------------------------------------------------------
     def edit(self, size, rep):
-        noop_secs, _, text, log = self.runner.run(f"g{size}-r{rep}-noop", [*self.ninja_cmd, "generate"],
-                                               self.top)
+        noop = self.runner.run(f"g{size}-r{rep}-noop", [*self.ninja_cmd, "generate"], self.top)
+        text, log = noop.text, noop.log
         self.check("ninja: no work to do." in text and not ninja_edges(text),
                    f"g{size} rep {rep}: `ninja generate` after the clean generation is a no-op ({log})")
         rel, out_rel = self.corpus.edit_target
@@ -694,8 +641,8 @@ class Bench(Checks):
         with open(path, "w", encoding="utf-8") as f:  # in place: no rename
             f.write(original.replace(EDIT_TOKEN, marker, 1))
         try:
-            secs, cpu, text, log = self.runner.run(f"g{size}-r{rep}-edit",
-                                                   [*self.ninja_cmd, "generate"], self.top)
+            edit = self.runner.run(f"g{size}-r{rep}-edit", [*self.ninja_cmd, "generate"], self.top)
+            text, log = edit.text, edit.log
             ran = ninja_edges(text)
             counters = EDGE.findall(text)
             self.check(len(ran) == 1 and ran[0].startswith("generate "),
@@ -713,11 +660,11 @@ class Bench(Checks):
         finally:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(original)
-        back_secs, _, text, log = self.runner.run(f"g{size}-r{rep}-restore", [*self.ninja_cmd, "generate"],
-                                               self.top)
+        back = self.runner.run(f"g{size}-r{rep}-restore", [*self.ninja_cmd, "generate"], self.top)
+        text, log = back.text, back.log
         self.check(len(ninja_edges(text)) == 1,
                    f"g{size} rep {rep}: restoring the file ran exactly one edge ({log})")
-        return {"noop": noop_secs, "edit": secs, "edit_cpu": cpu, "restore": back_secs}
+        return {"noop": noop.secs, "edit": edit.secs, "edit_cpu": edit.cpu, "restore": back.secs}
 
     # (b) ---------------------------------------------------------------
     def inproc(self, rep):
@@ -725,24 +672,11 @@ class Bench(Checks):
             shutil.rmtree(self.inproc_out)
         os.makedirs(self.inproc_out)
         root = self.top  # what configure uses: the source dir is below the top
-        secs, cpu, text, log = self.runner.run(
-            f"inproc-r{rep}", [sys.executable, os.path.join(HERE, "inproc_generate.py"), self.srcdir, root, self.inproc_out,
-                               self.globals_file], self.work)
+        run = self.runner.run(f"inproc-r{rep}", [sys.executable, os.path.join(HERE, "inproc_generate.py"),
+                                                 self.srcdir, root, self.inproc_out, self.globals_file], self.work)
         if rep == 1:
             self.compare(tree_digest(self.inproc_out), "in-process")
-        return secs, cpu
-
-    # ------------------------------------------------------------------
-    def startup(self):
-        """Python start, and start + import of the generator, medians of 5 (for context)."""
-        out = {}
-        for label, code in (("python -c pass", "pass"),
-                            ("python -c 'import docbuild.generate'", "import docbuild.generate")):
-            runs = [self.runner.run("startup", [sys.executable, "-c", code], self.work)[:2]
-                    for _ in range(5)]
-            out[label] = {"wall": median([r[0] for r in runs]),
-                          "cpu": median([r[1] for r in runs])}
-        return out
+        return run.secs, run.cpu
 
     def run(self):
         args = self.args
@@ -753,13 +687,8 @@ class Bench(Checks):
         st = self.corpus.stats
         print(f"  {st['files']} files, {st['documents']} documents "
               f"({st['inheriting']} inheriting), {st['outputs']} outputs", flush=True)
-        startup = self.startup()
-        _, _, _, log = self.runner.run("which-docbuild", [
-            sys.executable, "-c", "import docbuild.generate as g; print(g.__file__)"], self.work)
-        self.code["imported_from"] = read(log).splitlines()[1]
-        if self.code_dir and not self.code["imported_from"].startswith(self.code_dir + os.sep):
-            raise BenchError(f"the subprocesses import docbuild from {self.code['imported_from']}, "
-                             f"not from the copy in {self.code_dir}")
+        startup = tools.startup(self.runner, self.work, ["docbuild.generate"])
+        tools.check_imported_from(self.runner, self.work, self.code)
         variants = [("ninja", s) for s in args.sizes] + [("inproc", None)]
         keys = ("configure", "generate", "configure_cpu", "generate_cpu", "configure_edge",
                 "generate_edge_sum", "noop", "edit", "edit_cpu", "restore")
@@ -831,12 +760,6 @@ class Bench(Checks):
 
 
 # --- machine and report -----------------------------------------------------
-
-def find_ninja():
-    """The wheel's ninja binary (what docbuild uses), not a shim on PATH."""
-    from docbuild.ninja_tool import ninja_binary
-    return ninja_binary()
-
 
 def machine(ninja):
     import jinja2

@@ -29,20 +29,19 @@ the other work on it).  The machine's load is printed.
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import HERE, loadavg  # noqa: E402
+from common import HERE, BenchError, loadavg  # noqa: E402
 import synthetic  # noqa: E402
+from tools import Runner  # noqa: E402
 
 FORMATS = "html,dirhtml,singlehtml,epub,latex,text,man"
 
 
-def runner(work, name, base):
+def checkout(work, name, base):
     """A fresh checkout of the project at a path of its own."""
     top = os.path.join(work, "runners", name)
     shutil.rmtree(top, ignore_errors=True)
@@ -50,19 +49,12 @@ def runner(work, name, base):
     return top
 
 
-def cpu():
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def timed(top, command):
+def timed(runner, top, command):
     """(wall seconds, CPU seconds) of configure and the job's command."""
-    start, start_cpu = time.perf_counter(), cpu()
-    for cmd in ([sys.executable, "-m", "docbuild", "configure", "--source", "source"], command):
-        result = subprocess.run(cmd, cwd=top, stdin=subprocess.DEVNULL, capture_output=True, text=True)
-        if result.returncode:
-            sys.exit(f"{' '.join(cmd)} failed in {top}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
-    return time.perf_counter() - start, cpu() - start_cpu
+    label = os.path.basename(top)
+    runs = [runner.run(label + "-configure", [sys.executable, "-m", "docbuild", "configure", "--source",
+                                              "source"], top), runner.run(label, command, top)]
+    return sum(r.secs for r in runs), sum(r.cpu for r in runs)
 
 
 def critical(plan, two_stage, per_format, k):
@@ -81,7 +73,19 @@ def main(argv=None):
     p.add_argument("--work", default=os.path.join(HERE, "work", "matrix"))
     p.add_argument("--json", metavar="FILE")
     args = p.parse_args(argv)
+    try:
+        return matrix(args)
+    except BenchError as exc:
+        print(f"matrix: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def matrix(args):
     formats = args.formats.split(",")
+    logs = os.path.join(args.work, "logs")
+    shutil.rmtree(logs, ignore_errors=True)
+    os.makedirs(logs)
+    runner = Runner(logs, None)
     base = os.path.join(args.work, "base")
     synthetic.write(base, args.pages)
     with open(os.path.join(base, "docbuild.yaml"), "a", encoding="utf-8") as f:
@@ -90,7 +94,7 @@ def main(argv=None):
 
     per_format = {}
     for fmt in formats:
-        per_format[fmt] = timed(runner(args.work, f"old-{fmt}", base),
+        per_format[fmt] = timed(runner, checkout(args.work, f"old-{fmt}", base),
                                 [sys.executable, "-m", "docbuild", "ci", fmt])
         print(f"  per-format job {fmt:12} {per_format[fmt][0]:7.1f} s wall {per_format[fmt][1]:7.1f} s CPU",
               flush=True)
@@ -98,6 +102,9 @@ def main(argv=None):
     plan = json.loads(subprocess.run(
         [sys.executable, "-m", "docbuild", "configure", "--source", base, "--matrix"],
         cwd=args.work, capture_output=True, text=True, check=True).stdout)
+    if not plan["write"]["include"]:  # the figure compares against the read + slowest writer
+        raise BenchError(f"no format of {args.formats} writes from the read (html, and text and man "
+                         "with smart quotes on, read for themselves): add dirhtml, epub, ...")
     artifacts = os.path.join(args.work, "artifacts")
     shutil.rmtree(artifacts, ignore_errors=True)
     os.makedirs(artifacts)
@@ -105,9 +112,9 @@ def main(argv=None):
     for stage in ("read", "write"):
         for entry in plan[stage]["include"]:
             name = entry["job"]
-            top = runner(args.work, f"new-{name}", base)
+            top = checkout(args.work, f"new-{name}", base)
             subprocess.run(["cp", "-r", artifacts, os.path.join(top, "artifacts")], check=True)
-            two_stage[name] = timed(top, [sys.executable, "-m", "docbuild", "ci", "job", name,
+            two_stage[name] = timed(runner, top, [sys.executable, "-m", "docbuild", "ci", "job", name,
                                           "--artifacts", "artifacts"])
             subprocess.run(["cp", "-r", os.path.join(top, "artifacts", name), artifacts], check=True)
             print(f"  two-stage job {name:13} {two_stage[name][0]:7.1f} s wall {two_stage[name][1]:7.1f} s CPU"

@@ -50,12 +50,12 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import corpora  # noqa: E402
 from common import REPO, BenchError, machine_info, read, run_and_report, snapshot_code  # noqa: E402
 
 WORK = os.path.join(HERE, "work", "real")
@@ -115,33 +115,6 @@ class Run:
 
 
 # --- setup --------------------------------------------------------------------
-
-def sdist(run):
-    """The project's sdist in WORK/downloads, downloaded once."""
-    down = os.path.join(WORK, "downloads")
-    os.makedirs(down, exist_ok=True)
-    pattern = os.path.join(down, f"{re.sub('[-_.]', '[-_.]', run.name)}-{run.spec['version']}.tar.gz")
-    if not glob.glob(pattern):
-        proc = subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
-                               "--no-binary", ":all:", f"{run.name}=={run.spec['version']}",
-                               "-d", down], stdin=subprocess.DEVNULL, capture_output=True, text=True)
-        if proc.returncode or not glob.glob(pattern):
-            raise BenchError(f"pip download {run.name} failed: {proc.stderr.strip()[-500:]}")
-    return glob.glob(pattern)[0]
-
-
-def unpack(tarball, dest):
-    """Unpack the sdist's single top folder as `dest`."""
-    if os.path.exists(dest):
-        shutil.rmtree(dest)
-    tmp = dest + ".unpack"
-    shutil.rmtree(tmp, ignore_errors=True)
-    with tarfile.open(tarball) as tar:
-        tar.extractall(tmp, filter="data")
-    (inner,) = os.listdir(tmp)
-    os.rename(os.path.join(tmp, inner), dest)
-    os.rmdir(tmp)
-
 
 def without_sphinx(lines):
     """Requirement lines less those that pin Sphinx itself (not sphinx-foo):
@@ -446,10 +419,10 @@ def edit_sequence(run):
 def check_project(name, keep, code):
     run = Run(name, PROJECTS[name], code)
     start = time.perf_counter()
-    tarball = sdist(run)
+    tarball = corpora.sdist(name, run.spec["version"], os.path.join(WORK, "downloads"))
     for folder in ("tree", "sphinx", "db", "db-clean", "sphinx-edited", "logs"):
         shutil.rmtree(os.path.join(run.top, folder), ignore_errors=True)
-    unpack(tarball, run.tree)
+    corpora.unpack(tarball, run.tree)
     make_venv(run, tarball)
     setup = time.perf_counter() - start
     start = time.perf_counter()

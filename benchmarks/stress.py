@@ -112,11 +112,10 @@ MAX_PROBLEMS = 200  # details kept; counts are always complete
 
 # --- the stand-in tool --------------------------------------------------------
 
-# Its source, written into the work dir and run by the steps (standin.py).
+# copied into the work dir (so that its processes are found there) and run by the steps
 STANDIN_FILE = os.path.join(HERE, "standin.py")
-with open(STANDIN_FILE, encoding="utf-8") as _f:
-    STANDIN = _f.read()
 sys.path.insert(0, HERE)
+from common import BenchError, descendants, ninja_log_entries, tree_digest  # noqa: E402
 from standin import content, crash_code  # noqa: E402
 
 
@@ -150,10 +149,6 @@ def expected_tail(name, mode, token):
 
 # --- the real Sphinx projects ------------------------------------------------
 
-# The conf.py of the Sphinx projects, with its fault injection (stress_conf.py).
-with open(os.path.join(HERE, "stress_conf.py"), encoding="utf-8") as _f:
-    FAULT_CONF = _f.read()
-
 SITE_YAML = """\
 sphinx_jobs: 1
 sphinx_pool_depth: 2
@@ -179,6 +174,11 @@ def write_file(path, text):
     return True
 
 
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def stamp_page(token):
     title = f"Stamp {token}"
     return f"{title}\n{'=' * len(title)}\n\nThis build's token is ``{token}``.\n"
@@ -186,7 +186,8 @@ def stamp_page(token):
 
 def make_stress_site(site, total, idle):
     src = os.path.join(site, "src")
-    write_file(os.path.join(src, "conf.py"), FAULT_CONF)
+    # the conf.py of the Sphinx project: its fault injection
+    write_file(os.path.join(src, "conf.py"), read_bytes(os.path.join(HERE, "stress_conf.py")))
     write_file(os.path.join(src, "docbuild.yaml"), SITE_YAML.format(total=total, idle=idle))
     write_file(os.path.join(src, "index.rst"),
                "Stress\n======\n\n.. toctree::\n\n   stamp\n" + "".join(f"   p{i}\n" for i in range(1, 5)))
@@ -245,20 +246,6 @@ def write_sources(src, files):
     return changed
 
 
-def output_files(folder):
-    """{relative path: bytes} of a Sphinx HTML output folder (without .buildinfo)."""
-    found = {}
-    for root, dirs, names in os.walk(folder):
-        dirs.sort()
-        for name in names:
-            if name == ".buildinfo":
-                continue
-            path = os.path.join(root, name)
-            with open(path, "rb") as f:
-                found[os.path.relpath(path, folder)] = f.read()
-    return found
-
-
 def differences(ref, got):
     """(html files that differ, other files that differ), sorted."""
     html, other = [], []
@@ -301,22 +288,6 @@ def processes_under(folder):
         if folder in cmdline or cwd == folder or cwd.startswith(folder + os.sep):
             found.append({"pid": pid, "cmdline": cmdline[:300], "cwd": cwd})
     return found
-
-
-def descendants(pid):
-    """pid's descendants (one scan of /proc)."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            state, ppid = _state(int(entry))
-            if ppid is not None:
-                children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
 
 
 def kill_tree(pid):
@@ -402,20 +373,13 @@ def parse_ninja(output):
     return ran, {k: "\n".join(v) for k, v in blocks.items()}
 
 
-def ninja_log_times(path, offset):
-    """{output: milliseconds} for the entries appended to .ninja_log after `offset`."""
-    times = {}
+def ninja_log_times(path):
+    """{output: milliseconds} of each output's last entry in .ninja_log (this build's, for
+    the edges that ran in it)."""
     try:
-        with open(path, "rb") as f:
-            f.seek(offset)
-            data = f.read()
-    except FileNotFoundError:
-        return times
-    for line in data.decode("utf-8", "replace").splitlines():
-        parts = line.split("\t")
-        if len(parts) == 5 and parts[0].isdigit():
-            times[parts[3]] = int(parts[1]) - int(parts[0])
-    return times
+        return {out: end - start for start, end, out in ninja_log_entries(path)}
+    except BenchError:  # no log yet: nothing finished
+        return {}
 
 
 # --- results -----------------------------------------------------------------
@@ -480,7 +444,7 @@ def run_builds(args, work, results, log=print):
     os.makedirs(work, exist_ok=True)
     for sub in ("in", "out", "stamps", "logs"):
         os.makedirs(os.path.join(work, sub), exist_ok=True)
-    write_file(os.path.join(work, "standin.py"), STANDIN)
+    write_file(os.path.join(work, "standin.py"), read_bytes(STANDIN_FILE))
     site = os.path.join(work, "site")
     formats = args.sphinx_formats
     if formats:
@@ -527,7 +491,6 @@ def run_builds(args, work, results, log=print):
             results.add(f"mode {modes[e]}")
         for fmt in formats:
             results.add(f"sphinx {fmt} {sphinx[fmt]}")
-        log_offset = os.path.getsize(ninja_log) if os.path.exists(ninja_log) else 0
 
         # --- build
         code, out, seconds = run_bounded([NINJA, "-k", "0", "-j", str(args.jobs or args.edges + 1)],
@@ -547,7 +510,7 @@ def run_builds(args, work, results, log=print):
         ran_set = set(ran)
 
         # --- check the stand-in edges
-        times = ninja_log_times(ninja_log, log_offset)
+        times = ninja_log_times(ninja_log)
         for e in edges:
             mode, tok = modes[e], token[e]
             stamp = os.path.join(work, "stamps", f"{e}.stamp")
@@ -732,6 +695,17 @@ def kill_target(kill_at, i):
     return None if kill_at == "random" else kill_at
 
 
+def clean_kill_build(args, folder, state, what):
+    """The kill-test project in source state `state`, built from clean in `folder`; its html's digest."""
+    shutil.rmtree(folder, ignore_errors=True)
+    write_sources(os.path.join(folder, "src"), kill_sources(args.pages, state, args.sections))
+    configure(folder)
+    code, out, _ = run_bounded([NINJA, "html"], folder, args.bound)
+    if code != 0:
+        raise SystemExit(f"stress: {what} failed:\n{out}")
+    return tree_digest(os.path.join(folder, "build", "html"), skip=[".buildinfo"])
+
+
 def run_kills(args, work, results, log=print):
     rng = random.Random(args.seed + 1)
     states = list(range(args.states))
@@ -739,22 +713,10 @@ def run_kills(args, work, results, log=print):
     refs = {}
     for state in states[1:]:  # clean builds, one per source state (state 0: the kill dir's first)
         folder = os.path.join(work, f"clean-{state}")
-        shutil.rmtree(folder, ignore_errors=True)
-        write_sources(os.path.join(folder, "src"), kill_sources(args.pages, state, args.sections))
-        configure(folder)
-        code, out, _ = run_bounded([NINJA, "html"], folder, args.bound)
-        if code != 0:
-            raise SystemExit(f"stress: the clean build of state {state} failed:\n{out}")
-        refs[state] = output_files(os.path.join(folder, "build", "html"))
+        refs[state] = clean_kill_build(args, folder, state, f"the clean build of state {state}")
         shutil.rmtree(folder)
-    shutil.rmtree(kill_dir, ignore_errors=True)
     state = 0
-    write_sources(os.path.join(kill_dir, "src"), kill_sources(args.pages, state, args.sections))
-    configure(kill_dir)
-    code, out, _ = run_bounded([NINJA, "html"], kill_dir, args.bound)
-    if code != 0:
-        raise SystemExit(f"stress: the first build of the kill-test project failed:\n{out}")
-    refs[state] = output_files(os.path.join(kill_dir, "build", "html"))
+    refs[state] = clean_kill_build(args, kill_dir, state, "the first build of the kill-test project")
     delays = []
     for i in range(args.kills):
         scope = args.kill_scope if args.kill_scope != "mixed" else ("group", "tree")[i % 2]
@@ -825,7 +787,7 @@ def run_kills(args, work, results, log=print):
         if left:
             results.problem("kill test: leftover processes", processes=left[:10], **where)
             kill_pids(left)
-        got = output_files(os.path.join(kill_dir, "build", "html"))
+        got = tree_digest(os.path.join(kill_dir, "build", "html"), skip=[".buildinfo"])
         html, other = differences(refs[state], got)
         results.add("kill test: builds compared")
         if html:

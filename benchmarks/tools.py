@@ -3,9 +3,9 @@ times them (wall, CPU, peak memory) with every command's output in a log file.
 
     Runner(logs, env).run(label, cmd, cwd, sample=False) -> Run
     DocBuild(runner, top, srcdir, ninja): configure(label), html(label), ninja_run(...)
-    SphinxBuild(runner, top, srcdir, sphinx_build, jobs, extra): html(label)
+    SphinxBuild(runner, top, srcdir, sphinx_build, jobs, extra): html(label), build(label, builder, ...)
 
-Used by bench.py and sphinx_docs.py.  Not a script.
+Used by bench.py, content.py and matrix.py.  Not a script.
 """
 
 import os
@@ -15,8 +15,9 @@ import subprocess
 import sys
 import threading
 import time
+from types import SimpleNamespace as Run  # what Runner.run returns
 
-from common import BenchError, clean_build, ninja_edges, read
+from common import BenchError, clean_build, descendants, median, ninja_edges, read
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TIME_BIN = "/usr/bin/time"
@@ -36,7 +37,6 @@ def sphinx_read_nothing(log_text):
                           log_text))
 
 
-
 class TreeSampler(threading.Thread):
     """Peak of the summed RSS of a process and all its descendants, sampled."""
 
@@ -46,46 +46,21 @@ class TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.peak_kb = 0
-        self.peak_procs = 0
         self.stop = threading.Event()
 
     def sample(self):
-        children = {}
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open(f"/proc/{d}/stat", encoding="ascii", errors="replace") as f:
-                    s = f.read()
-                ppid = int(s[s.rfind(")") + 2:].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(d))
-        total, procs, stack = 0, 0, [self.pid]
-        while stack:
-            p = stack.pop()
+        total = 0
+        for p in [self.pid, *descendants(self.pid)]:
             try:
                 with open(f"/proc/{p}/statm", encoding="ascii") as f:
                     total += int(f.read().split()[1]) * self.PAGE_KB
-                procs += 1
             except (OSError, ValueError, IndexError):
                 pass
-            stack += children.get(p, [])
-        if total > self.peak_kb:
-            self.peak_kb, self.peak_procs = total, procs
+        self.peak_kb = max(self.peak_kb, total)
 
     def run(self):
         while not self.stop.wait(self.interval):
             self.sample()
-
-
-class Run:
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
-
-    def brief(self):
-        return {"secs": self.secs, "cpu": self.cpu, "maxrss_kb": self.maxrss_kb,
-                "tree_peak_kb": self.tree_peak_kb, "log": self.log}
 
 
 class Runner:
@@ -132,6 +107,26 @@ class Runner:
         if check and rc:
             raise BenchError(f"{label}: `{' '.join(cmd)}` failed (exit {rc}); see {log}")
         return run
+
+
+def startup(runner, cwd, imports):
+    """Python's start, and start + each import, medians of 5 (wall/CPU; for context)."""
+    out = {}
+    for label, code in [("python -c pass", "pass")] + [(f"import {m}", f"import {m}") for m in imports]:
+        runs = [runner.run("startup", [sys.executable, "-c", code], cwd) for _ in range(5)]
+        out[label] = {"wall": median([r.secs for r in runs]), "cpu": median([r.cpu for r in runs])}
+    return out
+
+
+def check_imported_from(runner, cwd, code):
+    """Where the commands import docbuild from, which must be the code snapshot `code`
+    (common.snapshot_code's description) when there is one."""
+    which = runner.run("which-docbuild", [sys.executable, "-c", "import docbuild; print(docbuild.__file__)"],
+                       cwd)
+    code["imported_from"] = which.text.splitlines()[1].strip()
+    if code.get("path") and not code["imported_from"].startswith(code["path"] + os.sep):
+        raise BenchError(f"commands import docbuild from {code['imported_from']}, "
+                         f"not the snapshot {code['path']}")
 
 
 def parse_time_file(path):
@@ -207,9 +202,11 @@ class SphinxBuild:
             cmd += ["-j", str(self.jobs)]
         return cmd + self.extra
 
+    def build(self, label, builder, outdir, doctrees, sample=False):
+        return self.runner.run(label, self.cmd(builder, outdir, doctrees), self.top, sample=sample)
+
     def html(self, label, sample=False):
-        run = self.runner.run(label, self.cmd("html", self.outdir, self.doctrees), self.top,
-                              sample=sample)
+        run = self.build(label, "html", self.outdir, self.doctrees, sample)
         run.noop = sphinx_read_nothing(run.text)
         run.sphinx_text = run.text
         return run

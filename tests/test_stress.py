@@ -99,7 +99,7 @@ def test_a_sigkill_of_ninja_stops_the_running_steps(tmp_path, runner_path):
     work = str(tmp_path / "w")
     for sub in ("in", "out", "stamps", "logs"):
         os.makedirs(os.path.join(work, sub))
-    stress.write_file(os.path.join(work, "standin.py"), stress.STANDIN)
+    stress.write_file(os.path.join(work, "standin.py"), stress.read_bytes(stress.STANDIN_FILE))
     stress.write_file(os.path.join(work, "in", "e00.json"),
                       '{"name": "e00", "token": "t", "flood_mb": 0}')
     stress.write_file(os.path.join(work, "build.ninja"), stress.build_ninja_text(
