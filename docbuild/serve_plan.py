@@ -5,7 +5,7 @@ scan: every input upstream of TARGET as `ninja -t query` gives it (conf.py,
 docbuild.yaml, templates, YAML, every source folder: the regeneration edge's
 inputs), the depfile records ninja keeps in .ninja_deps for its stamps
 (`ninja -t deps`: every file a Sphinx run read, includes outside the source
-folder too), both walked by docbuild.timing.read_graph (`ninja -t inputs`
+folder too), both walked by docbuild.ninja_tool.read_graph (`ninja -t inputs`
 of ninja 1.13 leaves out files that have a phony edge), and the
 plan files configure wrote (sources.list, graph.json).  Nothing inside the
 build folder is watched: the build writes there.
@@ -16,7 +16,7 @@ import os
 import re
 
 from docbuild.paths import BuildDir
-from docbuild.timing import NoGraph, _ninja_tool, read_graph
+from docbuild.ninja_tool import NoGraph, _ninja_tool, read_graph
 
 RELOAD_SCRIPT = "/__docbuild__/reload.js"
 TAG = f'<script src="{RELOAD_SCRIPT}"></script>'.encode()

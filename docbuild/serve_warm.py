@@ -189,6 +189,7 @@ def stop_with(conn):
     signal.signal(signal.SIGIO, closed)
     fcntl.fcntl(conn.fileno(), fcntl.F_SETOWN, os.getpid())
     fcntl.fcntl(conn.fileno(), fcntl.F_SETFL, fcntl.fcntl(conn.fileno(), fcntl.F_GETFL) | os.O_ASYNC)
+    closed(signal.SIGIO, None)  # it may have closed before the signal was set up
 
 
 def peer_uid(conn):

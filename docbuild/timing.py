@@ -36,7 +36,6 @@ import sys
 
 from docbuild.errors import UserError, entry_point
 from docbuild.ninja_tool import LOG, NoGraph, printable, read_graph, read_log  # noqa: F401 (read_log: tests use timing's)
-from docbuild.ninja_tool import _ninja_tool  # noqa: F401 (serve_plan imports it from here)
 from docbuild.timing_report import chrome_trace, html_report, text_report
 
 
