@@ -6,7 +6,8 @@ Half of a Sphinx step on a one-page edit is getting ready: starting Python,
 importing Sphinx, running conf.py, loading the pickled environment and
 compiling the theme's templates.  docbuild serve starts a worker per Sphinx
 step of the target it previews, right after a build, and the worker does all
-that while the writer is still reading the page.  Then it waits on SOCKET.
+that before the next save (and compiles the templates, and has docutils
+compile its patterns).  Then it waits on SOCKET.
 
 When ninja runs the step, the step's process (sphinx_step, which finds the
 socket through DOCBUILD_WARM, set by serve for its ninja only) sends the
@@ -19,7 +20,8 @@ and serve starts the next worker.
 
 The worker declines, and the step builds itself, when a file it read while
 getting ready (conf.py, the pickled environment, a template, an extension,
-a message catalog) changed since, or the step runs in another folder.  It
+a message catalog) changed since or while it read it, or the step runs in
+another folder or as another user.  It
 never takes a writer that copies the shared read's doctrees (--doctrees-from):
 that copy changes the environment it would have loaded.  If the step is
 stopped (a timeout, Ctrl-C), the worker sees its socket close and stops too;
