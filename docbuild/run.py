@@ -205,7 +205,7 @@ def end_descendants():
     runner, wherever its session or group: a step leaves nothing running."""
     left, deadline = descendants(), time.monotonic() + GRACE
     for pid in left:
-        _send(os.kill, pid, signal.SIGTERM)
+        send(os.kill, pid, signal.SIGTERM)
     while left and time.monotonic() < deadline:
         time.sleep(0.02)
         reap_children()
@@ -214,13 +214,13 @@ def end_descendants():
         if not left:
             return
         for pid in left:
-            _send(os.kill, pid, signal.SIGKILL)
+            send(os.kill, pid, signal.SIGKILL)
         time.sleep(0.01)
         reap_children()
         left = descendants()
 
 
-def _send(kill, target, signum):
+def send(kill, target, signum):
     """kill(target, signum), os.kill or os.killpg; whether the target is there."""
     try:
         kill(target, signum)
@@ -245,14 +245,14 @@ def reap(pid, timeout):
 def stop_group(pgid, first=signal.SIGTERM, pid=None):
     """Signal the group, give it GRACE seconds, then KILL what is left; the
     main child's wait status when `pid` is given."""
-    _send(os.killpg, pgid, first)
+    send(os.killpg, pgid, first)
     deadline = time.monotonic() + GRACE
     status = None if pid is None else reap(pid, GRACE)
-    while _send(os.killpg, pgid, 0) and time.monotonic() < deadline:
+    while send(os.killpg, pgid, 0) and time.monotonic() < deadline:
         time.sleep(0.02)
         if pid is None or status is not None:  # never the main child's status: it is wanted
             reap_children()  # orphans of the group are ours (subreaper): zombies until reaped
-    _send(os.killpg, pgid, signal.SIGKILL)
+    send(os.killpg, pgid, signal.SIGKILL)
     return reap(pid, float("inf")) if pid is not None and status is None else status
 
 

@@ -246,14 +246,14 @@ class Preview:
             queue.put_nowait(None)
         proc = self.proc
         if proc is not None and proc.returncode is None:
-            run.signal_group(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: ninja and its runners
+            run.send(os.killpg, proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: ninja and its runners
             try:
                 await asyncio.wait_for(proc.wait(), STOP_GRACE)
             except asyncio.TimeoutError:
-                run.signal_group(proc.pid, signal.SIGKILL)
+                run.send(os.killpg, proc.pid, signal.SIGKILL)
                 await proc.wait()
         if proc is not None:
-            run.signal_group(proc.pid, signal.SIGKILL)  # what is left in its session
+            run.send(os.killpg, proc.pid, signal.SIGKILL)  # what is left in its session
         for worker in self.workers.values():
             stop_worker(worker)
         run.end_descendants()  # we are a subreaper: nothing started below us outlives us
@@ -277,7 +277,7 @@ def stop_worker(proc):
     from docbuild import run
 
     if proc.poll() is None:
-        run.signal_group(proc.pid, signal.SIGKILL)
+        run.send(os.killpg, proc.pid, signal.SIGKILL)
     proc.wait()
 
 

@@ -182,7 +182,7 @@ def test_ctrl_c_during_a_build_leaves_no_process(tmp_path):
     server = Server(project)
     try:
         assert wait_for(lambda: processes_with(sleep), 60), server.output()  # ninja -> runner -> sphinx -> sleep
-        assert server.interrupt() == 0
+        assert server.interrupt() == 0, server.output()
         assert not processes_with(sleep)
         assert not working_in(project.work)
         assert "Traceback" not in server.output()
