@@ -14,35 +14,19 @@ from collections import namedtuple
 Command = namedtuple("Command", "name function usage help takes_prog", defaults=(True,))
 
 COMMANDS = [
-    Command("configure", "docbuild.configure:main", "[options]",
-            "scan a Sphinx project and write build.ninja (as configure.py)"),
+    Command("configure", "docbuild.configure:main", "[options]", "scan a Sphinx project and write build.ninja (as configure.py)"),
     Command("deps", "docbuild.__main__:deps", "FILE", "what FILE includes, and what includes it"),
-    Command("publish", "docbuild.publish:main", "[options]",
-            "publish the staged site (--to NAME, --dry-run, --rollback)"),
-    Command("report", "docbuild.report:report_main", "[--ci] [TARGET...]",
-            "write build/report.json and build/junit.xml; list the warnings\n"
-            "(of the steps the targets reach; default: every step)"),
-    Command("ci", "docbuild.report:ci_main", "[TARGET...]",
-            "ninja -k 0 TARGET... (default: all), then `report --ci TARGET...`"),
+    Command("publish", "docbuild.publish:main", "[options]", "publish the staged site (--to NAME, --dry-run, --rollback)"),
+    Command("report", "docbuild.report:report_main", "[--ci] [TARGET...]", "write build/report.json and build/junit.xml; list the warnings\n(of the steps the targets reach; default: every step)"),
+    Command("ci", "docbuild.report:ci_main", "[TARGET...]", "ninja -k 0 TARGET... (default: all), then `report --ci TARGET...`"),
     # Rows without a function document a subcommand that its parent dispatches.
     Command("ci job", "", "NAME", "one job of the CI matrix (configure --matrix), artifacts in --artifacts DIR"),
-    Command("ci restore-times", "", "",
-            "on a fresh clone with the build folder restored: file times as built"),
-    Command("timing", "docbuild.timing:main", "[options]",
-            "the slowest steps and the critical path of the last build\n"
-            "(--trace FILE.json for Perfetto, --html FILE.html)"),
-    Command("build", "docbuild.progress:main", "[TARGET...]",
-            "ninja TARGET..., showing each running step's phase, count\n"
-            "and estimate (plain lines when not on a terminal)", False),
-    Command("serve", "docbuild.serve:main", "[TARGET] [--port N] [--host H] [--open]",
-            "live preview: rebuild TARGET (html) on every change, serve\n"
-            "it on 127.0.0.1 and reload the open pages (docbuild[serve])", False),
-    Command("clean", "docbuild.clean:main", "[--all] [--dry-run]",
-            "remove the outputs and their stamps (the next ninja makes them\n"
-            "again); keep the caches: doctrees, gen, .docbuild (--all: all)"),
-    Command("catalogs", "docbuild.catalogs:catalogs_main", "update",
-            "build the gettext target, then merge the messages into each\n"
-            "language's .po files (creating missing ones)"),
+    Command("ci restore-times", "", "", "on a fresh clone with the build folder restored: file times as built"),
+    Command("timing", "docbuild.timing:main", "[options]", "the slowest steps and the critical path of the last build\n(--trace FILE.json for Perfetto, --html FILE.html)"),
+    Command("build", "docbuild.progress:main", "[TARGET...]", "ninja TARGET..., showing each running step's phase, count\nand estimate (plain lines when not on a terminal)", False),
+    Command("serve", "docbuild.serve:main", "[TARGET] [--port N] [--host H] [--open]", "live preview: rebuild TARGET (html) on every change, serve\nit on 127.0.0.1 and reload the open pages (docbuild[serve])", False),
+    Command("clean", "docbuild.clean:main", "[--all] [--dry-run]", "remove the outputs and their stamps (the next ninja makes them\nagain); keep the caches: doctrees, gen, .docbuild (--all: all)"),
+    Command("catalogs", "docbuild.catalogs:catalogs_main", "update", "build the gettext target, then merge the messages into each\nlanguage's .po files (creating missing ones)"),
 ]
 
 
