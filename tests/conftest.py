@@ -118,6 +118,18 @@ class Project:
             f.write(text)
 
 
+def sleep_in_hook(project, event, parameters, sleep, when="True"):
+    """Make the project's conf.py run `sleep SLEEP` in a Sphinx event handler
+    (`parameters`: the handler's) when `when` holds: a step that is busy
+    there, for as long as a test needs, and findable by its sleep."""
+    project.edit("conf.py", "import subprocess\n"
+                            f"def hook({parameters}):\n"
+                            f"    if {when}:\n"
+                            f"        subprocess.run(['sleep', '{sleep}'])\n"
+                            "def setup(app):\n"
+                            f"    app.connect('{event}', hook)\n")
+
+
 def tree(folder):
     """{path relative to folder (with /): bytes} of every file below it."""
     found = {}

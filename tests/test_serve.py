@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from conftest import IN_CI, Project, processes_with
+from conftest import IN_CI, Project, processes_with, sleep_in_hook
 from test_nothing_hangs import kill_all, unique_sleep, wait_for, working_in
 
 CHROMIUM = "/usr/bin/chromium"
@@ -289,11 +289,7 @@ def test_a_page_in_the_browser_shows_edits_warnings_and_yaml_changes_by_itself(t
 def test_an_edited_page_reloads_before_the_build_ends_and_only_once(tmp_path):
     project = Project(tmp_path / "work")
     sleep = unique_sleep(3)
-    project.edit("conf.py", "import subprocess\n"
-                            "def finishing(app, exception):\n"
-                            f"    subprocess.run(['sleep', '{sleep}'])\n"
-                            "def setup(app):\n"
-                            "    app.connect('build-finished', finishing)\n")
+    sleep_in_hook(project, "build-finished", "app, exception", sleep)
     project.configure()
     server = Server(project)
     events = Events(server)

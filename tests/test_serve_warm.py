@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 
-from conftest import NINJA, Project, processes_with, tree
+from conftest import NINJA, Project, processes_with, sleep_in_hook, tree
 from test_nothing_hangs import kill_all, unique_sleep, wait_for
 
 from docbuild import serve, serve_plan, serve_warm
@@ -135,12 +135,8 @@ def test_a_file_edited_while_the_worker_read_it_makes_the_worker_step_aside(tmp_
 def test_a_step_stopped_with_ctrl_c_stops_its_warm_worker(tmp_path):
     project = Project(tmp_path / "work")
     sleep = unique_sleep(1003)
-    project.edit("conf.py", "import subprocess\n"
-                            "def slow(app, docname, source):\n"
-                            "    if docname == 'intro' and 'slowly' in source[0]:\n"
-                            f"        subprocess.run(['sleep', '{sleep}'])\n"
-                            "def setup(app):\n"
-                            "    app.connect('source-read', slow)\n")
+    sleep_in_hook(project, "source-read", "app, docname, source", sleep,
+                  when="docname == 'intro' and 'slowly' in source[0]")
     project.configure()
     project.ninja("html")
     warm = Warm(project)
