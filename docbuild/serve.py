@@ -90,6 +90,7 @@ class Preview:
         self.files_out = plan.snapshot(self.out)
         self.warm = BuildDir(self.build_dir).state("warm")
         self.workers = {}  # socket path -> the warm worker's process (docbuild.serve_warm)
+        self.reloaded = set()
 
     # --- building ---------------------------------------------------------
 
@@ -104,6 +105,7 @@ class Preview:
 
     async def build(self):
         before, start = self.files_out, time.monotonic()
+        self.reloaded = set()  # pages told to reload while the build ran (output_watcher)
         os.makedirs(os.path.dirname(self.log), exist_ok=True)
         with open(self.log, "ab") as log:
             log.write(f"--- ninja {self.args.target} ({time.strftime('%H:%M:%S')})\n".encode())
@@ -123,7 +125,7 @@ class Preview:
         self.broadcast()  # first: the pages reload while the watch set is read again
         self.refresh_watch()
         self.warm_up()
-        pages = sum(p.endswith((".html", ".htm")) for p in changed)
+        pages = sum(p.endswith((".html", ".htm")) for p in self.reloaded.union(changed))
         what = "failed" if code else "built"
         print(f"docbuild serve: {self.args.target} {what} in {time.monotonic() - start:.1f} s: "
               f"{pages} page(s) changed, {len(problems['warnings'])} warning(s)"
@@ -151,6 +153,7 @@ class Preview:
                     continue
                 early = plan.written(self.out, sorted(p for _, p in changes), self.files_out)
                 if early:
+                    self.reloaded.update(early)
                     self.broadcast(dict(self.state, changed=early, early=True))
 
     def warm_up(self):

@@ -302,6 +302,8 @@ def test_an_edited_page_reloads_before_the_build_ends_and_only_once(tmp_path):
         assert "Seen before the build ends." in server.get("intro.html")
         done = events.next(lambda m: m["build"] > first["build"])
         assert "/intro.html" not in done["changed"]  # it reloads once
+        assert wait_for(lambda: server.output().count(" built in ") == 2, 30), server.output()
+        assert server.output().rstrip().endswith("1 page(s) changed, 0 warning(s)")  # counted still
     finally:
         events.close()
         server.close()
