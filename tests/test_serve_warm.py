@@ -3,6 +3,7 @@ started ahead of the next build, it builds exactly what the step would have,
 steps aside when what it read changed, and stops with the step."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -75,7 +76,8 @@ def clean_build(project, tmp_path):
     clean = Project(tmp_path / "clean", files={})
     shutil.rmtree(clean.src, ignore_errors=True)
     shutil.copytree(project.src, clean.src)
-    shutil.copytree(project.path("shared"), clean.path("shared"), dirs_exist_ok=True)
+    if os.path.isdir(project.path("shared")):
+        shutil.copytree(project.path("shared"), clean.path("shared"), dirs_exist_ok=True)
     clean.configure()
     clean.ninja("html")
     return tree(clean.path("build", "html"))
@@ -93,6 +95,28 @@ def test_warm_builds_of_edits_equal_a_clean_build(tmp_path):
     assert "Using it" in page(project, "index.html")  # the :ref: text
     built_warm(project, lambda: project.edit("snippets/note.inc", "An included line, warm.\n"))
     assert project.ninja("html").stdout.strip().endswith("no work to do.")
+    assert tree(project.path("build", "html")) == clean_build(project, tmp_path)
+
+
+def test_a_parallel_warm_build_equals_a_clean_build(tmp_path):
+    pages = {f"p{i}.rst": f"Page {i}\n=======\n\nText of page {i}; see :doc:`p{(i + 1) % 8}`.\n"
+             for i in range(8)}
+    files = {"conf.py": "project = 'Parallel'\nsmartquotes = False\n",
+             "docbuild.yaml": "sphinx_jobs: 2\n",
+             "index.rst": "Parallel\n========\n\n.. toctree::\n\n" + "".join(f"   p{i}\n" for i in range(8)),
+             **pages}
+    project = Project(tmp_path / "work", files=files, shared={})
+    project.configure()
+    with open(project.path("build.ninja"), encoding="utf-8") as f:
+        assert "--jobs 2" in f.read()
+    project.ninja("html")
+
+    def edit_every_page():
+        for i in range(8):  # more than Sphinx's 5 documents: it reads and writes with -j
+            project.edit(f"p{i}.rst", f"\nEdited while warm, page {i}.\n")
+
+    built_warm(project, edit_every_page)
+    assert re.search(r"reading sources\.\.\. \[ *\d+%\] \S+ \.\. ", project.log("html"))  # in chunks: -j
     assert tree(project.path("build", "html")) == clean_build(project, tmp_path)
 
 
