@@ -147,14 +147,18 @@ class Preview:
             if not os.path.isdir(self.out):
                 await asyncio.sleep(0.5)
                 continue
-            # step=10: a page is one write, and a leaf edit writes a page or two.
-            async for changes in awatch(self.out, watch_filter=None, step=10, stop_event=self.stopping):
-                if self.proc is None:
-                    continue
-                early = plan.written(self.out, sorted(p for _, p in changes), self.files_out)
-                if early:
-                    self.reloaded.update(early)
-                    self.broadcast(dict(self.state, changed=early, early=True))
+            try:  # step=10: a page is one write, and a leaf edit writes a page or two.
+                async for changes in awatch(self.out, watch_filter=None, step=10, stop_event=self.stopping):
+                    if not os.path.isdir(self.out):
+                        break  # removed (docbuild clean): watched anew once a build makes it
+                    if self.proc is None:
+                        continue
+                    early = plan.written(self.out, sorted(p for _, p in changes), self.files_out)
+                    if early:
+                        self.reloaded.update(early)
+                        self.broadcast(dict(self.state, changed=early, early=True))
+            except (OSError, RuntimeError):  # removed while the watch was set up
+                await asyncio.sleep(0.5)
 
     def warm_up(self):
         """A warm worker for each Sphinx step of the target that has none (the

@@ -307,3 +307,26 @@ def test_an_edited_page_reloads_before_the_build_ends_and_only_once(tmp_path):
     finally:
         events.close()
         server.close()
+
+
+def test_pages_reload_early_again_after_docbuild_clean_removed_the_output_folder(tmp_path):
+    project = Project(tmp_path / "work")
+    sleep = unique_sleep(3)
+    sleep_in_hook(project, "build-finished", "app, exception", sleep)
+    project.configure()
+    server = Server(project)
+    events = Events(server)
+    try:
+        first = events.after_first_build()
+        result = subprocess.run([sys.executable, "-m", "docbuild", "clean"], cwd=project.work,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0 and "removed build/html" in result.stdout, result.stdout + result.stderr
+        project.edit("intro.rst", "\nWritten after a clean.\n")
+        early = events.next(lambda m: m["changed"])
+        assert early.get("early") and "/intro.html" in early["changed"], early
+        assert processes_with(sleep), "the build had ended"
+        assert "Written after a clean." in server.get("intro.html")
+        events.next(lambda m: m["build"] > first["build"])
+    finally:
+        events.close()
+        server.close()
