@@ -286,7 +286,10 @@ def test_a_page_in_the_browser_shows_edits_warnings_and_yaml_changes_by_itself(t
         server.close()
 
 
-def test_an_edited_page_reloads_before_the_build_ends_and_only_once(tmp_path):
+@pytest.fixture
+def slow_finish(tmp_path):
+    """A served project whose builds sleep 3 s in build-finished, after the pages
+    are written: (project, server, events, the first build's message, the sleep)."""
     project = Project(tmp_path / "work")
     sleep = unique_sleep(3)
     sleep_in_hook(project, "build-finished", "app, exception", sleep)
@@ -294,39 +297,33 @@ def test_an_edited_page_reloads_before_the_build_ends_and_only_once(tmp_path):
     server = Server(project)
     events = Events(server)
     try:
-        first = events.after_first_build()
-        project.edit("intro.rst", "\nSeen before the build ends.\n")
-        early = events.next(lambda m: m["changed"])
-        assert processes_with(sleep), "the build had ended"  # still in its last phase
-        assert early["changed"] == ["/intro.html"] and early["build"] == first["build"]
-        assert "Seen before the build ends." in server.get("intro.html")
-        done = events.next(lambda m: m["build"] > first["build"])
-        assert "/intro.html" not in done["changed"]  # it reloads once
-        assert wait_for(lambda: server.output().count(" built in ") == 2, 30), server.output()
-        assert server.output().rstrip().endswith("1 page(s) changed, 0 warning(s)")  # counted still
+        yield project, server, events, events.after_first_build(), sleep
     finally:
         events.close()
         server.close()
 
 
-def test_pages_reload_early_again_after_docbuild_clean_removed_the_output_folder(tmp_path):
-    project = Project(tmp_path / "work")
-    sleep = unique_sleep(3)
-    sleep_in_hook(project, "build-finished", "app, exception", sleep)
-    project.configure()
-    server = Server(project)
-    events = Events(server)
-    try:
-        first = events.after_first_build()
-        result = subprocess.run([sys.executable, "-m", "docbuild", "clean"], cwd=project.work,
-                                capture_output=True, text=True, timeout=60)
-        assert result.returncode == 0 and "removed build/html" in result.stdout, result.stdout + result.stderr
-        project.edit("intro.rst", "\nWritten after a clean.\n")
-        early = events.next(lambda m: m["changed"])
-        assert early.get("early") and "/intro.html" in early["changed"], early
-        assert processes_with(sleep), "the build had ended"
-        assert "Written after a clean." in server.get("intro.html")
-        events.next(lambda m: m["build"] > first["build"])
-    finally:
-        events.close()
-        server.close()
+def test_an_edited_page_reloads_before_the_build_ends_and_only_once(slow_finish):
+    project, server, events, first, sleep = slow_finish
+    project.edit("intro.rst", "\nSeen before the build ends.\n")
+    early = events.next(lambda m: m["changed"])
+    assert processes_with(sleep), "the build had ended"  # still in its last phase
+    assert early["changed"] == ["/intro.html"] and early["build"] == first["build"]
+    assert "Seen before the build ends." in server.get("intro.html")
+    done = events.next(lambda m: m["build"] > first["build"])
+    assert "/intro.html" not in done["changed"]  # it reloads once
+    assert wait_for(lambda: server.output().count(" built in ") == 2, 30), server.output()
+    assert server.output().rstrip().endswith("1 page(s) changed, 0 warning(s)")  # counted still
+
+
+def test_pages_reload_early_again_after_docbuild_clean_removed_the_output_folder(slow_finish):
+    project, server, events, first, sleep = slow_finish
+    result = subprocess.run([sys.executable, "-m", "docbuild", "clean"], cwd=project.work,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "removed build/html" in result.stdout, result.stdout + result.stderr
+    project.edit("intro.rst", "\nWritten after a clean.\n")
+    early = events.next(lambda m: m["changed"])
+    assert early.get("early") and "/intro.html" in early["changed"], early
+    assert processes_with(sleep), "the build had ended"
+    assert "Written after a clean." in server.get("intro.html")
+    events.next(lambda m: m["build"] > first["build"])
