@@ -141,29 +141,34 @@ def triggers(change, path, files, folders):
     return change != 2 and os.path.dirname(path) in folders
 
 
-def snapshot(folder, previous=None):
-    """{relative path: (mtime_ns, size, digest)} of every file in the output
-    folder.  Only files whose mtime or size moved are read again: Sphinx
-    copies _static and rewrites some pages on every run with the same bytes,
-    and a page should not reload for that."""
+def entry(path, old=None):
+    """(mtime_ns, size, digest) of a file, `old` again when its mtime and size
+    have not moved (Sphinx rewrites some files with the same bytes on every
+    run, and a page should not reload for that); None when it is gone."""
     import zlib
 
+    try:
+        st = os.stat(path)
+        if old and old[:2] == (st.st_mtime_ns, st.st_size):
+            return old
+        with open(path, "rb") as f:
+            return st.st_mtime_ns, st.st_size, zlib.crc32(f.read())
+    except OSError:
+        return None
+
+
+def snapshot(folder, previous=None):
+    """{relative path: entry()} of every file in the output folder; only the
+    files whose mtime or size moved since `previous` are read again."""
     previous = previous or {}
     out = {}
     for parent, dirs, names in os.walk(folder):
         for name in names:
             path = os.path.join(parent, name)
             rel = os.path.relpath(path, folder).replace(os.sep, "/")
-            try:
-                st = os.stat(path)
-                old = previous.get(rel)
-                if old and old[:2] == (st.st_mtime_ns, st.st_size):
-                    out[rel] = old
-                    continue
-                with open(path, "rb") as f:
-                    out[rel] = (st.st_mtime_ns, st.st_size, zlib.crc32(f.read()))
-            except OSError:
-                continue
+            found = entry(path, previous.get(rel))
+            if found is not None:
+                out[rel] = found
     return out
 
 
@@ -172,22 +177,17 @@ def written(folder, paths, known):
     just wrote) whose bytes differ from `known`, which is updated with them:
     the build's snapshot at its end then leaves them out, and they do not
     reload twice."""
-    import zlib
-
     found = []
     for path in paths:
         if not path.endswith(TEXT_OUTPUTS) or not _inside(path, folder):
             continue
         rel = os.path.relpath(path, folder).replace(os.sep, "/")
-        try:
-            st = os.stat(path)
-            with open(path, "rb") as f:
-                entry = (st.st_mtime_ns, st.st_size, zlib.crc32(f.read()))
-        except OSError:
+        new = entry(path)
+        if new is None:
             continue
-        if (known.get(rel) or (0, 0, None))[1:] != entry[1:]:
+        if (known.get(rel) or (0, 0, None))[1:] != new[1:]:
             found.append("/" + rel)
-        known[rel] = entry
+        known[rel] = new
     return sorted(found)
 
 

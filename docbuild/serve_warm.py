@@ -35,6 +35,7 @@ import os
 import select
 import signal
 import socket
+import stat
 import sys
 import time
 
@@ -204,21 +205,17 @@ def peer_uid(conn):
 
 
 def stat_key(path):
+    """(mtime, size, inode) of a regular file, else None."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return st.st_mtime_ns, st.st_size, st.st_ino
+    return (st.st_mtime_ns, st.st_size, st.st_ino) if stat.S_ISREG(st.st_mode) else None
 
 
 def snapshot(paths):
-    """(mtime, size, inode) of each regular file in `paths`."""
-    found = {}
-    for path in paths:
-        key = stat_key(path)
-        if key is not None and not os.path.isdir(path):
-            found[path] = key
-    return found
+    """stat_key() of each regular file in `paths`."""
+    return {path: key for path in paths if (key := stat_key(path)) is not None}
 
 
 def warm_templates(app):

@@ -7,9 +7,9 @@ toctree changes, and the pages of modules no longer documented stay.
 
 Each writer keeps a digest of what every module page is made of
 (docbuild-viewcode.json in its doctree folder).  Before viewcode collects
-its pages, a page whose digest changed is dated back to 1970, so viewcode
-writes it again, and the pages of modules gone are deleted (the overview,
-`_modules/index`, too, when no module is left).
+its pages, a page whose digest changed is deleted, so viewcode writes it
+again (it writes a missing page), and so are the pages of modules gone (the
+overview, `_modules/index`, too, when no module is left).
 """
 
 import hashlib
@@ -49,7 +49,7 @@ class ModulePages:
         return str(app.builder.get_outfilename(FOLDER + "/" + modname.replace(".", "/")))
 
     def collect(self, app):
-        """html-collect-pages, before viewcode's own: date back or delete module pages."""
+        """html-collect-pages, before viewcode's own: delete the module pages to write again or drop."""
         if "sphinx.ext.viewcode" not in app.extensions:
             return []
         self.now = digests(app.env, self.navigation(app.env))
@@ -63,7 +63,7 @@ class ModulePages:
         for modname, digest in self.now.items():
             path = self.page(app, modname)
             if before.get(modname) != digest and os.path.exists(path):
-                os.utime(path, (0, 0))
+                os.unlink(path)  # viewcode writes it again
         gone = [m for m in before if m not in self.now and m != "index"]
         if not getattr(app.env, "_viewcode_modules", None):
             gone.append("index")

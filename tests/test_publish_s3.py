@@ -368,12 +368,7 @@ def test_content_types_cache_control_and_redirects_read_back(site):
 
 
 def test_a_publish_killed_half_way_keeps_the_old_pages_and_a_rerun_converges(quick):
-    s3_publish(quick)
-    old = objects(quick)
-    with open(stage(quick, "intro.html"), "a", encoding="utf-8") as f:
-        f.write("<!-- new -->\n")
-    os.unlink(stage(quick, "genindex.html"))
-    add_assets(quick, 70)  # assets are sent before pages
+    old = published_then_changed(quick, assets=70)  # assets are sent before pages
     # It prints one line per object sent.  Its stdout is a 4 kB pipe, which the test
     # reads 3 lines of and no further: the publish blocks after at most ~40 more lines,
     # long before its 70 assets are all sent, and is killed there.
@@ -408,12 +403,7 @@ def test_a_publish_killed_half_way_keeps_the_old_pages_and_a_rerun_converges(qui
 
 
 def test_a_publish_cut_off_by_the_network_fails_in_one_line_and_a_rerun_converges(quick):
-    s3_publish(quick)
-    old = objects(quick)
-    with open(stage(quick, "intro.html"), "a", encoding="utf-8") as f:
-        f.write("<!-- new -->\n")
-    os.unlink(stage(quick, "genindex.html"))
-    add_assets(quick, 40)
+    old = published_then_changed(quick, assets=40)
     # The network goes away while the fifth new asset is sent: every retry fails too.
     recorder = Recorder(quick.endpoint, cut=(f"PUT /{quick.bucket}/{quick.prefix}_static/extra/".encode(), 5))
     yaml = read(os.path.join(quick.src, "docbuild.yaml")).decode()
@@ -433,6 +423,18 @@ def test_a_publish_cut_off_by_the_network_fails_in_one_line_and_a_rerun_converge
     s3_publish(quick)
     assert objects(quick) == {**{rel: read(stage(quick, rel)) for rel in staged_files(quick)},
                              ".docbuild-manifest.json": objects(quick)[".docbuild-manifest.json"]}
+
+
+def published_then_changed(site, assets):
+    """Publish the staged site, then change it: a page edited, one removed and
+    `assets` new assets.  The objects as first published."""
+    s3_publish(site)
+    old = objects(site)
+    with open(stage(site, "intro.html"), "a", encoding="utf-8") as f:
+        f.write("<!-- new -->\n")
+    os.unlink(stage(site, "genindex.html"))
+    add_assets(site, assets)
+    return old
 
 
 def add_assets(site, count):

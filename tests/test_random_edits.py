@@ -219,12 +219,16 @@ class Site:
         self.labels[label] = {"page": page, "title": f"Section {self.fresh('s')}"}
         return f"add section {label} to {page}"
 
+    def target(self, rng):
+        """(the table, a key in it) of a labelled section or a function, or None."""
+        table = rng.choice([self.labels, self.functions])
+        return (table, rng.choice(sorted(table))) if table else None
+
     def move_target(self, rng):
         """A labelled section or a function moves to another page."""
-        table = rng.choice([self.labels, self.functions])
-        if not table:
+        if not (found := self.target(rng)):
             return None
-        key = rng.choice(sorted(table))
+        table, key = found
         table[key]["page"] = rng.choice(self.order)
         return f"move {key} to {table[key]['page']}"
 
@@ -234,10 +238,9 @@ class Site:
         return f"add function {name} to {self.functions[name]['page']}"
 
     def remove_target(self, rng):
-        table = rng.choice([self.labels, self.functions])
-        if not table:
+        if not (found := self.target(rng)):
             return None
-        key = rng.choice(sorted(table))
+        table, key = found
         del table[key]
         return f"remove {key} (links to it stay)"
 
